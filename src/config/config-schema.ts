@@ -1,0 +1,126 @@
+/**
+ * The `hephestus.yml` schema. The JSON Schema in docs/hephestus.schema.json is generated from this same
+ * definition (`npm run schema`), so editors complete exactly what the CLI accepts.
+ */
+import { z } from 'zod';
+
+/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
+export const RegionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region (e.g. us-east-1)`,
+  });
+
+/** An AMI id: `ami-` and 8 or 17 hex digits. */
+export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, {
+  error: (issue) => `${JSON.stringify(issue.input)} is not an AMI id (ami- and 8 or 17 hex digits)`,
+});
+
+const FormatSchema = z.enum(['edn', 'yaml', 'json', 'hcl']);
+
+/** A value inside a file, addressed as `hephestus edit` addresses it. */
+export const FileTargetSchema = z.strictObject({
+  file: z.string().min(1).describe('Path of the file, relative to the repository root.'),
+  path: z
+    .string()
+    .min(1)
+    .describe('Path inside the file in the format\'s own terms: EDN vector, JSON Pointer, or HCL dotted address.'),
+  format: FormatSchema.optional().describe('Format, when the file extension does not tell.'),
+  embedded: FormatSchema.optional().describe('The value at `path` is a string holding a document of this format.'),
+  inner_path: z.string().min(1).optional().describe('Path inside the embedded document (with `embedded`).'),
+});
+
+const BaseAmiSchema = z.strictObject({
+  owners: z.array(z.string().min(1)).min(1).describe('Account ids or aliases (`amazon`), as Packer\'s amazon-ami data source.'),
+  filters: z
+    .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+    .describe('EC2 DescribeImages filters, e.g. `name: Windows_Server-2022-English-Full-Base-*`.'),
+  pin: FileTargetSchema.describe('Where the images repository pins the base AMI id.'),
+  region: RegionSchema.optional().describe('Region whose base AMI is pinned; the first of `regions` by default.'),
+});
+
+export const ImageSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'image names are lower-case letters, digits, `.`, `_` and `-`' })
+    .describe('Image name, used in branch names, tags and pipeline parameters.'),
+  template: z.string().min(1).describe('Packer template file or directory.'),
+  build: z.string().optional().describe('Packer build to run (`--only`), e.g. `amazon-ebs.win2022`.'),
+  var_files: z.array(z.string()).default([]).describe('Packer variable files passed with `-var-file`.'),
+  inputs: z
+    .array(z.string())
+    .default([])
+    .describe('Files and globs whose content decides whether the image must be rebuilt.'),
+  regions: z.array(RegionSchema).min(1).describe('Regions the AMI is built or copied to; the first is the build region.'),
+  base_ami: BaseAmiSchema.optional(),
+  smoke_tests: z.array(z.string()).default([]).describe('PowerShell scripts run on a validation instance through SSM.'),
+});
+
+const SlackSchema = z.strictObject({
+  channels: z
+    .strictObject({
+      update_opened: z.array(z.string()).default([]),
+      ready_to_merge: z.array(z.string()).default([]),
+      failed: z.array(z.string()).default([]),
+      rollout: z.array(z.string()).default([]),
+    })
+    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [] })
+    .describe('Channels per event, by name (`#execution-teams`) or id.'),
+  strict: z.boolean().default(false).describe('Fail notification steps when Slack fails (default: report and go on).'),
+});
+
+const ValidationSchema = z.strictObject({
+  instance_type: z.string().default('t3.large'),
+  subnet_id: z.string().optional(),
+  security_group_ids: z.array(z.string()).default([]),
+  instance_profile: z.string().optional().describe('Instance profile with the SSM managed-instance policy.'),
+  timeout_minutes: z.number().int().positive().max(240).default(45),
+  ready_text: z.string().default('Windows is Ready to use').describe('Console output that means Windows booted.'),
+});
+
+const ConsumerSchema = z.strictObject({
+  repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repositories are written owner/name' }),
+  mode: z.enum(['trigger', 'pull-request']).default('trigger'),
+  project_slug: z
+    .string()
+    .optional()
+    .describe('CircleCI project slug (`gh/owner/name`); from `repository` by default.'),
+  branch: z.string().default('main'),
+});
+
+const BumpFileSchema = FileTargetSchema.extend({
+  image: z.string().min(1).describe('Which image\'s value goes here.'),
+  value: z.enum(['ami', 'name']).default('ami').describe('The AMI id (in `region`) or the AMI name.'),
+  region: RegionSchema.optional(),
+});
+
+export const HephestusConfigSchema = z.strictObject({
+  version: z.literal(1).describe('Configuration format version.'),
+  git: z
+    .strictObject({
+      author_name: z.string().min(1).optional(),
+      author_email: z.email().optional(),
+      branch_prefix: z.string().default('windows-update/'),
+      default_branch: z.string().default('main'),
+    })
+    .default({ branch_prefix: 'windows-update/', default_branch: 'main' }),
+  github: z
+    .strictObject({
+      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional(),
+      labels: z.array(z.string()).default(['windows-update']),
+      reviewers: z.array(z.string()).default([]),
+      merge_method: z.enum(['merge', 'squash', 'rebase']).default('merge'),
+    })
+    .default({ labels: ['windows-update'], reviewers: [], merge_method: 'merge' }),
+  images: z.array(ImageSchema).default([]),
+  channels: z.array(z.string().min(1)).min(1).default(['canary', 'edge', 'stable']),
+  keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
+  slack: SlackSchema.optional(),
+  validation: ValidationSchema.optional(),
+  consumers: z.array(ConsumerSchema).default([]),
+  bump: z.strictObject({ files: z.array(BumpFileSchema).min(1) }).optional(),
+});
+
+export type HephestusConfig = z.output<typeof HephestusConfigSchema>;
+export type ImageConfig = z.output<typeof ImageSchema>;
+export type FileTarget = z.output<typeof FileTargetSchema>;

@@ -1,0 +1,167 @@
+/**
+ * `hephestus edit`: one value in one file, changed byte-for-byte in place. Reads the file, hands the text to
+ * the format's pure updater (twice for a document embedded in a string), re-parses and verifies the result,
+ * and writes atomically. Any problem leaves the file as it was.
+ */
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, lineColumnAt } from '../errors.js';
+import { writeFileAtomic } from '../fs/write-file-atomic.js';
+import { EditError, type FormatName, type FormatUpdater } from './format.js';
+import { updaterFor, updaterForFormat } from './updaters.js';
+
+/** Files larger than this are refused: no file people edit by hand and bump by tool is this big. */
+export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
+
+export interface EditRequest {
+  file: string;
+  path: string;
+  value: string;
+  format?: string;
+  embedded?: string;
+  innerPath?: string;
+  create?: boolean;
+  dryRun?: boolean;
+  /** When set, the file (after following links) must lie inside this directory. */
+  root?: string;
+}
+
+export interface EditResult {
+  file: string;
+  format: FormatName;
+  path: string;
+  innerPath?: string;
+  /** The old string value, when the old value was a string. */
+  before?: string;
+  after: string;
+  changed: boolean;
+  written: boolean;
+  /** A unified diff of the change (empty when nothing changed). */
+  diff: string;
+}
+
+const BOM = '\uFEFF';
+
+/** Applies one edit to a file. Throws {@link InputError} (exit 2) for bad input; the file is then untouched. */
+export async function editFile(request: EditRequest): Promise<EditResult> {
+  const { file } = request;
+  if (request.embedded !== undefined && request.innerPath === undefined) {
+    throw new InputError('--embedded needs --inner-path (the path inside the embedded document)', { setting: '--inner-path' });
+  }
+  if (request.innerPath !== undefined && request.embedded === undefined) {
+    throw new InputError('--inner-path needs --embedded (the format of the embedded document)', { setting: '--embedded' });
+  }
+  const updater = updaterFor(file, request.format);
+  const target = await resolveTarget(file, request.root);
+  const original = await readText(target, file);
+
+  const hasBom = original.startsWith(BOM);
+  const before = hasBom ? original.slice(BOM.length) : original;
+  let after: string;
+  let oldValue: string | undefined;
+  try {
+    if (request.embedded !== undefined && request.innerPath !== undefined) {
+      const inner = updaterForFormat(request.embedded, '--embedded');
+      const innerBefore = updater.readString(before, request.path);
+      const innerAfter = inner.updateContent(innerBefore, request.innerPath, request.value, { create: request.create });
+      after = updater.updateContent(before, request.path, innerAfter);
+      inner.verifyEdit(innerBefore, innerAfter, request.innerPath, request.value);
+      updater.verifyEdit(before, after, request.path, innerAfter);
+      oldValue = tryRead(inner, innerBefore, request.innerPath);
+    } else {
+      after = updater.updateContent(before, request.path, request.value, { create: request.create });
+      updater.verifyEdit(before, after, request.path, request.value);
+      oldValue = tryRead(updater, before, request.path);
+    }
+  } catch (error) {
+    if (error instanceof EditError) throw error.inFile(file);
+    throw error;
+  }
+
+  const changed = after !== before;
+  const output = hasBom ? BOM + after : after;
+  if (changed && !request.dryRun) await writeFileAtomic(target, output);
+  return {
+    file,
+    format: updater.format,
+    path: request.path,
+    ...(request.innerPath !== undefined ? { innerPath: request.innerPath } : {}),
+    ...(oldValue !== undefined ? { before: oldValue } : {}),
+    after: request.value,
+    changed,
+    written: changed && !request.dryRun,
+    diff: changed ? unifiedDiff(file, original, output) : '',
+  };
+}
+
+function tryRead(updater: FormatUpdater, text: string, at: string): string | undefined {
+  try {
+    return updater.readString(text, at);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Follows a symbolic link to the file it names (so the link survives the atomic rename), inside `root` if given. */
+async function resolveTarget(file: string, root: string | undefined): Promise<string> {
+  let stat: Awaited<ReturnType<typeof lstat>>;
+  try {
+    stat = await lstat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, { file });
+  }
+  const target = stat.isSymbolicLink() ? await realpath(file) : file;
+  if (root !== undefined) {
+    const realRoot = await realpath(root);
+    const relative = path.relative(realRoot, await realpath(target));
+    if (relative.startsWith('..') || path.isAbsolute(relative)) {
+      throw new InputError(`the file resolves outside the repository (${realRoot})`, { file });
+    }
+  }
+  const targetStat = stat.isSymbolicLink() ? await lstat(target) : stat;
+  if (!targetStat.isFile()) throw new InputError('not a regular file', { file });
+  if (targetStat.size > MAX_EDIT_BYTES) {
+    throw new InputError(`file is ${targetStat.size} bytes; hephestus edits files up to ${MAX_EDIT_BYTES} bytes`, { file });
+  }
+  return target;
+}
+
+async function readText(target: string, file: string): Promise<string> {
+  const bytes = await readFile(target);
+  if (bytes.includes(0)) throw new InputError('file holds binary content (a NUL byte); not a text file', { file });
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    // The lossy decoding marks the first bad sequence with U+FFFD; its position gives the line and column.
+    const lossy = bytes.toString('utf8');
+    const { line, column } = lineColumnAt(lossy, lossy.indexOf('\uFFFD'));
+    throw new InputError('file is not valid UTF-8', { file, line, column });
+  }
+}
+
+/**
+ * A unified diff of a single-span edit. The updaters change one contiguous span, so the common prefix and suffix
+ * lines bound the only hunk; a general diff library would find the same hunk at more cost.
+ */
+export function unifiedDiff(file: string, before: string, after: string, context = 2): string {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  let endA = a.length - 1;
+  let endB = b.length - 1;
+  while (endA >= start && endB >= start && a[endA] === b[endB]) {
+    endA--;
+    endB--;
+  }
+  const from = Math.max(0, start - context);
+  const toA = Math.min(a.length - 1, endA + context);
+  const toB = Math.min(b.length - 1, endB + context);
+  const lines = [`--- a/${file}`, `+++ b/${file}`, `@@ -${from + 1},${toA - from + 1} +${from + 1},${toB - from + 1} @@`];
+  for (let i = from; i < start; i++) lines.push(` ${a[i]}`);
+  for (let i = start; i <= endA; i++) lines.push(`-${a[i]}`);
+  for (let i = start; i <= endB; i++) lines.push(`+${b[i]}`);
+  for (let i = endA + 1; i <= toA; i++) lines.push(` ${a[i]}`);
+  return `${lines.join('\n')}\n`;
+}
