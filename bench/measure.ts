@@ -1,0 +1,63 @@
+/**
+ * Measuring helpers for `npm run bench`: hyperfine for wall time (medians over many runs, warm-up first),
+ * and peak memory read through getrusage of the children. Results are ratios against a baseline measured in the
+ * same run, because these machines are shared and noisy.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface Timing {
+  command: string;
+  median: number;
+  mean: number;
+  stddev: number;
+  runs: number;
+}
+
+/** Times each shell command with hyperfine; returns the medians in seconds, in the same order. */
+export function hyperfine(commands: string[], options: { runs?: number; warmup?: number; cwd?: string } = {}): Timing[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hephestus-bench-'));
+  const exportFile = path.join(dir, 'timings.json');
+  try {
+    execFileSync(
+      'hyperfine',
+      [
+        '--style',
+        'none',
+        '--warmup',
+        String(options.warmup ?? 3),
+        '--runs',
+        String(options.runs ?? 20),
+        '--export-json',
+        exportFile,
+        ...commands,
+      ],
+      { cwd: options.cwd, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    const parsed = JSON.parse(readFileSync(exportFile, 'utf8')) as {
+      results: Array<{ command: string; median: number; mean: number; stddev: number; times: number[] }>;
+    };
+    return parsed.results.map((r) => ({ command: r.command, median: r.median, mean: r.mean, stddev: r.stddev ?? 0, runs: r.times.length }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak resident memory of a shell command and its children, in bytes (Linux getrusage, via python3). */
+export function peakMemory(command: string, cwd?: string): number {
+  const script =
+    'import resource,subprocess,sys\n' +
+    'subprocess.run(["bash","-c",sys.argv[1]],stdout=subprocess.DEVNULL,check=True)\n' +
+    'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)';
+  const result = spawnSync('python3', ['-c', script, command], { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`peakMemory failed for ${command}: ${result.stderr}`);
+  return Number(result.stdout.trim()) * 1024;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
