@@ -1,0 +1,50 @@
+/**
+ * Packer log parse: `hephestus packer parse` on generated machine-readable logs against the one-liner people use
+ * today, `grep 'artifact,0,id' | cut -d, -f6 | cut -d: -f2` (which also gets multi-region ids wrong), and the
+ * peak memory of ours at 2 MB and at 200 MB, which must stay flat.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { writePackerLog } from './generate-packer-log.js';
+import type { Figure } from './figures.js';
+import { hyperfine, peakMemory } from './measure.js';
+
+export function packerParseFigures(root: string, bigMegabytes = 200): Figure[] {
+  const work = mkdtempSync(path.join(tmpdir(), 'hephestus-packer-bench-'));
+  try {
+    const small = path.join(work, 'small.log');
+    const big = path.join(work, 'big.log');
+    writePackerLog(small, { bytes: 2 * 1024 * 1024, seed: 1 });
+    writePackerLog(big, { bytes: bigMegabytes * 1024 * 1024, seed: 2 });
+    const bundle = path.join(root, 'dist/hephestus.mjs');
+    const ours = `node ${bundle} packer parse ${big} --json > /dev/null`;
+    const oneLiner = `grep 'artifact,0,id' ${big} | cut -d, -f6 | cut -d: -f2 > /dev/null`;
+    const [grepTime, oursTime] = hyperfine([oneLiner, ours], { runs: 5, warmup: 1 });
+    if (!grepTime || !oursTime) throw new Error('hyperfine returned fewer results than commands');
+    const smallPeak = peakMemory(`node ${bundle} packer parse ${small} --json`);
+    const bigPeak = peakMemory(`node ${bundle} packer parse ${big} --json`);
+    return [
+      {
+        name: `packer parse ${bigMegabytes} MB`,
+        ours: 'hephestus packer parse --json',
+        baseline: "grep 'artifact,0,id' | cut | cut",
+        ratio: oursTime.median / grepTime.median,
+        goal: '<= 1.5x',
+        met: oursTime.median / grepTime.median <= 1.5,
+        details: { oursMedianS: oursTime.median, baselineMedianS: grepTime.median },
+      },
+      {
+        name: `packer parse peak memory ${bigMegabytes} MB vs 2 MB`,
+        ours: `peak RSS at ${bigMegabytes} MB`,
+        baseline: 'peak RSS at 2 MB',
+        ratio: bigPeak / smallPeak,
+        goal: 'flat (<= 1.2x)',
+        met: bigPeak / smallPeak <= 1.2,
+        details: { bigPeakMiB: bigPeak / 1048576, smallPeakMiB: smallPeak / 1048576 },
+      },
+    ];
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
