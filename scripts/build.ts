@@ -15,6 +15,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Prefer ESM builds: some packages' "main" is a UMD file whose dynamic require() a bundle cannot follow (jsonc-parser).
+  mainFields: ['module', 'main'],
   minify: true,
   sourcemap: false,
   legalComments: 'none',

@@ -1,0 +1,89 @@
+/**
+ * What the GitHub sandbox knows, as plain objects tests can read and the demo can print.
+ * Branch tips mirror the bare repositories on disk (git stays the source of truth; `branches`
+ * is refreshed after every push, merge and ref change).
+ */
+
+export interface SandboxRepo {
+  id: number;
+  owner: string;
+  name: string;
+  /** `owner/name`. */
+  fullName: string;
+  /** The bare repository on disk. */
+  dir: string;
+  defaultBranch: string;
+  /** Branch name -> commit sha, as last read from the bare repository. */
+  branches: Record<string, string>;
+  createdAt: string;
+  pushedAt: string;
+  labels: SandboxLabel[];
+}
+
+export interface SandboxLabel {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface SandboxPullRef {
+  ref: string;
+  sha: string;
+}
+
+export interface SandboxPull {
+  id: number;
+  number: number;
+  repo: string;
+  state: 'open' | 'closed';
+  merged: boolean;
+  mergedAt: string | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  head: SandboxPullRef;
+  /** `sha` is the base tip when the PR was last updated; responses show the live tip. */
+  base: SandboxPullRef;
+  title: string;
+  body: string | null;
+  labels: string[];
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  draft: boolean;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** Commits the head carried that the base lacked, refreshed on every push (for `commits/{sha}/pulls`). */
+  commitShas: string[];
+  /** Commits the merge created on the base branch (merge commit, squash commit, or rebased copies). */
+  mergeCreatedShas: string[];
+}
+
+export interface SandboxComment {
+  id: number;
+  repo: string;
+  issueNumber: number;
+  body: string;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface GitHubState {
+  repos: Map<string, SandboxRepo>;
+  pulls: SandboxPull[];
+  comments: SandboxComment[];
+  nextId: number;
+}
+
+/** A fresh, empty state. */
+export function emptyGitHubState(): GitHubState {
+  return { repos: new Map(), pulls: [], comments: [], nextId: 1000 };
+}
+
+/** Allocates an id unique across the sandbox, as GitHub's ids are. */
+export function nextId(state: GitHubState): number {
+  state.nextId += 1;
+  return state.nextId;
+}

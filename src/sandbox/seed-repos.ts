@@ -1,0 +1,57 @@
+/** Creates the sandbox's bare repositories from fixture folders, each with one initial commit. */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commitTree, type GitIdentity, git, updateBranch } from './bare-repo.js';
+
+/** The fixture folders shipped with the sandbox. */
+export const seedDirs = {
+  serviceRepo: fileURLToPath(new URL('./seeds/service-repo/', import.meta.url)),
+} as const;
+
+export interface SeedOptions {
+  branch?: string;
+  /** Fixed by default so a seed always yields the same commit sha. */
+  author?: GitIdentity;
+  message?: string;
+}
+
+const seedAuthor: GitIdentity = {
+  name: 'Sandbox Seed',
+  email: 'seed@sandbox.invalid',
+  date: '2024-01-02T03:04:05Z',
+};
+
+/** Initialises a bare repository at `gitDir` whose `main` (or `branch`) holds the files of `fixtureDir`; returns the commit sha. */
+export async function seedBareRepo(
+  gitDir: string,
+  fixtureDir: string,
+  options: SeedOptions = {},
+): Promise<string> {
+  const branch = options.branch ?? 'main';
+  await mkdir(gitDir, { recursive: true });
+  await git(gitDir, ['init', '--quiet', '--bare', `--initial-branch=${branch}`, gitDir]);
+  // http-backend serves receive-pack to authenticated users only; REMOTE_USER is set after the token check.
+  await git(gitDir, ['config', 'http.receivepack', 'true']);
+  const indexDir = await mkdtemp(join(tmpdir(), 'sandbox-seed-'));
+  try {
+    const env = { GIT_INDEX_FILE: join(indexDir, 'index'), GIT_WORK_TREE: fixtureDir };
+    await git(gitDir, ['add', '--all', '--force', '.'], {
+      env: { ...env, GIT_DIR: gitDir },
+      cwd: fixtureDir,
+    });
+    const tree = await git(gitDir, ['write-tree'], { env });
+    const commit = await commitTree(
+      gitDir,
+      tree,
+      [],
+      options.message ?? 'Initial commit',
+      options.author ?? seedAuthor,
+    );
+    await updateBranch(gitDir, branch, commit, '');
+    return commit;
+  } finally {
+    await rm(indexDir, { recursive: true, force: true });
+  }
+}
