@@ -17,7 +17,10 @@ export interface Timing {
 }
 
 /** Times each shell command with hyperfine; returns the medians in seconds, in the same order. */
-export function hyperfine(commands: string[], options: { runs?: number; warmup?: number; cwd?: string } = {}): Timing[] {
+export function hyperfine(
+  commands: string[],
+  options: { runs?: number; warmup?: number; cwd?: string } = {},
+): Timing[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'hephestus-bench-'));
   const exportFile = path.join(dir, 'timings.json');
   try {
@@ -39,7 +42,13 @@ export function hyperfine(commands: string[], options: { runs?: number; warmup?:
     const parsed = JSON.parse(readFileSync(exportFile, 'utf8')) as {
       results: Array<{ command: string; median: number; mean: number; stddev: number; times: number[] }>;
     };
-    return parsed.results.map((r) => ({ command: r.command, median: r.median, mean: r.mean, stddev: r.stddev ?? 0, runs: r.times.length }));
+    return parsed.results.map((r) => ({
+      command: r.command,
+      median: r.median,
+      mean: r.mean,
+      stddev: r.stddev ?? 0,
+      runs: r.times.length,
+    }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,5 +68,7 @@ export function peakMemory(command: string, cwd?: string): number {
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }

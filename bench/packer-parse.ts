@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { writePackerLog } from './generate-packer-log.js';
 import type { Figure } from './figures.js';
+import { writePackerLog } from './generate-packer-log.js';
 import { hyperfine, peakMemory } from './measure.js';
 
 export function packerParseFigures(root: string, bigMegabytes = 200): Figure[] {

@@ -3,8 +3,8 @@
  * baselines and goals, and written to bench/results.json. Nothing here asserts: the goals are reported.
  */
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Figure } from './figures.js';
 import { packerParseFigures } from './packer-parse.js';
 import { startupFigures } from './startup.js';
@@ -24,11 +24,20 @@ for (const [name, run] of suites) {
   figures.push(...(await run()));
 }
 
-const rows = figures.map((f) => [f.name, f.ours, f.baseline, `${f.ratio.toFixed(2)}x`, f.goal, f.met ? 'met' : 'MISSED']);
+const rows = figures.map((f) => [
+  f.name,
+  f.ours,
+  f.baseline,
+  `${f.ratio.toFixed(2)}x`,
+  f.goal,
+  f.met ? 'met' : 'MISSED',
+]);
 const header = ['figure', 'ours', 'baseline', 'ratio', 'goal', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
-process.stdout.write(`${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`);
+process.stdout.write(
+  `${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`,
+);
 
 writeFileSync(
   new URL('results.json', import.meta.url),

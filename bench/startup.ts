@@ -12,7 +12,10 @@ export function startupFigures(root: string): Figure[] {
   const bundle = path.join(root, 'dist/hephestus.mjs');
   // --dry-run keeps every run identical: the same file is read, edited in memory and verified, never written.
   const edit = `node ${bundle} edit ${file} --path '[:vm-manager :images "aws" "win2022"]' --value ami-0123456789abcdef0 --dry-run`;
-  const [floor, help, editRun] = hyperfine(['node -e 0', `node ${bundle} --help`, edit], { runs: 30, warmup: 5 });
+  const [floor, help, editRun] = hyperfine(['node -e 0', `node ${bundle} --help`, edit], {
+    runs: 30,
+    warmup: 5,
+  });
   if (!floor || !help || !editRun) throw new Error('hyperfine returned fewer results than commands');
   return [
     {

@@ -3,10 +3,12 @@
  * single tarball. Heavy clients stay behind dynamic imports; esbuild keeps those modules uninitialised until the
  * subcommand that needs them runs.
  */
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
 
-const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 const result = await build({
   entryPoints: ['src/cli.ts'],
@@ -28,6 +30,10 @@ const result = await build({
   },
   logLevel: 'warning',
 });
+
+// The sandbox seeds its repositories from these folders; the bundle finds them beside itself.
+await rm('dist/seeds', { recursive: true, force: true });
+await cp('src/sandbox/seeds', 'dist/seeds', { recursive: true });
 
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 process.stderr.write(`built dist/hephestus.mjs (${(bytes / 1024 / 1024).toFixed(2)} MiB)\n`);

@@ -3,8 +3,8 @@
  * Slack), is imported inside its action, so `hephestus --help` loads commander and nothing else.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from './errors.js';
 import { type CommonOptions, runCommand } from './cli/run-command.js';
+import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command('hephestus')
@@ -31,7 +31,9 @@ Start with:
 
 /** Adds the options every reporting command shares. */
 function common(command: Command): Command {
-  return command.option('--json', 'print one JSON document on standard output (logs go to standard error)').option('--verbose', 'debug logging (redacted)');
+  return command
+    .option('--json', 'print one JSON document on standard output (logs go to standard error)')
+    .option('--verbose', 'debug logging (redacted)');
 }
 
 common(
@@ -45,9 +47,21 @@ common(
     )
     .argument('<file>', 'the file to edit')
     .requiredOption('--path <path>', "where the value is, in the format's own terms (see below)")
-    .requiredOption('--value <string>', 'the new value, written as a string in the file\'s syntax')
-    .addOption(new Option('--format <format>', 'the file format, when the extension does not tell').choices(['edn', 'yaml', 'json', 'hcl']))
-    .addOption(new Option('--embedded <format>', 'the value at --path is a string holding a document of this format').choices(['edn', 'yaml', 'json', 'hcl']))
+    .requiredOption('--value <string>', "the new value, written as a string in the file's syntax")
+    .addOption(
+      new Option('--format <format>', 'the file format, when the extension does not tell').choices([
+        'edn',
+        'yaml',
+        'json',
+        'hcl',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--embedded <format>',
+        'the value at --path is a string holding a document of this format',
+      ).choices(['edn', 'yaml', 'json', 'hcl']),
+    )
     .option('--inner-path <path>', 'with --embedded: the path inside the embedded document')
     .option('--create', 'add the key when it is missing and its parent map exists')
     .option('--dry-run', 'show the change as a diff; write nothing')
@@ -142,6 +156,25 @@ common(
       });
     }),
 );
+
+const sandbox = program
+  .command('sandbox')
+  .description('the local stand-in for GitHub, Slack, CircleCI, EC2 and SSM');
+sandbox
+  .command('up')
+  .description(
+    'Start the sandbox on loopback ports, seed its repositories, print the endpoints and the environment to export,\n' +
+      'and stay up until interrupted. For trying hephestus, the AWS SDK, git or Packer without any account.',
+  )
+  .option('--dir <dir>', 'keep the sandbox state (bare repositories) in this directory')
+  .option('--json', 'print one JSON document with the endpoints and environment on standard output')
+  .action(async (options: CommonOptions & { dir?: string }) => {
+    await runCommand(options, async (context) => {
+      const { sandboxUpCommand } = await import('./cli/sandbox-command.js');
+      await sandboxUpCommand(options, context);
+      return ExitCode.ok;
+    });
+  });
 
 export interface PackerBuildCliOptions {
   var: string[];

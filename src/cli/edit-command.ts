@@ -13,7 +13,11 @@ export interface EditOptions {
 }
 
 /** Runs one edit and reports it as text or JSON. */
-export async function editCommand(file: string, options: EditOptions, { logger, json }: CommandContext): Promise<void> {
+export async function editCommand(
+  file: string,
+  options: EditOptions,
+  { logger, json }: CommandContext,
+): Promise<void> {
   const result = await editFile({ file, ...options });
   if (json) {
     logger.result({ ok: true, dryRun: options.dryRun === true, ...result });
@@ -25,6 +29,8 @@ export async function editCommand(file: string, options: EditOptions, { logger, 
     return;
   }
   const from = result.before !== undefined ? `${JSON.stringify(result.before)} -> ` : '';
-  logger.result(`${file}: ${where} ${from}${JSON.stringify(result.after)}${options.dryRun ? ' (dry run, not written)' : ''}`);
+  logger.result(
+    `${file}: ${where} ${from}${JSON.stringify(result.after)}${options.dryRun ? ' (dry run, not written)' : ''}`,
+  );
   if (options.dryRun) logger.result(result.diff.trimEnd());
 }

@@ -1,12 +1,12 @@
 /** `hephestus packer parse` and `hephestus packer build`. */
 import { readFile } from 'node:fs/promises';
+import type { PackerBuildCliOptions } from '../cli.js';
 import { ExitCode, InputError } from '../errors.js';
 import { mergePackerResults, type PackerResult } from '../packer/artifacts.js';
 import { parseManifest } from '../packer/manifest.js';
-import { parsePackerLog, parsePackerLogFile } from '../packer/parse-log.js';
 import { runPackerBuild } from '../packer/packer-build.js';
+import { parsePackerLog, parsePackerLogFile } from '../packer/parse-log.js';
 import { renderProgress } from '../packer/progress-view.js';
-import type { PackerBuildCliOptions } from '../cli.js';
 import type { CommandContext, CommonOptions } from './run-command.js';
 
 /** Parses a machine-readable log (and a manifest); exit 1 when a build errored. */
@@ -18,9 +18,12 @@ export async function packerParseCommand(
   let result = await readLog(log);
   if (options.manifest) {
     const text = await readFile(options.manifest, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new InputError(error.code === 'ENOENT' ? 'manifest not found' : `cannot read manifest (${error.code})`, {
-        file: options.manifest,
-      });
+      throw new InputError(
+        error.code === 'ENOENT' ? 'manifest not found' : `cannot read manifest (${error.code})`,
+        {
+          file: options.manifest,
+        },
+      );
     });
     result = mergePackerResults(result, parseManifest(text, options.manifest));
   }
@@ -69,7 +72,9 @@ async function readLog(log: string): Promise<PackerResult> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-      throw new InputError(code === 'ENOENT' ? 'log file not found' : `cannot read log (${code})`, { file: log });
+      throw new InputError(code === 'ENOENT' ? 'log file not found' : `cannot read log (${code})`, {
+        file: log,
+      });
     }
     throw error;
   }

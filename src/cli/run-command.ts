@@ -2,9 +2,10 @@
  * The one top-level handler: builds the redacting logger, runs a command, and turns what it throws into an
  * exit code (2 bad input, 1 a real failure) and a message that never carries a secret.
  */
+
+import { redactorFromEnv } from '../config/secrets.js';
 import { ExitCode, HephestusError } from '../errors.js';
 import { Logger } from '../log/logger.js';
-import { redactorFromEnv } from '../config/secrets.js';
 
 export interface CommonOptions {
   json?: boolean;
@@ -34,7 +35,11 @@ function reportError(error: unknown, logger: Logger, json: boolean): ExitCode {
   if (error instanceof HephestusError) {
     logger.error(error.describe());
     logger.debug('stack', error.stack);
-    if (json) logger.result({ ok: false, error: { message: error.message, ...error.location, exitCode: error.exitCode } });
+    if (json)
+      logger.result({
+        ok: false,
+        error: { message: error.message, ...error.location, exitCode: error.exitCode },
+      });
     return error.exitCode;
   }
   // Anything else is a bug or an unexpected failure of a dependency: say so, with the redacted stack on --verbose.

@@ -7,9 +7,12 @@ import { z } from 'zod';
 /** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const RegionSchema = z
   .string()
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region (e.g. us-east-1)`,
-  });
+  .regex(
+    /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/,
+    {
+      error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region (e.g. us-east-1)`,
+    },
+  );
 
 /** An AMI id: `ami-` and 8 or 17 hex digits. */
 export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, {
@@ -24,25 +27,36 @@ export const FileTargetSchema = z.strictObject({
   path: z
     .string()
     .min(1)
-    .describe('Path inside the file in the format\'s own terms: EDN vector, JSON Pointer, or HCL dotted address.'),
+    .describe(
+      "Path inside the file in the format's own terms: EDN vector, JSON Pointer, or HCL dotted address.",
+    ),
   format: FormatSchema.optional().describe('Format, when the file extension does not tell.'),
-  embedded: FormatSchema.optional().describe('The value at `path` is a string holding a document of this format.'),
+  embedded: FormatSchema.optional().describe(
+    'The value at `path` is a string holding a document of this format.',
+  ),
   inner_path: z.string().min(1).optional().describe('Path inside the embedded document (with `embedded`).'),
 });
 
 const BaseAmiSchema = z.strictObject({
-  owners: z.array(z.string().min(1)).min(1).describe('Account ids or aliases (`amazon`), as Packer\'s amazon-ami data source.'),
+  owners: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe("Account ids or aliases (`amazon`), as Packer's amazon-ami data source."),
   filters: z
     .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
     .describe('EC2 DescribeImages filters, e.g. `name: Windows_Server-2022-English-Full-Base-*`.'),
   pin: FileTargetSchema.describe('Where the images repository pins the base AMI id.'),
-  region: RegionSchema.optional().describe('Region whose base AMI is pinned; the first of `regions` by default.'),
+  region: RegionSchema.optional().describe(
+    'Region whose base AMI is pinned; the first of `regions` by default.',
+  ),
 });
 
 export const ImageSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]*$/, { error: 'image names are lower-case letters, digits, `.`, `_` and `-`' })
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, {
+      error: 'image names are lower-case letters, digits, `.`, `_` and `-`',
+    })
     .describe('Image name, used in branch names, tags and pipeline parameters.'),
   template: z.string().min(1).describe('Packer template file or directory.'),
   build: z.string().optional().describe('Packer build to run (`--only`), e.g. `amazon-ebs.win2022`.'),
@@ -51,9 +65,15 @@ export const ImageSchema = z.strictObject({
     .array(z.string())
     .default([])
     .describe('Files and globs whose content decides whether the image must be rebuilt.'),
-  regions: z.array(RegionSchema).min(1).describe('Regions the AMI is built or copied to; the first is the build region.'),
+  regions: z
+    .array(RegionSchema)
+    .min(1)
+    .describe('Regions the AMI is built or copied to; the first is the build region.'),
   base_ami: BaseAmiSchema.optional(),
-  smoke_tests: z.array(z.string()).default([]).describe('PowerShell scripts run on a validation instance through SSM.'),
+  smoke_tests: z
+    .array(z.string())
+    .default([])
+    .describe('PowerShell scripts run on a validation instance through SSM.'),
 });
 
 const SlackSchema = z.strictObject({
@@ -66,7 +86,10 @@ const SlackSchema = z.strictObject({
     })
     .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [] })
     .describe('Channels per event, by name (`#execution-teams`) or id.'),
-  strict: z.boolean().default(false).describe('Fail notification steps when Slack fails (default: report and go on).'),
+  strict: z
+    .boolean()
+    .default(false)
+    .describe('Fail notification steps when Slack fails (default: report and go on).'),
 });
 
 const ValidationSchema = z.strictObject({
@@ -75,7 +98,10 @@ const ValidationSchema = z.strictObject({
   security_group_ids: z.array(z.string()).default([]),
   instance_profile: z.string().optional().describe('Instance profile with the SSM managed-instance policy.'),
   timeout_minutes: z.number().int().positive().max(240).default(45),
-  ready_text: z.string().default('Windows is Ready to use').describe('Console output that means Windows booted.'),
+  ready_text: z
+    .string()
+    .default('Windows is Ready to use')
+    .describe('Console output that means Windows booted.'),
 });
 
 const ConsumerSchema = z.strictObject({
@@ -89,7 +115,7 @@ const ConsumerSchema = z.strictObject({
 });
 
 const BumpFileSchema = FileTargetSchema.extend({
-  image: z.string().min(1).describe('Which image\'s value goes here.'),
+  image: z.string().min(1).describe("Which image's value goes here."),
   value: z.enum(['ami', 'name']).default('ami').describe('The AMI id (in `region`) or the AMI name.'),
   region: RegionSchema.optional(),
 });
@@ -106,7 +132,10 @@ export const HephestusConfigSchema = z.strictObject({
     .default({ branch_prefix: 'windows-update/', default_branch: 'main' }),
   github: z
     .strictObject({
-      repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/).optional(),
+      repository: z
+        .string()
+        .regex(/^[\w.-]+\/[\w.-]+$/)
+        .optional(),
       labels: z.array(z.string()).default(['windows-update']),
       reviewers: z.array(z.string()).default([]),
       merge_method: z.enum(['merge', 'squash', 'rebase']).default('merge'),

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { type ZodType, z } from 'zod';
 import { InputError, type Location } from '../errors.js';
-import { closestMatch } from './did-you-mean.js';
 import { type HephestusConfig, HephestusConfigSchema } from './config-schema.js';
+import { closestMatch } from './did-you-mean.js';
 
 export const DEFAULT_CONFIG_FILE = 'hephestus.yml';
 
@@ -18,9 +18,12 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<He
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'configuration file not found' : `cannot read configuration (${code})`, {
-      file,
-    });
+    throw new InputError(
+      code === 'ENOENT' ? 'configuration file not found' : `cannot read configuration (${code})`,
+      {
+        file,
+      },
+    );
   }
   return parseConfig(text, file);
 }
@@ -28,18 +31,32 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<He
 /** Validates configuration text; `file` is only used in messages. */
 export function parseConfig(text: string, file: string): HephestusConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const firstError = doc.errors[0];
   if (firstError) {
     const pos = lineCounter.linePos(firstError.pos[0]);
-    throw new InputError(`YAML syntax: ${firstError.message.split('\n')[0]}`, { file, line: pos.line, column: pos.col });
+    throw new InputError(`YAML syntax: ${firstError.message.split('\n')[0]}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+    });
   }
   const result = HephestusConfigSchema.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
 
   const messages = result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, file));
   const first = messages[0] as { message: string; location: Location };
-  const more = messages.length > 1 ? `\n${messages.slice(1).map((m) => `  ${formatShort(m)}`).join('\n')}` : '';
+  const more =
+    messages.length > 1
+      ? `\n${messages
+          .slice(1)
+          .map((m) => `  ${formatShort(m)}`)
+          .join('\n')}`
+      : '';
   throw new InputError(`${first.message}${more}`, first.location);
 }
 
@@ -62,7 +79,11 @@ function describeIssue(
     const known = knownKeys(HephestusConfigSchema, path);
     const suggestion = closestMatch(key, known);
     const node = keyNode(doc, path, key);
-    const hint = suggestion ? `; did you mean "${suggestion}"?` : known.length ? ` (known: ${known.join(', ')})` : '';
+    const hint = suggestion
+      ? `; did you mean "${suggestion}"?`
+      : known.length
+        ? ` (known: ${known.join(', ')})`
+        : '';
     return {
       message: `unknown setting "${key}"${hint}`,
       location: { file, ...position(node, lineCounter), setting: settingName([...path, key]) },
@@ -113,7 +134,11 @@ function knownKeys(schema: ZodType, path: PropertyKey[]): string[] {
 
 function unwrap(schema: ZodType | undefined): ZodType | undefined {
   let current = schema;
-  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
+  while (
+    current instanceof z.ZodOptional ||
+    current instanceof z.ZodDefault ||
+    current instanceof z.ZodNullable
+  ) {
     current = current.unwrap() as ZodType;
   }
   return current;

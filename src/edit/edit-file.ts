@@ -46,10 +46,14 @@ const BOM = '\uFEFF';
 export async function editFile(request: EditRequest): Promise<EditResult> {
   const { file } = request;
   if (request.embedded !== undefined && request.innerPath === undefined) {
-    throw new InputError('--embedded needs --inner-path (the path inside the embedded document)', { setting: '--inner-path' });
+    throw new InputError('--embedded needs --inner-path (the path inside the embedded document)', {
+      setting: '--inner-path',
+    });
   }
   if (request.innerPath !== undefined && request.embedded === undefined) {
-    throw new InputError('--inner-path needs --embedded (the format of the embedded document)', { setting: '--embedded' });
+    throw new InputError('--inner-path needs --embedded (the format of the embedded document)', {
+      setting: '--embedded',
+    });
   }
   const updater = updaterFor(file, request.format);
   const target = await resolveTarget(file, request.root);
@@ -63,7 +67,9 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
     if (request.embedded !== undefined && request.innerPath !== undefined) {
       const inner = updaterForFormat(request.embedded, '--embedded');
       const innerBefore = updater.readString(before, request.path);
-      const innerAfter = inner.updateContent(innerBefore, request.innerPath, request.value, { create: request.create });
+      const innerAfter = inner.updateContent(innerBefore, request.innerPath, request.value, {
+        create: request.create,
+      });
       after = updater.updateContent(before, request.path, innerAfter);
       inner.verifyEdit(innerBefore, innerAfter, request.innerPath, request.value);
       updater.verifyEdit(before, after, request.path, innerAfter);
@@ -122,14 +128,18 @@ async function resolveTarget(file: string, root: string | undefined): Promise<st
   const targetStat = stat.isSymbolicLink() ? await lstat(target) : stat;
   if (!targetStat.isFile()) throw new InputError('not a regular file', { file });
   if (targetStat.size > MAX_EDIT_BYTES) {
-    throw new InputError(`file is ${targetStat.size} bytes; hephestus edits files up to ${MAX_EDIT_BYTES} bytes`, { file });
+    throw new InputError(
+      `file is ${targetStat.size} bytes; hephestus edits files up to ${MAX_EDIT_BYTES} bytes`,
+      { file },
+    );
   }
   return target;
 }
 
 async function readText(target: string, file: string): Promise<string> {
   const bytes = await readFile(target);
-  if (bytes.includes(0)) throw new InputError('file holds binary content (a NUL byte); not a text file', { file });
+  if (bytes.includes(0))
+    throw new InputError('file holds binary content (a NUL byte); not a text file', { file });
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
@@ -158,7 +168,11 @@ export function unifiedDiff(file: string, before: string, after: string, context
   const from = Math.max(0, start - context);
   const toA = Math.min(a.length - 1, endA + context);
   const toB = Math.min(b.length - 1, endB + context);
-  const lines = [`--- a/${file}`, `+++ b/${file}`, `@@ -${from + 1},${toA - from + 1} +${from + 1},${toB - from + 1} @@`];
+  const lines = [
+    `--- a/${file}`,
+    `+++ b/${file}`,
+    `@@ -${from + 1},${toA - from + 1} +${from + 1},${toB - from + 1} @@`,
+  ];
   for (let i = from; i < start; i++) lines.push(` ${a[i]}`);
   for (let i = start; i <= endA; i++) lines.push(`-${a[i]}`);
   for (let i = start; i <= endB; i++) lines.push(`+${b[i]}`);

@@ -1,4 +1,4 @@
-import { type Location, InputError } from '../errors.js';
+import { InputError, type Location } from '../errors.js';
 
 /** The formats `hephestus edit` understands. */
 export type FormatName = 'edn' | 'yaml' | 'json' | 'hcl';
@@ -29,7 +29,13 @@ export interface FormatUpdater {
   verifyEdit(before: string, after: string, path: string, value: string): void;
 }
 
-export type EditErrorKind = 'syntax' | 'path-not-found' | 'not-a-container' | 'not-a-string' | 'invalid-path' | 'verification';
+export type EditErrorKind =
+  | 'syntax'
+  | 'path-not-found'
+  | 'not-a-container'
+  | 'not-a-string'
+  | 'invalid-path'
+  | 'verification';
 
 /** Bad input to an edit. The updaters fill `line`/`column` (1-based) for syntax errors; the caller adds the file. */
 export class EditError extends InputError {

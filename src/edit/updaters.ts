@@ -27,17 +27,22 @@ const EXTENSIONS: Array<[suffix: string, format: FormatName]> = [
 export function updaterFor(file: string, format?: string): FormatUpdater {
   if (format !== undefined) {
     if (!(format in UPDATERS)) {
-      throw new InputError(`unknown format "${format}" (one of ${FORMAT_NAMES.join(', ')})`, { setting: '--format' });
+      throw new InputError(`unknown format "${format}" (one of ${FORMAT_NAMES.join(', ')})`, {
+        setting: '--format',
+      });
     }
     return UPDATERS[format as FormatName];
   }
   const lower = file.toLowerCase();
   const match = EXTENSIONS.find(([suffix]) => lower.endsWith(suffix));
   if (!match) {
-    throw new InputError(`cannot tell the format from the file name; pass --format (${FORMAT_NAMES.join(', ')})`, {
-      file,
-      setting: '--format',
-    });
+    throw new InputError(
+      `cannot tell the format from the file name; pass --format (${FORMAT_NAMES.join(', ')})`,
+      {
+        file,
+        setting: '--format',
+      },
+    );
   }
   return UPDATERS[match[1]];
 }

@@ -5,7 +5,7 @@
  * node:http and a dozen lines of matching are enough here; a framework would add weight
  * to a module that only ever serves loopback tests.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface SandboxRequest {
@@ -29,7 +29,9 @@ export interface SandboxResponse {
 /** Returned by a handler that wrote to `rawResponse` itself (git http-backend streams). */
 export const HANDLED = Symbol('handled');
 
-export type Handler = (req: SandboxRequest) => Promise<SandboxResponse | typeof HANDLED> | SandboxResponse | typeof HANDLED;
+export type Handler = (
+  req: SandboxRequest,
+) => Promise<SandboxResponse | typeof HANDLED> | SandboxResponse | typeof HANDLED;
 
 export interface RecordedCall {
   service: string;
@@ -98,16 +100,29 @@ export class Router {
 
   /** Calls recorded so far whose route matches `route` (`METHOD /pattern`), or all. */
   count(route?: string): number {
-    return route ? this.calls.filter((c) => `${c.method} ${c.route}` === route || c.route === route).length : this.calls.length;
+    return route
+      ? this.calls.filter((c) => `${c.method} ${c.route}` === route || c.route === route).length
+      : this.calls.length;
   }
 
   readonly listener = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = req.method ?? 'GET';
-    const route = this.routes.find((r) => (r.method === method || r.method === '*') && r.regex.test(url.pathname));
-    const routeName = route ? `${route.method === '*' ? method : route.method} ${route.pattern}` : `${method} ${url.pathname}`;
+    const route = this.routes.find(
+      (r) => (r.method === method || r.method === '*') && r.regex.test(url.pathname),
+    );
+    const routeName = route
+      ? `${route.method === '*' ? method : route.method} ${route.pattern}`
+      : `${method} ${url.pathname}`;
     const record = (status: number) =>
-      this.calls.push({ service: this.service, method, route: route?.pattern ?? url.pathname, path: url.pathname, status, at: Date.now() });
+      this.calls.push({
+        service: this.service,
+        method,
+        route: route?.pattern ?? url.pathname,
+        path: url.pathname,
+        status,
+        at: Date.now(),
+      });
     try {
       const fault = this.takeFault(routeName);
       if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -135,7 +150,15 @@ export class Router {
       });
       // git http-backend reads the request body itself, so raw handlers get the stream unread.
       const body = isStreamingGit(url) ? Buffer.alloc(0) : await readBody(req);
-      const result = await route.handler({ method, url, params, headers: req.headers, body, raw: req, rawResponse: res });
+      const result = await route.handler({
+        method,
+        url,
+        params,
+        headers: req.headers,
+        body,
+        raw: req,
+        rawResponse: res,
+      });
       if (result === HANDLED) {
         record(res.statusCode);
         return;
@@ -144,7 +167,8 @@ export class Router {
       send(res, result);
     } catch (error) {
       record(500);
-      if (!res.headersSent) send(res, { status: 500, body: { message: `sandbox ${this.service}: ${(error as Error).message}` } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { message: `sandbox ${this.service}: ${(error as Error).message}` } });
       else res.destroy();
     }
   };
@@ -181,7 +205,8 @@ export function send(res: ServerResponse, response: SandboxResponse): void {
   else if (typeof response.body === 'string' || Buffer.isBuffer(response.body)) payload = response.body;
   else {
     payload = JSON.stringify(response.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json; charset=utf-8';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json; charset=utf-8';
   }
   res.writeHead(response.status, headers);
   res.end(payload);

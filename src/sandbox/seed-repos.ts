@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commitTree, type GitIdentity, git, updateBranch } from './bare-repo.js';
 
-/** The fixture folders shipped with the sandbox. */
+/** The fixture folders shipped with the sandbox (beside this module in src/, copied to dist/seeds by the build). */
 export const seedDirs = {
+  imagesRepo: fileURLToPath(new URL('./seeds/images-repo/', import.meta.url)),
   serviceRepo: fileURLToPath(new URL('./seeds/service-repo/', import.meta.url)),
 } as const;
 

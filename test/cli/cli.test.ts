@@ -22,7 +22,7 @@ describe('hephestus --help', () => {
     expect(run.stdout).toContain('Exit codes: 0 success, 1 a real failure');
   });
 
-  it('teaches each format\'s path syntax in `edit --help`', () => {
+  it("teaches each format's path syntax in `edit --help`", () => {
     const run = runCli(['edit', '--help']);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('JSON Pointer (RFC 6901)');
@@ -46,8 +46,17 @@ describe('hephestus edit', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ ok: true, format: 'edn', before: 'ami-0a1b2c3d4e5f60718', after: 'ami-0123456789abcdef0', changed: true, written: true });
-    expect(readFileSync(file, 'utf8')).toBe(before.replace('"ami-0a1b2c3d4e5f60718"', '"ami-0123456789abcdef0"'));
+    expect(report).toMatchObject({
+      ok: true,
+      format: 'edn',
+      before: 'ami-0a1b2c3d4e5f60718',
+      after: 'ami-0123456789abcdef0',
+      changed: true,
+      written: true,
+    });
+    expect(readFileSync(file, 'utf8')).toBe(
+      before.replace('"ami-0a1b2c3d4e5f60718"', '"ami-0123456789abcdef0"'),
+    );
   });
 
   it('writes nothing on --dry-run and shows the diff', () => {
@@ -63,7 +72,14 @@ describe('hephestus edit', () => {
   it('exits 2 naming the file and the missing key, and leaves the file byte-identical', () => {
     const file = copyFixture('bench/small-config.edn');
     const before = readFileSync(file);
-    const run = runCli(['edit', file, '--path', '[:vm-manager :images "aws" "win2025"]', '--value', 'ami-0123456789abcdef0']);
+    const run = runCli([
+      'edit',
+      file,
+      '--path',
+      '[:vm-manager :images "aws" "win2025"]',
+      '--value',
+      'ami-0123456789abcdef0',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(file);
     expect(run.stderr).toContain('win2025');
@@ -76,7 +92,12 @@ describe('hephestus edit', () => {
     expect(run.status).toBe(2);
     const report = JSON.parse(run.stdout);
     expect(report.ok).toBe(false);
-    expect(report.error).toMatchObject({ file, line: expect.any(Number), column: expect.any(Number), exitCode: 2 });
+    expect(report.error).toMatchObject({
+      file,
+      line: expect.any(Number),
+      column: expect.any(Number),
+      exitCode: 2,
+    });
   });
 
   it('refuses an unknown extension without --format', () => {
@@ -88,10 +109,18 @@ describe('hephestus edit', () => {
 
 describe('hephestus packer parse', () => {
   it('prints the builds as JSON and exits 1 when a build errored', () => {
-    const run = runCli(['packer', 'parse', path.join(fixtures, 'packer/amazon-ebs-multi-region.log'), '--json']);
+    const run = runCli([
+      'packer',
+      'parse',
+      path.join(fixtures, 'packer/amazon-ebs-multi-region.log'),
+      '--json',
+    ]);
     expect(run.status).toBe(1);
     const result = JSON.parse(run.stdout);
-    expect(result.builds.map((b: { name: string }) => b.name)).toEqual(['amazon-ebs.win2019', 'amazon-ebs.win2022']);
+    expect(result.builds.map((b: { name: string }) => b.name)).toEqual([
+      'amazon-ebs.win2019',
+      'amazon-ebs.win2022',
+    ]);
     expect(result.errors).toHaveLength(1);
   });
 
@@ -118,7 +147,9 @@ describe('hephestus config check', () => {
 describe('secrets', () => {
   it('never prints a secret that reaches an error message', () => {
     const canary = 'ghp_canary_0123456789_abcdefghij';
-    const run = runCli(['packer', 'parse', `/nonexistent/${canary}.log`, '--json'], { env: { GITHUB_TOKEN: canary } });
+    const run = runCli(['packer', 'parse', `/nonexistent/${canary}.log`, '--json'], {
+      env: { GITHUB_TOKEN: canary },
+    });
     expect(run.status).toBe(2);
     expect(run.stdout + run.stderr).not.toContain(canary);
     expect(run.stderr).toContain('[REDACTED]');

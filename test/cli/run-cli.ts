@@ -11,7 +11,10 @@ export interface CliRun {
 }
 
 /** Runs `hephestus ARGS` from the bundle with `env` added to a clean environment. */
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; input?: string } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+): CliRun {
   const result = spawnSync(process.execPath, [BUNDLE, ...args], {
     cwd: options.cwd,
     input: options.input,

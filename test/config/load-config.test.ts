@@ -20,7 +20,10 @@ describe('parseConfig', () => {
   it('reads a realistic images-repository configuration and fills defaults', async () => {
     const config = parseConfig(await readFile(fixture, 'utf8'), 'hephestus.yml');
     expect(config.images[0]?.regions).toEqual(['us-east-1', 'us-west-2', 'eu-west-1']);
-    expect(config.images[0]?.base_ami?.pin).toEqual({ file: 'packer/windows.auto.pkrvars.hcl', path: 'win2022_source_ami' });
+    expect(config.images[0]?.base_ami?.pin).toEqual({
+      file: 'packer/windows.auto.pkrvars.hcl',
+      path: 'win2022_source_ami',
+    });
     expect(config.git.default_branch).toBe('main');
     expect(config.github.merge_method).toBe('merge');
     expect(config.slack?.strict).toBe(false);
@@ -28,9 +31,16 @@ describe('parseConfig', () => {
   });
 
   it('names the line, column and setting of a wrong type', () => {
-    const error = errorOf('version: 1\nimages:\n  - name: win2022\n    template: t.pkr.hcl\n    regions: us-east-1\n');
+    const error = errorOf(
+      'version: 1\nimages:\n  - name: win2022\n    template: t.pkr.hcl\n    regions: us-east-1\n',
+    );
     expect(error.exitCode).toBe(2);
-    expect(error.location).toMatchObject({ file: 'hephestus.yml', line: 5, column: 14, setting: 'images[0].regions' });
+    expect(error.location).toMatchObject({
+      file: 'hephestus.yml',
+      line: 5,
+      column: 14,
+      setting: 'images[0].regions',
+    });
     expect(error.describe()).toMatch(/^hephestus\.yml:5:14: images\[0\]\.regions: /);
   });
 
@@ -41,13 +51,17 @@ describe('parseConfig', () => {
   });
 
   it('suggests keys inside list items', () => {
-    const error = errorOf('version: 1\nimages:\n  - name: a\n    template: t\n    regions: [us-east-1]\n    smoke_test: []\n');
+    const error = errorOf(
+      'version: 1\nimages:\n  - name: a\n    template: t\n    regions: [us-east-1]\n    smoke_test: []\n',
+    );
     expect(error.message).toContain('did you mean "smoke_tests"?');
     expect(error.location.setting).toBe('images[0].smoke_test');
   });
 
   it('rejects a region that is not one and an AMI-like value that is not a region', () => {
-    const error = errorOf('version: 1\nimages:\n  - name: a\n    template: t\n    regions: [us-east-1, useast1]\n');
+    const error = errorOf(
+      'version: 1\nimages:\n  - name: a\n    template: t\n    regions: [us-east-1, useast1]\n',
+    );
     expect(error.message).toBe('"useast1" is not an AWS region (e.g. us-east-1)');
     expect(error.location).toMatchObject({ line: 5, setting: 'images[0].regions[1]' });
   });
@@ -77,7 +91,9 @@ describe('parseConfig', () => {
 
 describe('docs/hephestus.schema.json', () => {
   it('is generated from the zod schema (run `npm run schema` when this fails)', async () => {
-    const published = JSON.parse(await readFile(new URL('../../docs/hephestus.schema.json', import.meta.url), 'utf8'));
+    const published = JSON.parse(
+      await readFile(new URL('../../docs/hephestus.schema.json', import.meta.url), 'utf8'),
+    );
     expect(published).toEqual(configJsonSchema());
   });
 });

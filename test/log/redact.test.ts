@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readSecrets } from '../../src/config/secrets.js';
 import { Logger } from '../../src/log/logger.js';
 import { REDACTED, Redactor } from '../../src/log/redact.js';
-import { readSecrets } from '../../src/config/secrets.js';
 
 const CANARY = 'ghp_CANARY0123456789abcdefABCDEF+/=';
 
@@ -23,11 +23,16 @@ describe('Redactor', () => {
 
   it('finds any secret at any offset of a base64 stream (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 6, maxLength: 40 }), fc.string({ maxLength: 9 }), fc.string({ maxLength: 9 }), (secret, before, after) => {
-        const r = new Redactor([secret]);
-        const encoded = Buffer.from(before + secret + after).toString('base64');
-        expect(r.leaks(encoded)).toBe(true);
-      }),
+      fc.property(
+        fc.string({ minLength: 6, maxLength: 40 }),
+        fc.string({ maxLength: 9 }),
+        fc.string({ maxLength: 9 }),
+        (secret, before, after) => {
+          const r = new Redactor([secret]);
+          const encoded = Buffer.from(before + secret + after).toString('base64');
+          expect(r.leaks(encoded)).toBe(true);
+        },
+      ),
     );
   });
 
@@ -50,10 +55,20 @@ describe('Redactor', () => {
 
 describe('readSecrets', () => {
   it('prefers the ecosystem names and pairs USERNAME only with PASSWORD', () => {
-    const secrets = readSecrets({ GITHUB_TOKEN: 'ghp_one', PASSWORD: 'pw_two', USERNAME: 'bot', CCI_PASSWORD: 'cci', SLACK_ACCESS_TOKEN: 'xoxb-1' });
+    const secrets = readSecrets({
+      GITHUB_TOKEN: 'ghp_one',
+      PASSWORD: 'pw_two',
+      USERNAME: 'bot',
+      CCI_PASSWORD: 'cci',
+      SLACK_ACCESS_TOKEN: 'xoxb-1',
+    });
     expect(secrets.github).toEqual({ token: 'ghp_one', username: 'x-access-token', source: 'GITHUB_TOKEN' });
     expect(secrets.circleci).toEqual({ token: 'cci', source: 'CCI_PASSWORD' });
-    expect(readSecrets({ PASSWORD: 'pw_two', USERNAME: 'bot' }).github).toEqual({ token: 'pw_two', username: 'bot', source: 'PASSWORD' });
+    expect(readSecrets({ PASSWORD: 'pw_two', USERNAME: 'bot' }).github).toEqual({
+      token: 'pw_two',
+      username: 'bot',
+      source: 'PASSWORD',
+    });
     expect(readSecrets({ CIRCLE_TOKEN: 'a', CCI_PASSWORD: 'b' }).circleci?.source).toBe('CIRCLE_TOKEN');
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * Packs orb/src into dist/orb.yml as `circleci orb pack` does, then checks it: the packed orb and every example's
+ * usage against CircleCI's config schema, and the orb-tools review rules. Exits 2 on a problem, naming it.
+ *
+ * Usage: tsx scripts/pack-orb.ts [--out dist/orb.yml] [--schema path] [--tag v1.2.3]
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { HephestusError } from '../src/errors.js';
+import { packOrb, readOrbSource } from '../src/orb/pack-orb.js';
+import { reviewOrb } from '../src/orb/review-rules.js';
+import { createConfigValidator } from '../src/orb/validate-circleci-config.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(repo, 'dist', 'orb.yml') },
+    schema: { type: 'string', default: join(repo, '..', 'shared', 'schemas', 'circleci-config.schema.json') },
+    tag: { type: 'string', default: process.env.CIRCLE_TAG },
+  },
+});
+
+/** Every file under `dir` by `/`-separated path relative to it. */
+async function readTree(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path).split(sep).join('/'), await readFile(path, 'utf8'));
+  }
+  return files;
+}
+
+try {
+  const source = readOrbSource(await readTree(join(repo, 'orb', 'src')));
+  const packed = packOrb(source);
+  const problems: string[] = [];
+
+  const validate = createConfigValidator(JSON.parse(await readFile(values.schema, 'utf8')) as object);
+  for (const problem of validate(packed.orb))
+    problems.push(`orb.yml: ${problem.pointer}: ${problem.message}`);
+  for (const example of source.components.filter((c) => c.folder === 'examples')) {
+    for (const problem of validate(example.value.usage)) {
+      problems.push(`${example.file}: usage${problem.pointer}: ${problem.message}`);
+    }
+  }
+  for (const finding of reviewOrb(source, { orbName: 'hephestus', tag: values.tag })) {
+    problems.push(`${finding.file}: ${finding.rule}: ${finding.message}`);
+  }
+
+  if (problems.length > 0) {
+    for (const problem of problems) process.stderr.write(`${problem}\n`);
+    process.exitCode = 2;
+  } else {
+    await mkdir(dirname(values.out), { recursive: true });
+    await writeFile(values.out, packed.text);
+    process.stderr.write(`packed ${relative(process.cwd(), values.out)}: valid, review clean\n`);
+  }
+} catch (error) {
+  if (!(error instanceof HephestusError)) throw error;
+  process.stderr.write(`${error.describe()}\n`);
+  process.exitCode = error.exitCode;
+}

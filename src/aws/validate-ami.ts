@@ -1,0 +1,461 @@
+/**
+ * Validates a built AMI the way a person would: boot it, wait until Windows says it is ready and SSM
+ * can reach it, run the smoke tests, read what they printed. The instance is terminated in every case,
+ * errors, timeouts and SIGTERM/SIGINT included: an instance left running costs money until `sweep`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeInstanceStatusCommand,
+  type EC2Client,
+  GetConsoleOutputCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  waitUntilImageAvailable,
+  waitUntilInstanceStatusOk,
+  waitUntilSystemStatusOk,
+} from '@aws-sdk/client-ec2';
+import {
+  GetCommandInvocationCommand,
+  paginateDescribeInstanceInformation,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { FailureError } from '../errors.js';
+import { TAG, type Tag } from './image-tags.js';
+import { AWS_WAIT_DELAYS, poll, sdkWait, type WaitProgress, WaitTimeoutError } from './waits.js';
+
+/** SSM keeps the first 24,000 characters of a command's standard output and 8,000 of standard error. */
+export const SSM_STDOUT_LIMIT = 24_000;
+export const SSM_STDERR_LIMIT = 8_000;
+
+export interface SmokeTest {
+  name: string;
+  /** PowerShell source, run through `AWS-RunPowerShellScript`. */
+  script: string;
+}
+
+export interface ValidationRequest {
+  region: string;
+  imageId: string;
+  instanceType: string;
+  subnetId?: string;
+  securityGroupIds?: string[];
+  /** Instance profile name or ARN; SSM needs one to register the instance. */
+  instanceProfile?: string;
+  /** Console text that means Windows has booted. */
+  readyText?: string;
+  /** The whole validation's deadline, launch to last smoke test. */
+  timeoutMs: number;
+  smokeTests: SmokeTest[];
+  /** Run tags (`hephestus:run`, ...) put on the instance and its volumes, so `sweep` can find it. */
+  tags?: Tag[];
+}
+
+/** How a termination signal is observed and how the process then ends; injectable for tests. */
+export interface SignalHooks {
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+  exit(code: number): void;
+}
+
+export interface ValidationDeps {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  /** Poll delays; AWS-sized by default, tiny in tests. */
+  delays?: { minDelayMs: number; maxDelayMs: number };
+  onProgress?: (progress: WaitProgress) => void;
+  /** Defaults to the process; `false` installs no handlers. */
+  signals?: SignalHooks | false;
+}
+
+export type ValidationStep =
+  | 'image-available'
+  | 'launch'
+  | 'instance-status'
+  | 'windows-ready'
+  | 'ssm-online'
+  | 'smoke-tests'
+  | 'terminate';
+
+export interface SmokeTestResult {
+  name: string;
+  outcome: 'passed' | 'failed' | 'error' | 'skipped';
+  /** SSM's invocation status (`Success`, `Failed`, `TimedOut`, ...), when the command ran. */
+  status?: string;
+  exitCode?: number;
+  stdout: string;
+  stderr: string;
+  /** SSM cut the output at its limit; the rest is lost unless the script writes it elsewhere. */
+  truncated: boolean;
+  durationMs: number;
+  message?: string;
+}
+
+export interface ValidationResult {
+  region: string;
+  imageId: string;
+  instanceId?: string;
+  passed: boolean;
+  failedStep?: ValidationStep;
+  message?: string;
+  steps: Array<{ step: ValidationStep; durationMs: number }>;
+  tests: SmokeTestResult[];
+  terminated: boolean;
+}
+
+/** A validation that failed; `step` says where, `result` holds what was learnt (smoke-test output included). */
+export class ValidationError extends FailureError {
+  constructor(
+    readonly step: ValidationStep,
+    message: string,
+    readonly result: ValidationResult,
+    options?: { cause?: unknown },
+  ) {
+    super(`validation of ${result.imageId} in ${result.region} failed at ${step}: ${message}`, {}, options);
+  }
+}
+
+/** Thrown inside a step to fail it with a message. */
+class StepFailure extends Error {}
+
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Launches, checks and terminates one validation instance; resolves with the result or throws ValidationError. */
+export async function validateAmi(
+  request: ValidationRequest,
+  deps: ValidationDeps,
+): Promise<ValidationResult> {
+  const { ec2, ssm } = deps;
+  const start = Date.now();
+  const deadline = start + request.timeoutMs;
+  const abort = new AbortController();
+  const delays = deps.delays ?? AWS_WAIT_DELAYS;
+  const result: ValidationResult = {
+    region: request.region,
+    imageId: request.imageId,
+    passed: false,
+    steps: [],
+    tests: [],
+    terminated: false,
+  };
+  const waitSettings = () => ({
+    ...delays,
+    maxWaitMs: Math.max(deadline - Date.now(), 1),
+    onProgress: deps.onProgress,
+    signal: abort.signal,
+  });
+
+  let termination: Promise<void> | undefined;
+  const terminate = (): Promise<void> => {
+    termination ??= (async () => {
+      if (!result.instanceId) return;
+      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [result.instanceId] }));
+      result.terminated = true;
+    })();
+    return termination;
+  };
+
+  const signals = deps.signals === undefined ? processSignals() : deps.signals;
+  const onSignal = (signal: NodeJS.Signals) => () => {
+    abort.abort(new Error(signal));
+    void terminate()
+      .catch(() => undefined)
+      .finally(() => {
+        if (signals) signals.exit(SIGNAL_CODES[signal] ?? 1);
+      });
+  };
+  const listeners = (['SIGTERM', 'SIGINT'] as const).map((signal) => [signal, onSignal(signal)] as const);
+  if (signals) for (const [signal, listener] of listeners) signals.on(signal, listener);
+
+  let current: ValidationStep = 'image-available';
+  const step = async <T>(name: ValidationStep, run: () => Promise<T>): Promise<T> => {
+    current = name;
+    const began = Date.now();
+    const value = await run();
+    result.steps.push({ step: name, durationMs: Date.now() - began });
+    return value;
+  };
+
+  let failure: { step: ValidationStep; message: string; cause?: unknown } | undefined;
+  try {
+    await step('image-available', () =>
+      sdkWait(
+        `${request.imageId} available`,
+        waitUntilImageAvailable,
+        ec2,
+        { ImageIds: [request.imageId] },
+        waitSettings(),
+      ),
+    );
+    const instanceId = await step('launch', () => launch(ec2, request));
+    result.instanceId = instanceId;
+    await step('instance-status', async () => {
+      try {
+        await sdkWait(
+          `${instanceId} instance status ok`,
+          waitUntilInstanceStatusOk,
+          ec2,
+          { InstanceIds: [instanceId] },
+          waitSettings(),
+        );
+        await sdkWait(
+          `${instanceId} system status ok`,
+          waitUntilSystemStatusOk,
+          ec2,
+          { InstanceIds: [instanceId] },
+          waitSettings(),
+        );
+      } catch (error) {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+        throw new StepFailure(`${error.message}; status checks: ${await statusChecks(ec2, instanceId)}`);
+      }
+    });
+    const readyText = request.readyText ?? 'Windows is Ready to use';
+    await step('windows-ready', () =>
+      poll(
+        `"${readyText}" in the console of ${instanceId}`,
+        async () => {
+          const { Output } = await ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId }));
+          const text = Output ? Buffer.from(Output, 'base64').toString('utf8') : '';
+          return text.includes(readyText)
+            ? { done: true, value: undefined }
+            : { done: false, seen: lastLine(text) };
+        },
+        waitSettings(),
+      ),
+    );
+    await step('ssm-online', () =>
+      poll(
+        `SSM agent of ${instanceId} online`,
+        async () => {
+          const ping = await pingStatus(ssm, instanceId);
+          return ping === 'Online'
+            ? { done: true, value: undefined }
+            : { done: false, seen: ping ?? 'not registered' };
+        },
+        waitSettings(),
+      ),
+    );
+    await step('smoke-tests', async () => {
+      for (const test of request.smokeTests) {
+        if (abort.signal.aborted) break;
+        if (Date.now() >= deadline) {
+          result.tests.push(skipped(test, 'the validation timed out before this test ran'));
+          continue;
+        }
+        result.tests.push(await runSmokeTest(ssm, instanceId, test, waitSettings()));
+      }
+      const failed = result.tests.filter((test) => test.outcome !== 'passed');
+      if (failed.length > 0) {
+        throw new StepFailure(
+          `${failed.length} of ${request.smokeTests.length} smoke tests failed: ${failed.map((t) => t.name).join(', ')}`,
+        );
+      }
+    });
+    result.passed = true;
+  } catch (error) {
+    failure = { step: current, message: describeError(error), cause: error };
+  } finally {
+    if (signals) for (const [signal, listener] of listeners) signals.off(signal, listener);
+    try {
+      await terminate();
+    } catch (error) {
+      const message = `could not terminate ${result.instanceId}: ${describeError(error)}; \`hephestus ami sweep\` will`;
+      failure = failure
+        ? { ...failure, message: `${failure.message}; ${message}` }
+        : { step: 'terminate', message, cause: error };
+    }
+  }
+  if (failure) {
+    result.passed = false;
+    result.failedStep = failure.step;
+    result.message = failure.message;
+    for (const test of request.smokeTests.slice(result.tests.length)) {
+      result.tests.push(skipped(test, `not run: the validation failed at ${failure.step}`));
+    }
+    throw new ValidationError(failure.step, failure.message, result, { cause: failure.cause });
+  }
+  return result;
+}
+
+async function launch(ec2: EC2Client, request: ValidationRequest): Promise<string> {
+  const tags: Tag[] = [
+    { Key: 'Name', Value: `hephestus-validate-${request.imageId}` },
+    ...(request.tags ?? []),
+    { Key: TAG.validates, Value: request.imageId },
+    { Key: TAG.timeoutMinutes, Value: String(Math.ceil(request.timeoutMs / 60_000)) },
+  ];
+  const profile = request.instanceProfile;
+  const { Instances = [] } = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: request.imageId,
+      InstanceType: request.instanceType as never,
+      MinCount: 1,
+      MaxCount: 1,
+      SubnetId: request.subnetId,
+      SecurityGroupIds: request.securityGroupIds?.length ? request.securityGroupIds : undefined,
+      IamInstanceProfile: profile
+        ? profile.startsWith('arn:')
+          ? { Arn: profile }
+          : { Name: profile }
+        : undefined,
+      // IMDSv2 only: the instance runs third-party software; a token-less metadata endpoint leaks its role.
+      MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled' },
+      // A shutdown from inside (or a crashed test) must not leave a stopped instance and its volume behind.
+      InstanceInitiatedShutdownBehavior: 'terminate',
+      ClientToken: randomUUID(),
+      TagSpecifications: [
+        { ResourceType: 'instance', Tags: tags },
+        { ResourceType: 'volume', Tags: tags },
+      ],
+    }),
+  );
+  const instanceId = Instances[0]?.InstanceId;
+  if (!instanceId) throw new StepFailure('RunInstances returned no instance');
+  return instanceId;
+}
+
+async function statusChecks(ec2: EC2Client, instanceId: string): Promise<string> {
+  try {
+    const { InstanceStatuses = [] } = await ec2.send(
+      new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }),
+    );
+    const status = InstanceStatuses[0];
+    if (!status) return 'not reported';
+    return `instance ${status.InstanceStatus?.Status ?? '?'}, system ${status.SystemStatus?.Status ?? '?'} (${status.InstanceState?.Name ?? '?'})`;
+  } catch (error) {
+    return `unknown (${describeError(error)})`;
+  }
+}
+
+async function pingStatus(ssm: SSMClient, instanceId: string): Promise<string | undefined> {
+  const pages = paginateDescribeInstanceInformation(
+    { client: ssm },
+    { Filters: [{ Key: 'InstanceIds', Values: [instanceId] }] },
+  );
+  for await (const page of pages) {
+    const found = page.InstanceInformationList?.find((info) => info.InstanceId === instanceId);
+    if (found) return found.PingStatus;
+  }
+  return undefined;
+}
+
+const FINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
+
+async function runSmokeTest(
+  ssm: SSMClient,
+  instanceId: string,
+  test: SmokeTest,
+  settings: Parameters<typeof poll>[2],
+): Promise<SmokeTestResult> {
+  const began = Date.now();
+  const timeoutSeconds = Math.max(Math.ceil(settings.maxWaitMs / 1000), 30);
+  try {
+    const { Command } = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: 'AWS-RunPowerShellScript',
+        InstanceIds: [instanceId],
+        Comment: `hephestus smoke test ${test.name}`.slice(0, 100),
+        TimeoutSeconds: timeoutSeconds,
+        Parameters: {
+          // Without Stop, a failing cmdlet prints an error and the script goes on to exit 0.
+          commands: ["$ErrorActionPreference = 'Stop'", ...test.script.split(/\r?\n/)],
+          executionTimeout: [String(timeoutSeconds)],
+        },
+      }),
+    );
+    const commandId = Command?.CommandId;
+    if (!commandId) throw new Error('SendCommand returned no command id');
+    const invocation = await poll(
+      `smoke test ${test.name} on ${instanceId}`,
+      async () => {
+        try {
+          const answer = await ssm.send(
+            new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+          );
+          return FINAL_STATUSES.has(answer.Status ?? '')
+            ? { done: true, value: answer }
+            : { done: false, seen: answer.Status };
+        } catch (error) {
+          // Right after SendCommand the invocation may not exist yet.
+          if ((error as Error).name === 'InvocationDoesNotExist')
+            return { done: false, seen: 'not yet delivered' };
+          throw error;
+        }
+      },
+      settings,
+    );
+    const stdout = invocation.StandardOutputContent ?? '';
+    const stderr = invocation.StandardErrorContent ?? '';
+    const truncated = isTruncated(stdout, SSM_STDOUT_LIMIT) || isTruncated(stderr, SSM_STDERR_LIMIT);
+    const passed = invocation.Status === 'Success';
+    const notes = [
+      passed ? undefined : `${invocation.Status}, exit code ${invocation.ResponseCode ?? '?'}`,
+      truncated
+        ? `output truncated by SSM (it keeps ${SSM_STDOUT_LIMIT.toLocaleString('en-US')} characters of standard output and ${SSM_STDERR_LIMIT.toLocaleString('en-US')} of standard error)`
+        : undefined,
+    ].filter((note): note is string => note !== undefined);
+    return {
+      name: test.name,
+      outcome: passed ? 'passed' : 'failed',
+      status: invocation.Status,
+      exitCode: invocation.ResponseCode,
+      stdout,
+      stderr,
+      truncated,
+      durationMs: Date.now() - began,
+      message: notes.length > 0 ? notes.join('; ') : undefined,
+    };
+  } catch (error) {
+    return {
+      name: test.name,
+      outcome: 'error',
+      stdout: '',
+      stderr: '',
+      truncated: false,
+      durationMs: Date.now() - began,
+      message: describeError(error),
+    };
+  }
+}
+
+/** SSM cuts at its limit without a marker, so output exactly that long is taken as cut. */
+function isTruncated(output: string, limit: number): boolean {
+  return output.length >= limit;
+}
+
+function skipped(test: SmokeTest, message: string): SmokeTestResult {
+  return {
+    name: test.name,
+    outcome: 'skipped',
+    stdout: '',
+    stderr: '',
+    truncated: false,
+    durationMs: 0,
+    message,
+  };
+}
+
+function lastLine(text: string): string | undefined {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
+  return lines.at(-1)?.slice(0, 200);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error)
+    return error.name &&
+      error.name !== 'Error' &&
+      !(error instanceof FailureError) &&
+      !(error instanceof StepFailure)
+      ? `${error.name}: ${error.message}`
+      : error.message;
+  return String(error);
+}
+
+function processSignals(): SignalHooks {
+  return {
+    on: (signal, listener) => process.on(signal, listener),
+    off: (signal, listener) => process.off(signal, listener),
+    exit: (code) => process.exit(code),
+  };
+}

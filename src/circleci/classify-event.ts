@@ -1,0 +1,251 @@
+/**
+ * What started the job Hephestus runs in, from CircleCI's environment and the pipeline values the orb passes
+ * as job parameters (pipeline values exist only in configuration, not in a job's environment).
+ *
+ * CircleCI's documented trigger values:
+ * - `pipeline.trigger_source`: `webhook`, `api`, `scheduled_pipeline`
+ *   (circleci.com/docs/guides/orchestrate/pipeline-variables; the schedule-trigger guide
+ *   circleci.com/docs/guides/orchestrate/schedule-triggers-with-multiple-workflows filters on
+ *   `pipeline.trigger_source == "scheduled_pipeline" and pipeline.schedule.name == "..."`).
+ * - `pipeline.trigger.type`, its successor for GitHub-App pipelines: `github_app`, `bitbucket_dc`, `schedule`,
+ *   `webhook`, `api` (circleci.com/changelog/expanded-pipeline-values-support).
+ * The web app's "Trigger Pipeline" button also reports `api`; only parameters tell a deliberate manual run.
+ *
+ * Pure except for the one injected lookup: the pull request a commit on the default branch came from,
+ * asked only for a push to the default branch.
+ */
+import { InputError } from '../errors.js';
+
+export type EventKind = 'scheduled' | 'manual' | 'update-branch-push' | 'update-merged' | 'other';
+
+export interface EventInputs {
+  /** `<< pipeline.trigger_source >>`. */
+  triggerSource?: string;
+  /** `<< pipeline.trigger.type >>` (GitHub-App pipelines). */
+  triggerType?: string;
+  /** `<< pipeline.schedule.name >>`. */
+  scheduleName?: string;
+  /** `<< pipeline.git.branch >>`. */
+  gitBranch?: string;
+  /** `CIRCLE_BRANCH`. */
+  circleBranch?: string;
+  /** `CIRCLE_PULL_REQUEST`: the PR's URL, set for branches with an open PR. */
+  pullRequestUrl?: string;
+  /** `CIRCLE_SHA1`. */
+  sha?: string;
+  /** Pipeline parameters the trigger gave (empty values count as not given). */
+  parameters?: Record<string, string | number | boolean | undefined>;
+}
+
+export interface MergedPullRequest {
+  number: number;
+  /** The PR's head branch. */
+  headRef: string;
+}
+
+export interface ClassifyContext {
+  defaultBranch: string;
+  /** `windows-update/` by default (configuration `git.branch_prefix`). */
+  branchPrefix: string;
+  /** The merged PR a commit came from (GitHub `GET /repos/{o}/{r}/commits/{sha}/pulls`). */
+  findMergedPullRequest?: (sha: string) => Promise<MergedPullRequest | undefined>;
+}
+
+export interface ClassifiedEvent {
+  kind: EventKind;
+  /** Why, one finding per line, in the order they were used. */
+  reasons: string[];
+  branch?: string;
+  sha?: string;
+  scheduleName?: string;
+  /** For update-branch-push, the part after the prefix (`win2022`). */
+  imageSet?: string;
+  pullRequest?: { number: number; headRef?: string };
+  /** For manual runs: the parameters given. */
+  parameters?: Record<string, string | number | boolean>;
+}
+
+/** Trigger kinds that mean "someone pushed": webhook deliveries of the OAuth, GitHub-App and Bitbucket DC integrations. */
+const PUSH_TRIGGERS = new Set(['webhook', 'github_app', 'bitbucket_dc', 'gitlab']);
+
+/** Classifies the event; calls `findMergedPullRequest` only for a push to the default branch. */
+export async function classifyEvent(inputs: EventInputs, context: ClassifyContext): Promise<ClassifiedEvent> {
+  const reasons: string[] = [];
+  const source = clean(inputs.triggerSource);
+  const type = clean(inputs.triggerType);
+  const sha = clean(inputs.sha);
+  const base = { ...(sha ? { sha } : {}) };
+
+  if (source === 'scheduled_pipeline' || type === 'schedule') {
+    reasons.push(
+      source === 'scheduled_pipeline'
+        ? 'pipeline.trigger_source is scheduled_pipeline'
+        : 'pipeline.trigger.type is schedule',
+    );
+    const scheduleName = clean(inputs.scheduleName);
+    if (scheduleName) reasons.push(`schedule ${JSON.stringify(scheduleName)}`);
+    const branch = branchOf(inputs);
+    return {
+      kind: 'scheduled',
+      reasons,
+      ...base,
+      ...(branch ? { branch } : {}),
+      ...(scheduleName ? { scheduleName } : {}),
+    };
+  }
+
+  const viaApi = source === 'api' || type === 'api';
+  const parameters = givenParameters(inputs.parameters);
+  if (viaApi && Object.keys(parameters).length > 0) {
+    reasons.push(
+      `triggered through the API (${source === 'api' ? 'pipeline.trigger_source' : 'pipeline.trigger.type'} is api)`,
+    );
+    reasons.push(`with parameters: ${Object.keys(parameters).sort().join(', ')}`);
+    const branch = branchOf(inputs);
+    return { kind: 'manual', reasons, ...base, ...(branch ? { branch } : {}), parameters };
+  }
+  if (viaApi) reasons.push('triggered through the API without parameters: classified by branch');
+
+  const branch = branchOf(inputs);
+  if (!branch) {
+    reasons.push('no branch (pipeline.git.branch and CIRCLE_BRANCH are empty): a tag or an unknown trigger');
+    return { kind: 'other', reasons, ...base };
+  }
+  reasons.push(`branch ${branch}${clean(inputs.gitBranch) ? ' (pipeline.git.branch)' : ' (CIRCLE_BRANCH)'}`);
+
+  if (isUpdateBranch(branch, context.branchPrefix)) {
+    reasons.push(`the branch starts with the update prefix ${context.branchPrefix}`);
+    const number = pullRequestNumber(inputs.pullRequestUrl);
+    if (number !== undefined) reasons.push(`open pull request #${number} (CIRCLE_PULL_REQUEST)`);
+    return {
+      kind: 'update-branch-push',
+      reasons,
+      ...base,
+      branch,
+      imageSet: branch.slice(context.branchPrefix.length),
+      ...(number !== undefined ? { pullRequest: { number, headRef: branch } } : {}),
+    };
+  }
+
+  if (branch !== context.defaultBranch) {
+    reasons.push(`neither an update branch nor the default branch ${context.defaultBranch}`);
+    return { kind: 'other', reasons, ...base, branch };
+  }
+
+  const push =
+    source === undefined && type === undefined
+      ? 'unknown'
+      : PUSH_TRIGGERS.has(source ?? '') || PUSH_TRIGGERS.has(type ?? '');
+  if (push === false) {
+    reasons.push(`the default branch, but not a push (trigger ${source ?? type})`);
+    return { kind: 'other', reasons, ...base, branch };
+  }
+  reasons.push(
+    push === 'unknown'
+      ? 'the default branch; no trigger values were passed, so it is taken for a push'
+      : 'a push to the default branch',
+  );
+  if (!sha) {
+    reasons.push('no commit (CIRCLE_SHA1 is empty): cannot look up the pull request it came from');
+    return { kind: 'other', reasons, branch };
+  }
+  if (!context.findMergedPullRequest) {
+    reasons.push('no pull request lookup available');
+    return { kind: 'other', reasons, ...base, branch };
+  }
+  const merged = await context.findMergedPullRequest(sha);
+  if (!merged) {
+    reasons.push(`commit ${sha.slice(0, 12)} came from no merged pull request`);
+    return { kind: 'other', reasons, ...base, branch };
+  }
+  const pullRequest = { number: merged.number, headRef: merged.headRef };
+  if (!isUpdateBranch(merged.headRef, context.branchPrefix)) {
+    reasons.push(
+      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of branch ${merged.headRef}, not an update branch`,
+    );
+    return { kind: 'other', reasons, ...base, branch, pullRequest };
+  }
+  reasons.push(
+    `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of update branch ${merged.headRef}`,
+  );
+  return {
+    kind: 'update-merged',
+    reasons,
+    ...base,
+    branch,
+    imageSet: merged.headRef.slice(context.branchPrefix.length),
+    pullRequest,
+  };
+}
+
+/**
+ * The inputs from a job's environment: CircleCI's own variables, and the pipeline values the orb passes as
+ * job parameters, which reach the job as `PARAM_TRIGGER_SOURCE`, `PARAM_TRIGGER_TYPE`, `PARAM_SCHEDULE_NAME`,
+ * `PARAM_GIT_BRANCH` and `PARAM_PIPELINE_PARAMETERS` (a JSON object of the pipeline parameters).
+ */
+export function eventInputsFromEnv(env: Record<string, string | undefined>): EventInputs {
+  const inputs: EventInputs = {};
+  const set = <K extends keyof EventInputs>(key: K, value: EventInputs[K] | undefined) => {
+    if (value !== undefined && value !== '') inputs[key] = value;
+  };
+  set('triggerSource', env.PARAM_TRIGGER_SOURCE);
+  set('triggerType', env.PARAM_TRIGGER_TYPE);
+  set('scheduleName', env.PARAM_SCHEDULE_NAME);
+  set('gitBranch', env.PARAM_GIT_BRANCH);
+  set('circleBranch', env.CIRCLE_BRANCH);
+  set('pullRequestUrl', env.CIRCLE_PULL_REQUEST);
+  set('sha', env.CIRCLE_SHA1);
+  set('parameters', parseParameters(env.PARAM_PIPELINE_PARAMETERS));
+  return inputs;
+}
+
+/** The PR number at the end of a pull request URL (`https://github.com/o/r/pull/12`). */
+export function pullRequestNumber(url: string | undefined): number | undefined {
+  const match = /\/pull(?:s)?\/(\d+)\/?$/.exec(clean(url) ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
+function isUpdateBranch(branch: string, prefix: string): boolean {
+  return prefix !== '' && branch.startsWith(prefix) && branch.length > prefix.length;
+}
+
+function branchOf(inputs: EventInputs): string | undefined {
+  return clean(inputs.gitBranch) ?? clean(inputs.circleBranch);
+}
+
+/** Trimmed, and undefined when empty: CircleCI renders an unset pipeline value as an empty string. */
+function clean(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function givenParameters(parameters: EventInputs['parameters']): Record<string, string | number | boolean> {
+  const given: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(parameters ?? {})) {
+    if (value === undefined || (typeof value === 'string' && value.trim() === '')) continue;
+    given[key] = value;
+  }
+  return given;
+}
+
+/** The orb wires this variable; anything but a JSON object means the wiring is wrong, so it fails loudly. */
+function parseParameters(json: string | undefined): EventInputs['parameters'] {
+  if (!json || json.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InputError('PARAM_PIPELINE_PARAMETERS is not a JSON object of pipeline parameters', {
+      setting: 'PARAM_PIPELINE_PARAMETERS',
+    });
+  }
+  const result: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      result[key] = value;
+  }
+  return result;
+}

@@ -1,0 +1,46 @@
+/** `hephestus sandbox up`: the sandbox in the foreground, until interrupted. */
+import type { CommandContext } from './run-command.js';
+
+/** Starts the sandbox, prints its endpoints and environment, and waits for SIGINT or SIGTERM. */
+export async function sandboxUpCommand(
+  options: { dir?: string },
+  { logger, json }: CommandContext,
+): Promise<void> {
+  const { startSandbox, IMAGES_REPO, SERVICE_REPO } = await import('../sandbox/start-sandbox.js');
+  const sandbox = await startSandbox(options.dir ? { dir: options.dir } : {});
+  const repositories = Object.fromEntries(
+    [IMAGES_REPO, SERVICE_REPO].map((name) => [name, sandbox.cloneUrl(name)]),
+  );
+  if (json) {
+    // The sandbox's own dummy tokens are printed on purpose: they are what a person exports to use it.
+    process.stdout.write(
+      `${JSON.stringify({ dir: sandbox.dir, urls: sandbox.urls, repositories, env: sandbox.env }, null, 2)}\n`,
+    );
+  } else {
+    const exports = Object.entries(sandbox.env).map(([key, value]) => `export ${key}='${value}'`);
+    const basic = Buffer.from(`x-access-token:${sandbox.tokens.github}`).toString('base64');
+    process.stdout.write(
+      [
+        `Sandbox is up (state in ${sandbox.dir}). Endpoints:`,
+        ...Object.entries(sandbox.urls).map(([name, url]) => `  ${name.padEnd(9)} ${url}`),
+        '',
+        'Point hephestus, the AWS SDK, curl or Packer at it:',
+        ...exports,
+        '',
+        'Clone a repository (the token travels in a header, never in the URL):',
+        ...Object.values(repositories).map(
+          (url) => `  git -c http.extraHeader='Authorization: Basic ${basic}' clone ${url}`,
+        ),
+        '',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
+  logger.debug('sandbox running');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sandbox.stop();
+}

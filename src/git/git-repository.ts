@@ -1,0 +1,364 @@
+/**
+ * A clone of one remote repository and the git verbs the update flow needs, over simple-git.
+ *
+ * Every command gets the token through a private config file (see git-credentials.ts), a clean environment,
+ * a timeout, and comes back either with its result or with a redacted error of our own (see redact-git-error.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { type SimpleGit, simpleGit } from 'simple-git';
+import { FailureError, HephestusError, InputError } from '../errors.js';
+import { Redactor } from '../log/redact.js';
+import { remoteOrigin, withCredentials } from './git-credentials.js';
+import { pushRejection } from './push-rejection.js';
+import { type GitCommandKind, redactGitError } from './redact-git-error.js';
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export interface CloneOptions {
+  /** The remote's http(s) URL, without credentials. */
+  url: string;
+  token: string;
+  /** Where to clone; must not exist or be empty. */
+  dir: string;
+  /** The branch to clone: the base the update branch starts from. */
+  branch: string;
+  author: GitIdentity;
+  /** Defaults to the author. */
+  committer?: GitIdentity;
+  /**
+   * `commits` (default) fetches every commit but no file contents until checked out (`--filter=blob:none`),
+   * which listing the update branch's commits since the base needs; `tip` fetches the newest commit only.
+   */
+  history?: 'commits' | 'tip';
+  /** The token is added to it; pass the logger's so both hide the same secrets. */
+  redactor?: Redactor;
+  /** Kills a git command that stays silent this long. Default five minutes. */
+  timeoutMs?: number;
+}
+
+/** One commit on a branch, with the identities that tell whose it is. */
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+  authorName: string;
+  authorEmail: string;
+  committerName: string;
+  committerEmail: string;
+}
+
+export type PushResult = { status: 'pushed'; sha: string } | { status: 'rejected'; reason: 'moved' };
+
+/** Re-applies the update after a rejected push, on top of `remoteSha` (the branch's new head; undefined when it was deleted), and commits. */
+export type Reapply = (remoteSha: string | undefined) => Promise<void>;
+
+const REMOTE = 'origin';
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MAX_RETRIES = 3;
+
+interface Settings {
+  token: string;
+  origin: string;
+  author: GitIdentity;
+  committer: GitIdentity;
+  redactor: Redactor;
+  timeoutMs: number;
+}
+
+export class GitRepository {
+  private constructor(
+    /** The clone's working tree. */
+    readonly dir: string,
+    /** The branch the clone was made from. */
+    readonly baseBranch: string,
+    private readonly settings: Settings,
+  ) {}
+
+  /** Clones `branch` of `url` single-branch into `dir` (shallow or blobless, see {@link CloneOptions.history}). */
+  static async clone(options: CloneOptions): Promise<GitRepository> {
+    if (!options.token) throw new InputError('no git token given', { setting: 'git token' });
+    assertBranchName(options.branch);
+    const redactor = options.redactor ?? new Redactor();
+    redactor.add(options.token);
+    const settings: Settings = {
+      token: options.token,
+      origin: remoteOrigin(options.url),
+      author: options.author,
+      committer: options.committer ?? options.author,
+      redactor,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    };
+    const dir = resolve(options.dir);
+    await mkdir(dirname(dir), { recursive: true });
+    const repo = new GitRepository(dir, options.branch, settings);
+    const history = options.history === 'tip' ? ['--depth', '1'] : ['--filter=blob:none'];
+    await repo.run(dirname(dir), 'remote', `clone of ${options.url} (${options.branch})`, (git) =>
+      git.clone(options.url, dir, [
+        ...history,
+        '--single-branch',
+        '--branch',
+        options.branch,
+        '--no-tags',
+        '--origin',
+        REMOTE,
+      ]),
+    );
+    return repo;
+  }
+
+  /** The sha of `branch` on the remote, or undefined when it does not exist (asks the remote, fetches nothing). */
+  async remoteBranchSha(branch: string): Promise<string | undefined> {
+    assertBranchName(branch);
+    const out = await this.git('remote', `ls-remote ${branch}`, (git) =>
+      git.raw(['ls-remote', '--heads', REMOTE, `refs/heads/${branch}`]),
+    );
+    return out.split('\t')[0]?.trim() || undefined;
+  }
+
+  /** Fetches `branch` into `refs/remotes/origin/<branch>`; its sha, or undefined (and no tracking ref) when it does not exist. */
+  async fetchBranch(branch: string): Promise<string | undefined> {
+    const tracking = trackingRef(assertBranchName(branch));
+    try {
+      await this.git('remote', `fetch of ${branch}`, (git) =>
+        git.raw(['fetch', '--no-tags', REMOTE, `+refs/heads/${branch}:${tracking}`]),
+      );
+    } catch (error) {
+      if (!(error instanceof HephestusError && /couldn't find remote ref/.test(error.message))) throw error;
+      await this.git('local', `removal of ${tracking}`, (git) => git.raw(['update-ref', '-d', tracking]));
+      return undefined;
+    }
+    return this.revParse(tracking);
+  }
+
+  /** Checks out `branch`, created or reset to `startPoint` (a sha, or a ref such as `origin/main`); the working tree follows. */
+  async resetBranch(branch: string, startPoint: string): Promise<void> {
+    assertBranchName(branch);
+    if (startPoint.startsWith('-')) throw new InputError(`not a commit: ${JSON.stringify(startPoint)}`);
+    await this.git('local', `checkout of ${branch} at ${startPoint}`, (git) =>
+      git.raw(['checkout', '--force', '--no-track', '-B', branch, startPoint]),
+    );
+  }
+
+  /** Stages every change and commits it as the configured author and committer; the new sha, or undefined when nothing changed. */
+  async commitAll(message: string): Promise<string | undefined> {
+    await this.git('local', 'staging', (git) => git.add(['--all']));
+    const staged = await this.git('local', 'diff of the staged changes', (git) =>
+      git.raw(['diff', '--cached', '--name-only']),
+    );
+    if (staged.trim() === '') return undefined;
+    const { author, committer } = this.settings;
+    await this.git('local', 'commit', (git) => git.commit(message), {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+    });
+    return this.revParse('HEAD');
+  }
+
+  /** The full sha of `rev`. */
+  async revParse(rev: string): Promise<string> {
+    const out = await this.git('local', `rev-parse ${rev}`, (git) =>
+      git.raw(['rev-parse', '--verify', `${rev}^{commit}`]),
+    );
+    return out.trim();
+  }
+
+  /** Commits reachable from `head` but not from `base`, newest first (needs `history: 'commits'`). */
+  async commitsSince(base: string, head: string): Promise<CommitSummary[]> {
+    const shallow = await this.git('local', 'shallow check', (git) =>
+      git.raw(['rev-parse', '--is-shallow-repository']),
+    );
+    if (shallow.trim() === 'true') {
+      throw new FailureError(
+        "git: listing a branch's commits needs the commit history; clone with history 'commits'",
+      );
+    }
+    const log = await this.git('local', `log ${base}..${head}`, (git) =>
+      // simple-git's from/to default to the symmetric `base...head`, which would count the base's new commits too.
+      git.log<Omit<CommitSummary, 'sha'> & { sha: string }>({
+        from: base,
+        to: head,
+        symmetric: false,
+        format: {
+          sha: '%H',
+          subject: '%s',
+          authorName: '%an',
+          authorEmail: '%ae',
+          committerName: '%cn',
+          committerEmail: '%ce',
+        },
+      }),
+    );
+    return log.all.map((entry) => ({ ...entry }));
+  }
+
+  /**
+   * Pushes HEAD to `refs/heads/<branch>` only if the remote branch is still at `expectedSha` (undefined: it must
+   * not exist). A branch that moved meanwhile is reported, not overwritten; other refusals throw.
+   */
+  async push(branch: string, expectedSha: string | undefined): Promise<PushResult> {
+    assertBranchName(branch);
+    const sha = await this.revParse('HEAD');
+    try {
+      await this.git('remote', `push to ${branch}`, (git) =>
+        git.raw([
+          'push',
+          '--porcelain',
+          `--force-with-lease=refs/heads/${branch}:${expectedSha ?? ''}`,
+          REMOTE,
+          `HEAD:refs/heads/${branch}`,
+        ]),
+      );
+    } catch (error) {
+      if (error instanceof HephestusError && pushRejection(error.message) === 'moved') {
+        return { status: 'rejected', reason: 'moved' };
+      }
+      throw error;
+    }
+    // A single-branch clone has no fetch refspec for the update branch, so git leaves its tracking ref alone.
+    await this.git('local', `update of ${trackingRef(branch)}`, (git) =>
+      git.raw(['update-ref', trackingRef(branch), sha]),
+    );
+    return { status: 'pushed', sha };
+  }
+
+  /**
+   * Pushes as {@link push}; when the branch moved (someone pushed first), fetches its new head, lets `reapply`
+   * rebuild the update on it, and tries again, at most `maxRetries` times (default 3).
+   */
+  async pushWithRetry(
+    branch: string,
+    expectedSha: string | undefined,
+    reapply: Reapply,
+    maxRetries = DEFAULT_MAX_RETRIES,
+  ): Promise<{ sha: string; retries: number }> {
+    let lease = expectedSha;
+    for (let retries = 0; ; retries++) {
+      const result = await this.push(branch, lease);
+      if (result.status === 'pushed') return { sha: result.sha, retries };
+      if (retries >= maxRetries) {
+        throw new FailureError(
+          `git: the push to ${branch} was rejected ${retries + 1} times because the branch moved each time ` +
+            '(someone else is pushing to it); giving up',
+        );
+      }
+      lease = await this.fetchBranch(branch);
+      await reapply(lease);
+    }
+  }
+
+  /** Deletes `refs/heads/<branch>` on the remote (only if still at `expectedSha` when given); `absent` when it was not there. */
+  async deleteRemoteBranch(branch: string, expectedSha?: string): Promise<'deleted' | 'absent'> {
+    assertBranchName(branch);
+    const lease = expectedSha === undefined ? [] : [`--force-with-lease=refs/heads/${branch}:${expectedSha}`];
+    try {
+      await this.git('remote', `deletion of ${branch}`, (git) =>
+        // A short name is matched against the advertised refs, so a missing branch is reported; a full
+        // `refs/heads/...` (or `:ref`) "deletes" it with only a warning on stderr.
+        git.raw(['push', '--porcelain', ...lease, REMOTE, '--delete', branch]),
+      );
+    } catch (error) {
+      if (error instanceof HephestusError && /remote ref does not exist/.test(error.message)) return 'absent';
+      throw error;
+    }
+    await this.git('local', `removal of ${trackingRef(branch)}`, (git) =>
+      git.raw(['update-ref', '-d', trackingRef(branch)]),
+    );
+    return 'deleted';
+  }
+
+  /** Runs one git command in the clone; see {@link run}. */
+  private git<T>(
+    kind: GitCommandKind,
+    what: string,
+    task: (git: SimpleGit) => Promise<T>,
+    env?: Record<string, string>,
+  ): Promise<T> {
+    return this.run(this.dir, kind, what, task, env);
+  }
+
+  /** Runs `task` on a simple-git bound to `baseDir` with credentials, a clean environment and a timeout; errors come back redacted. */
+  private run<T>(
+    baseDir: string,
+    kind: GitCommandKind,
+    what: string,
+    task: (git: SimpleGit) => Promise<T>,
+    env: Record<string, string> = {},
+  ): Promise<T> {
+    const { token, origin, redactor, timeoutMs } = this.settings;
+    return withCredentials(token, origin, async (credentials) => {
+      const git = simpleGit({ baseDir, config: [credentials], timeout: { block: timeoutMs } }).env({
+        ...gitEnvironment(process.env),
+        ...env,
+      });
+      try {
+        return await task(git);
+      } catch (error) {
+        throw redactGitError(error, redactor, what, kind);
+      }
+    });
+  }
+}
+
+/** The remote-tracking ref a fetched branch is kept in. */
+export function trackingRef(branch: string): string {
+  return `refs/remotes/${REMOTE}/${branch}`;
+}
+
+/**
+ * The environment git runs with: the caller's, without variables that redirect git or run other programs
+ * (`GIT_DIR` from a hook, `GIT_ASKPASS`, `EDITOR`; simple-git refuses several of them anyway), and never prompting.
+ */
+export function gitEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value === undefined) continue;
+    const upper = key.toUpperCase();
+    if (DROPPED.has(upper)) continue;
+    // Certificate settings are kept: a CI runner behind a proxy needs them.
+    if (upper.startsWith('GIT_') && !upper.startsWith('GIT_SSL_CA')) continue;
+    env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  return env;
+}
+
+const DROPPED = new Set(['EDITOR', 'VISUAL', 'PAGER', 'PREFIX', 'SSH_ASKPASS']);
+
+/** The commits whose author or committer is not one of `ours` (compared by email, case-insensitively). */
+export function foreignCommits(
+  commits: readonly CommitSummary[],
+  ours: readonly GitIdentity[],
+): CommitSummary[] {
+  const emails = new Set(ours.map((identity) => identity.email.toLowerCase()));
+  return commits.filter(
+    (commit) =>
+      !emails.has(commit.authorEmail.toLowerCase()) || !emails.has(commit.committerEmail.toLowerCase()),
+  );
+}
+
+/**
+ * Refuses branch names git would refuse (git-check-ref-format's rules) and names starting with `-`, which a
+ * command line would read as an option.
+ */
+export function assertBranchName(name: string): string {
+  const bad =
+    name === '' ||
+    name.startsWith('-') ||
+    name.startsWith('/') ||
+    name.endsWith('/') ||
+    name.endsWith('.') ||
+    name.includes('..') ||
+    name.includes('//') ||
+    name.includes('@{') ||
+    name === '@' ||
+    // Printable ASCII only (stricter than git, which allows other Unicode), without git's special characters.
+    /[^\x21-\x7e]|[~^:?*[\\]/.test(name) ||
+    name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
+  if (bad) throw new InputError(`not a valid branch name: ${JSON.stringify(name)}`, { setting: 'branch' });
+  return name;
+}

@@ -1,0 +1,40 @@
+/**
+ * SigV4 as the sandbox needs it: who is calling and in which region. Signatures are not verified
+ * (the sandbox holds no secrets worth guarding); the credential scope names the region, since one
+ * endpoint serves them all, as one `custom_endpoint_ec2` does for Packer.
+ */
+
+/** The dummy credentials the sandbox accepts by default. */
+export const SANDBOX_AWS_CREDENTIALS = {
+  accessKeyId: 'AKIASANDBOXEXAMPLE01',
+  secretAccessKey: 'sandbox/secret/access/key/not/checked0000',
+} as const;
+
+/** The AWS account that owns what the sandbox's callers create. */
+export const SANDBOX_ACCOUNT_ID = '111122223333';
+
+export type AwsCaller =
+  | { ok: true; accessKeyId: string; region: string }
+  | {
+      ok: false;
+      reason: 'missing' | 'unknown-key' | 'unknown-region';
+      accessKeyId?: string;
+      region?: string;
+    };
+
+const credentialPattern = /Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request/;
+
+/** Reads the caller's access key and region from a SigV4 `Authorization` header. */
+export function identifyCaller(
+  authorization: string | undefined,
+  accessKeyIds: readonly string[],
+  regions: readonly string[],
+): AwsCaller {
+  const match = authorization?.startsWith('AWS4-HMAC-SHA256 ') ? credentialPattern.exec(authorization) : null;
+  if (!match) return { ok: false, reason: 'missing' };
+  const accessKeyId = match[1] as string;
+  const region = match[3] as string;
+  if (!accessKeyIds.includes(accessKeyId)) return { ok: false, reason: 'unknown-key', accessKeyId, region };
+  if (!regions.includes(region)) return { ok: false, reason: 'unknown-region', accessKeyId, region };
+  return { ok: true, accessKeyId, region };
+}

@@ -1,0 +1,391 @@
+/**
+ * The sandbox's Slack Web API: the methods the notifier calls, under `/api/`, as `@slack/web-api`
+ * sends them (form-encoded with JSON-string `blocks`) or as JSON bodies. Errors follow the Web API:
+ * HTTP 200 with `ok:false` and the documented error name; only rate limits use HTTP 429 with `Retry-After`.
+ */
+import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
+import { renderBlocks, validateBlocks } from './slack-blocks.js';
+
+export interface SlackChannel {
+  id: string;
+  name: string;
+  /** The bot can post only where it is a member; elsewhere Slack answers `not_in_channel`. */
+  is_member: boolean;
+  is_private: boolean;
+  is_archived: boolean;
+  /** Unix seconds. */
+  created: number;
+}
+
+export interface SlackEdit {
+  /** The message as it was before this edit. */
+  text: string;
+  blocks?: unknown[];
+  /** When the edit replaced it (a Slack-style ts). */
+  edited_ts: string;
+}
+
+export interface SlackMessage {
+  /** Channel id. */
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks?: unknown[];
+  /** Earlier versions, oldest first; `chat.update` pushes the replaced version here. */
+  edits: SlackEdit[];
+}
+
+export interface SlackState {
+  channels: SlackChannel[];
+  messages: SlackMessage[];
+}
+
+export interface SlackServiceOptions {
+  token: string;
+  /** Channels the bot is a member of, by name (without `#`). */
+  channels?: string[];
+  /** The workspace URL that `auth.test` and permalinks use. */
+  workspaceUrl?: string;
+}
+
+/** The channels of the original setup: PR notices go to #execution-teams, rollouts to all three. */
+export const defaultSlackChannels = ['execution-teams', 'custeng-support', 'investigation'];
+
+/** Slack truncates or rejects message text beyond this many characters. */
+export const maxTextLength = 40_000;
+
+const team = { id: 'T0SANDBOX1', name: 'Hephestus Sandbox' };
+const bot = { user: 'hephestus', userId: 'U0SANDBOX1', botId: 'B0SANDBOX1', appId: 'A0SANDBOX1' };
+
+type Args = Record<string, unknown>;
+type Result = Record<string, unknown>;
+type MethodHandler = (args: Args) => Result;
+
+class SlackError extends Error {
+  constructor(
+    readonly error: string,
+    readonly extra: Result = {},
+  ) {
+    super(error);
+  }
+}
+
+/** Creates the Slack Web API service; `router` serves it, `state` holds its channels and every message. */
+export function createSlackService(options: SlackServiceOptions) {
+  const state: SlackState = { channels: [], messages: [] };
+  const workspaceUrl = (options.workspaceUrl ?? 'https://hephestus-sandbox.slack.com/').replace(/\/?$/, '/');
+  const router = new Router('slack');
+  let lastMicros = 0;
+
+  /** Slack's ts is the posting time in seconds with six decimals, unique and increasing per channel. */
+  const nextTs = (): string => {
+    lastMicros = Math.max(Date.now() * 1000, lastMicros + 1);
+    return `${Math.floor(lastMicros / 1e6)}.${String(lastMicros % 1e6).padStart(6, '0')}`;
+  };
+
+  const addChannel = (
+    name: string,
+    settings: { member?: boolean; private?: boolean; archived?: boolean } = {},
+  ) => {
+    const clean = name.replace(/^#/, '');
+    const existing = state.channels.find((c) => c.name === clean);
+    if (existing) return existing;
+    const channel: SlackChannel = {
+      id: `C0SBX${String(state.channels.length + 1).padStart(5, '0')}`,
+      name: clean,
+      is_member: settings.member ?? true,
+      is_private: settings.private ?? false,
+      is_archived: settings.archived ?? false,
+      created: Math.floor(Date.now() / 1000),
+    };
+    state.channels.push(channel);
+    return channel;
+  };
+  for (const name of options.channels ?? defaultSlackChannels) addChannel(name);
+  // One public channel the bot never joined, so `not_in_channel` is reachable out of the box.
+  if (!options.channels) addChannel('general', { member: false });
+
+  /** Resolves a channel argument as Slack does: an id, `#name` or a bare name. */
+  const findChannel = (value: unknown): SlackChannel | undefined => {
+    if (typeof value !== 'string' || value === '') return undefined;
+    return (
+      state.channels.find((c) => c.id === value) ??
+      state.channels.find((c) => c.name === value.replace(/^#/, ''))
+    );
+  };
+
+  const channelFor = (value: unknown, forPosting: boolean): SlackChannel => {
+    const channel = findChannel(value);
+    if (!channel) throw new SlackError('channel_not_found');
+    if (forPosting && channel.is_archived) throw new SlackError('is_archived');
+    if (forPosting && !channel.is_member) throw new SlackError('not_in_channel');
+    return channel;
+  };
+
+  const messageFor = (channel: SlackChannel, ts: unknown): SlackMessage => {
+    const message = state.messages.find((m) => m.channel === channel.id && m.ts === ts);
+    if (!message) throw new SlackError('message_not_found');
+    return message;
+  };
+
+  const messageJson = (message: SlackMessage): Result => ({
+    user: bot.userId,
+    type: 'message',
+    ts: message.ts,
+    bot_id: bot.botId,
+    app_id: bot.appId,
+    text: message.text,
+    team: team.id,
+    ...(message.blocks ? { blocks: message.blocks } : {}),
+    ...(message.thread_ts ? { thread_ts: message.thread_ts, parent_user_id: bot.userId } : {}),
+    ...(message.edits.length > 0
+      ? { edited: { user: bot.userId, ts: message.edits.at(-1)?.edited_ts } }
+      : {}),
+  });
+
+  const methods: Record<string, MethodHandler> = {
+    'auth.test': () => ({
+      url: workspaceUrl,
+      team: team.name,
+      user: bot.user,
+      team_id: team.id,
+      user_id: bot.userId,
+      bot_id: bot.botId,
+      is_enterprise_install: false,
+    }),
+
+    'chat.postMessage': (args) => {
+      const channel = channelFor(args.channel, true);
+      const content = messageContent(args);
+      const threadTs = stringArg(args.thread_ts);
+      const message: SlackMessage = {
+        channel: channel.id,
+        ts: nextTs(),
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...content,
+        edits: [],
+      };
+      state.messages.push(message);
+      return { channel: channel.id, ts: message.ts, message: messageJson(message) };
+    },
+
+    'chat.update': (args) => {
+      const channel = channelFor(args.channel, true);
+      const message = messageFor(channel, args.ts);
+      const content = messageContent(args);
+      message.edits.push({
+        text: message.text,
+        ...(message.blocks ? { blocks: message.blocks } : {}),
+        edited_ts: nextTs(),
+      });
+      message.text = content.text;
+      // Slack keeps the old blocks when an update sends only text.
+      if (content.blocks) message.blocks = content.blocks;
+      return { channel: channel.id, ts: message.ts, text: message.text, message: messageJson(message) };
+    },
+
+    'chat.getPermalink': (args) => {
+      const channel = channelFor(args.channel, false);
+      const message = messageFor(channel, args.message_ts);
+      const base = `${workspaceUrl}archives/${channel.id}/p${message.ts.replace('.', '')}`;
+      const permalink = message.thread_ts ? `${base}?thread_ts=${message.thread_ts}&cid=${channel.id}` : base;
+      return { channel: channel.id, permalink };
+    },
+
+    'conversations.list': (args) => {
+      const limit = args.limit === undefined || args.limit === '' ? 100 : Number(args.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new SlackError('invalid_limit');
+      const types = (stringArg(args.types) ?? 'public_channel').split(',').map((t) => t.trim());
+      const excludeArchived = args.exclude_archived === true || args.exclude_archived === 'true';
+      const visible = state.channels.filter(
+        (c) =>
+          types.includes(c.is_private ? 'private_channel' : 'public_channel') &&
+          (!c.is_private || c.is_member) &&
+          !(excludeArchived && c.is_archived),
+      );
+      const start = decodeCursor(args.cursor);
+      const page = visible.slice(start, start + Math.min(limit, 1000));
+      const next = start + page.length < visible.length ? encodeCursor(start + page.length) : '';
+      return { channels: page.map(channelJson), response_metadata: { next_cursor: next } };
+    },
+
+    'conversations.info': (args) => {
+      const channel = channelFor(args.channel, false);
+      if (channel.is_private && !channel.is_member) throw new SlackError('channel_not_found');
+      return { channel: channelJson(channel) };
+    },
+  };
+
+  for (const [name, handler] of Object.entries(methods)) {
+    router.on('*', `/api/${name}`, (req) => serve(req, options.token, handler));
+  }
+  // Like every Web API error but rate limits, an unknown method is HTTP 200 with `ok:false`.
+  router.on('*', '/api/:method', (req) =>
+    ok200({ ok: false, error: 'unknown_method', req_method: req.params.method }),
+  );
+
+  return {
+    router,
+    state,
+    /** Adds a channel (a member one unless `member: false`); returns the existing one if the name is taken. */
+    addChannel,
+    /** The messages of a channel (by name, `#name` or id), thread replies included, oldest first. */
+    messages(channel: string): SlackMessage[] {
+      const found = findChannel(channel);
+      return found ? state.messages.filter((m) => m.channel === found.id) : [];
+    },
+    /** Scripts `times` answers of HTTP 429 `ratelimited` with `Retry-After: retryAfterSeconds` for one method. */
+    rateLimit(method: string, times = 1, retryAfterSeconds = 1): void {
+      router.inject({
+        route: `POST /api/${method}`,
+        times,
+        respond: {
+          status: 429,
+          headers: { 'retry-after': retryAfterSeconds },
+          body: { ok: false, error: 'ratelimited' },
+        },
+      });
+    },
+  };
+}
+
+export type SlackService = ReturnType<typeof createSlackService>;
+
+/** A message as readable text, for tests and the demo: its blocks rendered, else its text, with its edits counted. */
+export function renderMessage(
+  message: Pick<SlackMessage, 'text' | 'blocks'> & { edits?: unknown[] },
+): string {
+  const body = renderBlocks(message.blocks, message.text);
+  return message.edits && message.edits.length > 0 ? `${body}\n(edited ${message.edits.length}x)` : body;
+}
+
+function serve(req: SandboxRequest, token: string, handler: MethodHandler): SandboxResponse {
+  const parsed = parseArgs(req);
+  if ('error' in parsed) return ok200({ ok: false, error: parsed.error });
+  const given = bearer(req.headers.authorization) ?? (parsed.json ? undefined : stringArg(parsed.args.token));
+  if (!given) return ok200({ ok: false, error: 'not_authed' });
+  if (given !== token) return ok200({ ok: false, error: 'invalid_auth' });
+  const warnings = parsed.missingCharset ? { warning: 'missing_charset' } : {};
+  const metadata = parsed.missingCharset ? { response_metadata: { warnings: ['missing_charset'] } } : {};
+  try {
+    const result = handler(parsed.args);
+    return ok200({ ok: true, ...result, ...warnings, ...mergeMetadata(result, metadata) });
+  } catch (error) {
+    if (!(error instanceof SlackError)) throw error;
+    return ok200({ ok: false, error: error.error, ...error.extra, ...warnings, ...metadata });
+  }
+}
+
+function mergeMetadata(result: Result, metadata: Result): Result {
+  if (!metadata.response_metadata) return {};
+  const existing = (result.response_metadata ?? {}) as Result;
+  return { response_metadata: { ...existing, ...(metadata.response_metadata as Result) } };
+}
+
+const ok200 = (body: Result): SandboxResponse => ({ status: 200, body });
+
+type Parsed = { args: Args; json: boolean; missingCharset: boolean } | { error: string };
+
+/** Arguments come from the query string and a form or JSON body, as the Web API accepts them. */
+function parseArgs(req: SandboxRequest): Parsed {
+  const args: Args = Object.fromEntries(req.url.searchParams);
+  const type = String(req.headers['content-type'] ?? '').toLowerCase();
+  const text = req.body.toString('utf8');
+  if (text.trim() === '') return { args, json: false, missingCharset: false };
+  if (type.startsWith('application/json')) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return { error: 'invalid_json' };
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'json_not_object' };
+    return { args: { ...args, ...body }, json: true, missingCharset: !type.includes('charset') };
+  }
+  if (type.startsWith('application/x-www-form-urlencoded') || type === '') {
+    return {
+      args: { ...args, ...Object.fromEntries(new URLSearchParams(text)) },
+      json: false,
+      missingCharset: false,
+    };
+  }
+  return { error: 'invalid_form_data' };
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function stringArg(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The text and blocks of a post or update, checked as Slack checks them. */
+function messageContent(args: Args): { text: string; blocks?: unknown[] } {
+  let blocks: unknown;
+  if (args.blocks !== undefined && args.blocks !== '') {
+    blocks = args.blocks;
+    if (typeof blocks === 'string') {
+      try {
+        blocks = JSON.parse(blocks);
+      } catch {
+        throw new SlackError('invalid_blocks_format');
+      }
+    }
+    if (!Array.isArray(blocks)) throw new SlackError('invalid_blocks_format');
+    const errors = validateBlocks(blocks);
+    if (errors.length > 0) {
+      throw new SlackError('invalid_blocks', {
+        errors,
+        response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) },
+      });
+    }
+  }
+  const text = typeof args.text === 'string' ? args.text : args.text === undefined ? '' : String(args.text);
+  const hasAttachments =
+    args.attachments !== undefined && args.attachments !== '' && args.attachments !== '[]';
+  if (text === '' && !(Array.isArray(blocks) && blocks.length > 0) && !hasAttachments)
+    throw new SlackError('no_text');
+  if (text.length > maxTextLength) throw new SlackError('msg_too_long');
+  return Array.isArray(blocks) && blocks.length > 0 ? { text, blocks } : { text };
+}
+
+function channelJson(channel: SlackChannel): Result {
+  return {
+    id: channel.id,
+    name: channel.name,
+    is_channel: !channel.is_private,
+    is_group: channel.is_private,
+    is_im: false,
+    is_mpim: false,
+    is_private: channel.is_private,
+    created: channel.created,
+    is_archived: channel.is_archived,
+    is_general: channel.name === 'general',
+    unlinked: 0,
+    name_normalized: channel.name,
+    is_shared: false,
+    is_org_shared: false,
+    is_ext_shared: false,
+    is_pending_ext_shared: false,
+    is_member: channel.is_member,
+    creator: bot.userId,
+    topic: { value: '', creator: '', last_set: 0 },
+    purpose: { value: '', creator: '', last_set: 0 },
+    previous_names: [],
+  };
+}
+
+/** Slack's cursors are opaque base64 strings; this one carries an offset into the channel list. */
+function encodeCursor(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString('base64');
+}
+
+function decodeCursor(cursor: unknown): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const match = /^offset:(\d+)$/.exec(Buffer.from(String(cursor), 'base64').toString('utf8'));
+  if (!match) throw new SlackError('invalid_cursor');
+  return Number(match[1]);
+}

@@ -1,0 +1,121 @@
+/**
+ * Starts the whole sandbox in this process: GitHub (REST and git smart HTTP), Slack, the CircleCI API, EC2 and SSM,
+ * each on its own loopback port, with the images and service repositories seeded. Used by `hephestus sandbox up`,
+ * `hephestus demo` and the end-to-end tests; never by a production run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
+import { createCircleCIService } from './circleci.js';
+import { createEc2Service, type Ec2ServiceOptions } from './ec2.js';
+import { createGitHubService, type GitHubServiceOptions } from './github.js';
+import { listen, type RunningServer } from './http.js';
+import { seedDirs } from './seed-repos.js';
+import { createSlackService } from './slack.js';
+import { createSsmService } from './ssm.js';
+
+export const SANDBOX_OWNER = 'acme';
+export const IMAGES_REPO = `${SANDBOX_OWNER}/windows-images`;
+export const SERVICE_REPO = `${SANDBOX_OWNER}/vm-manager`;
+export const SANDBOX_REGION = 'us-east-1';
+
+export interface SandboxOptions {
+  /** Where the bare repositories live; a fresh temporary directory by default (removed on stop). */
+  dir?: string;
+  /** Seed the images and service repositories (default true). */
+  seed?: boolean;
+  ec2?: Ec2ServiceOptions;
+  github?: Pick<GitHubServiceOptions, 'observe' | 'login'>;
+  /** Slack channels the bot is a member of. */
+  slackChannels?: string[];
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** Starts every service on free ports; `stop()` closes them (and removes the temporary directory it made). */
+export async function startSandbox(options: SandboxOptions = {}) {
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'hephestus-sandbox-')));
+  const tokens = {
+    github: `ghs_sandbox_${randomBytes(12).toString('hex')}`,
+    slack: `xoxb-sandbox-${randomBytes(12).toString('hex')}`,
+    circleci: `CCIPAT_sandbox_${randomBytes(12).toString('hex')}`,
+  };
+
+  const github = createGitHubService({
+    reposDir: path.join(dir, 'repos'),
+    token: tokens.github,
+    ...options.github,
+  });
+  const slack = createSlackService({
+    token: tokens.slack,
+    ...(options.slackChannels ? { channels: options.slackChannels } : {}),
+  });
+  const circleci = createCircleCIService({
+    token: tokens.circleci,
+    projects: [`gh/${IMAGES_REPO}`, `gh/${SERVICE_REPO}`],
+  });
+  const ec2 = createEc2Service(options.ec2);
+  const ssm = createSsmService({ log: () => undefined }, ec2);
+
+  const servers: RunningServer[] = [];
+  try {
+    const [githubServer, slackServer, circleciServer, ec2Server, ssmServer] = await Promise.all(
+      [github.router, slack.router, circleci.router, ec2.router, ssm.router].map((router) =>
+        listen(router.listener),
+      ),
+    );
+    servers.push(...([githubServer, slackServer, circleciServer, ec2Server, ssmServer] as RunningServer[]));
+    const urls = {
+      github: (githubServer as RunningServer).url,
+      slack: `${(slackServer as RunningServer).url}/api/`,
+      circleci: (circleciServer as RunningServer).url,
+      ec2: (ec2Server as RunningServer).url,
+      ssm: (ssmServer as RunningServer).url,
+    };
+    if (options.seed !== false) {
+      await github.seedRepo(IMAGES_REPO, seedDirs.imagesRepo);
+      await github.seedRepo(SERVICE_REPO, seedDirs.serviceRepo);
+    }
+
+    /** The environment that points hephestus (and any AWS SDK, git or curl) at the sandbox. */
+    const env: Record<string, string> = {
+      GITHUB_API_URL: urls.github,
+      GITHUB_TOKEN: tokens.github,
+      SLACK_API_URL: urls.slack,
+      SLACK_ACCESS_TOKEN: tokens.slack,
+      CIRCLECI_HOST: urls.circleci,
+      CIRCLE_TOKEN: tokens.circleci,
+      AWS_ENDPOINT_URL_EC2: urls.ec2,
+      AWS_ENDPOINT_URL_SSM: urls.ssm,
+      AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
+      AWS_REGION: SANDBOX_REGION,
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+
+    return {
+      dir,
+      tokens,
+      urls,
+      env,
+      github,
+      slack,
+      circleci,
+      ec2,
+      ssm,
+      /** The HTTPS-free clone URL of `owner/name` (credentials go in a header, never here). */
+      cloneUrl: (fullName: string) => `${urls.github}${github.clonePath(fullName)}`,
+      async stop(): Promise<void> {
+        await Promise.all(servers.map((server) => server.close()));
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.close()));
+    if (ownDir) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Where a Slack message went, kept as a hidden HTML comment in a pull request's body or comment, so a re-run
+ * finds the message to update instead of posting a second one:
+ *
+ *     <!-- hephestus:slack {"event":"update_opened","channel":"#execution-teams","id":"C0123","ts":"1700000000.000100"} -->
+ *
+ * Pure: text in, text out. GitHub renders no HTML comments, so the marker stays invisible in the PR.
+ */
+import { z } from 'zod';
+import type { SlackEvent } from './slack-messages.js';
+
+/** A posted message: `channel` is the configured name (the memory key), `id` and `ts` what Slack answered. */
+export interface SlackMessageRef {
+  event: SlackEvent;
+  channel: string;
+  id: string;
+  ts: string;
+}
+
+const MarkerSchema = z.object({
+  event: z.enum(['update_opened', 'ready_to_merge', 'rollout', 'failed']),
+  channel: z.string().min(1),
+  id: z.string().min(1),
+  ts: z.string().regex(/^\d+\.\d+$/),
+});
+
+const MARKER = /<!-- hephestus:slack (\{.*?\}) -->/g;
+
+/** The marker comment for one message. */
+export function encodeSlackMarker(ref: SlackMessageRef): string {
+  // JSON.stringify leaves `--` and `>` alone; escaping `>` keeps a channel name from ending the comment early.
+  const json = JSON.stringify({ event: ref.event, channel: ref.channel, id: ref.id, ts: ref.ts }).replace(
+    />/g,
+    '\\u003e',
+  );
+  return `<!-- hephestus:slack ${json.replace(/--/g, '-\\u002d')} -->`;
+}
+
+/** Every well-formed marker in `text`, in order; malformed ones (hand-edited bodies) are skipped. */
+export function decodeSlackMarkers(text: string): SlackMessageRef[] {
+  return [...text.matchAll(MARKER)].flatMap((match) => safeRef(match[1] ?? '') ?? []);
+}
+
+/** `text` with the marker for `ref`'s event and channel set to `ref`: replaced in place, or appended. */
+export function withSlackMarker(text: string, ref: SlackMessageRef): string {
+  const marker = encodeSlackMarker(ref);
+  let replaced = false;
+  const updated = text.replace(MARKER, (whole, json: string) => {
+    const existing = safeRef(json);
+    if (!existing || existing.event !== ref.event || existing.channel !== ref.channel) return whole;
+    if (replaced) return '';
+    replaced = true;
+    return marker;
+  });
+  if (replaced) return updated;
+  return text === '' ? marker : `${text.replace(/\n*$/, '')}\n\n${marker}`;
+}
+
+/** A marker's JSON, or undefined when someone edited it into something else: then it counts as absent. */
+function safeRef(json: string): SlackMessageRef | undefined {
+  try {
+    const parsed = MarkerSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Posts Hephestus's notices to Slack over `@slack/web-api`, one channel at a time and each on its own:
+ * a missing channel, a rate limit or an outage in one channel never stops the others, and never throws.
+ * Every channel gets an outcome (`posted | updated | failed`); the caller decides what a failure means
+ * ({@link notificationExitCode}).
+ *
+ * A re-run updates the message it posted before (found in a {@link MessageMemory}) instead of posting again,
+ * and follow-ups on the same pull request go in the thread of its first notice.
+ */
+import { ErrorCode, LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
+import type { HephestusConfig } from '../config/config-schema.js';
+import { type Endpoints, readEndpoints, readSecrets } from '../config/secrets.js';
+import { InputError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { Redactor } from '../log/redact.js';
+import type { MessageMemory, SlackMessageRef } from './message-memory.js';
+import { PlatformErrorDataSchema, type PostedMessage, PostedMessageSchema } from './schema.js';
+import type { SlackEvent, SlackMessage } from './slack-messages.js';
+
+export interface SlackNotifierOptions {
+  token: string;
+  /** The Web API base URL; `https://slack.com/api/` unless SLACK_API_URL says otherwise. */
+  apiUrl?: string;
+  /** Per request. Default 10 s; the client's own default is none at all. */
+  timeoutMs?: number;
+  /** Retries after a timeout, a dropped connection or an HTTP 5xx. Default 3. */
+  retries?: number;
+  /** First backoff between those retries, doubling each time. Default 1 s. */
+  retryMinTimeoutMs?: number;
+  /** Retries after HTTP 429, each after the `Retry-After` Slack asks for. Default 3. */
+  rateLimitRetries?: number;
+  /** A `Retry-After` longer than this is not waited for: the channel fails instead. Default 30 s. */
+  maxRetryAfterSeconds?: number;
+  logger?: Logger;
+  /** Pass the logger's, so both hide the same secrets; the token is added to it. */
+  redactor?: Redactor;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type ChannelOutcome =
+  | {
+      /** As configured: a name (`#execution-teams`) or an id. */
+      channel: string;
+      status: 'posted' | 'updated';
+      /** The channel id Slack answered with. */
+      id: string;
+      ts: string;
+      /** The thread the message was posted in, for follow-ups. */
+      threadTs?: string;
+      /** Set when the message went out but the memory could not store it (a re-run would post again). */
+      warning?: string;
+    }
+  | {
+      channel: string;
+      status: 'failed';
+      /** Slack's error name (`channel_not_found`, `ratelimited`, `invalid_auth`), or `timeout`, `http_500`, ... */
+      error: string;
+      message: string;
+    };
+
+export interface NotifyOptions {
+  memory: MessageMemory;
+  /**
+   * Post as a reply in the thread of the message remembered for this event in the same channel.
+   * Default: `update_opened` for every other event; `null` posts at the top level.
+   */
+  threadUnder?: SlackEvent | null;
+  /** A thread reply is also shown in the channel. */
+  broadcast?: boolean;
+}
+
+/** Errors after which the other channels would fail the same way: no point asking Slack again. */
+const AUTH_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'token_revoked',
+  'token_expired',
+  'account_inactive',
+]);
+/** The remembered message is gone or can no longer be edited: post a new one. */
+const POST_INSTEAD = new Set([
+  'message_not_found',
+  'cant_update_message',
+  'edit_window_closed',
+  'channel_not_found',
+]);
+
+const DEFAULTS = {
+  timeoutMs: 10_000,
+  retries: 3,
+  retryMinTimeoutMs: 1000,
+  rateLimitRetries: 3,
+  maxRetryAfterSeconds: 30,
+};
+
+export class SlackNotifier {
+  private readonly client: WebClient;
+  private readonly redactor: Redactor;
+  private readonly rateLimitRetries: number;
+  private readonly maxRetryAfterSeconds: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: SlackNotifierOptions) {
+    this.redactor = options.redactor ?? new Redactor();
+    this.redactor.add(options.token);
+    this.rateLimitRetries = options.rateLimitRetries ?? DEFAULTS.rateLimitRetries;
+    this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? DEFAULTS.maxRetryAfterSeconds;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.client = new WebClient(options.token, {
+      slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
+      timeout: options.timeoutMs ?? DEFAULTS.timeoutMs,
+      // Bounded: the default is ten retries over about thirty minutes, longer than a CircleCI step should hang on a notice.
+      retryConfig: {
+        retries: options.retries ?? DEFAULTS.retries,
+        factor: 2,
+        minTimeout: options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs,
+        maxTimeout: 10 * (options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs),
+        // No retry starts after a minute of trying, whatever is left of `retries`.
+        maxRetryTime: 60_000,
+        randomize: true,
+      },
+      // The client would otherwise wait whatever Retry-After says, however long; rate limits are retried below, capped.
+      rejectRateLimitedCalls: true,
+      // The original is an axios error whose config holds the Authorization header; nothing here needs it.
+      attachOriginalToWebAPIRequestError: false,
+      logger: slackLogger(options.logger),
+    });
+  }
+
+  /** A notifier from SLACK_ACCESS_TOKEN (or SLACK_BOT_TOKEN) and SLACK_API_URL; InputError when no token is set. */
+  static fromEnv(
+    env: Record<string, string | undefined> = process.env,
+    options: Omit<SlackNotifierOptions, 'token' | 'apiUrl'> = {},
+  ): SlackNotifier {
+    const token = readSecrets(env).slack?.token;
+    if (!token) {
+      throw new InputError('no Slack token: set SLACK_ACCESS_TOKEN (or SLACK_BOT_TOKEN)', {
+        setting: 'SLACK_ACCESS_TOKEN',
+      });
+    }
+    const endpoints: Endpoints = readEndpoints(env);
+    return new SlackNotifier({ ...options, token, apiUrl: endpoints.slackApi });
+  }
+
+  /** Posts or updates `message` for `event` in each channel; one outcome per channel, never a throw for Slack's sake. */
+  async notify(
+    event: SlackEvent,
+    channels: readonly string[],
+    message: SlackMessage,
+    options: NotifyOptions,
+  ): Promise<ChannelOutcome[]> {
+    const outcomes: ChannelOutcome[] = [];
+    let authFailure: ChannelOutcome | undefined;
+    for (const channel of [...new Set(channels)]) {
+      if (authFailure?.status === 'failed') {
+        outcomes.push({ ...authFailure, channel });
+        continue;
+      }
+      const outcome = await this.notifyChannel(event, channel, message, options);
+      if (outcome.status === 'failed' && AUTH_ERRORS.has(outcome.error)) authFailure = outcome;
+      outcomes.push(outcome);
+    }
+    return outcomes;
+  }
+
+  private async notifyChannel(
+    event: SlackEvent,
+    channel: string,
+    message: SlackMessage,
+    options: NotifyOptions,
+  ): Promise<ChannelOutcome> {
+    try {
+      const remembered = await options.memory.get(event, channel);
+      if (remembered) {
+        const updated = await this.update(remembered, message);
+        if (updated) return { channel, status: 'updated', id: updated.channel, ts: updated.ts };
+      }
+      const threadUnder = options.threadUnder === undefined ? 'update_opened' : options.threadUnder;
+      const root =
+        threadUnder && threadUnder !== event ? await options.memory.get(threadUnder, channel) : undefined;
+      const posted = await this.call('chat.postMessage', {
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        ...(root ? { thread_ts: root.ts, ...(options.broadcast ? { reply_broadcast: true } : {}) } : {}),
+      });
+      const outcome: ChannelOutcome = {
+        channel,
+        status: 'posted',
+        id: posted.channel,
+        ts: posted.ts,
+        ...(root ? { threadTs: root.ts } : {}),
+      };
+      try {
+        await options.memory.set({ event, channel, id: posted.channel, ts: posted.ts });
+      } catch (error) {
+        outcome.warning = `could not remember the message: ${this.redactor.redact(errorText(error))}`;
+      }
+      return outcome;
+    } catch (error) {
+      return { channel, status: 'failed', ...this.describe(error) };
+    }
+  }
+
+  /** Updates a remembered message; undefined when it can no longer be updated and a new one should be posted. */
+  private async update(ref: SlackMessageRef, message: SlackMessage): Promise<PostedMessage | undefined> {
+    try {
+      return await this.call('chat.update', {
+        channel: ref.id,
+        ts: ref.ts,
+        text: message.text,
+        blocks: message.blocks,
+      });
+    } catch (error) {
+      if (POST_INSTEAD.has(platformError(error) ?? '')) return undefined;
+      throw error;
+    }
+  }
+
+  /** One Web API call, its answer checked; HTTP 429 is waited out and retried, within the configured bounds. */
+  private async call(
+    method: 'chat.postMessage' | 'chat.update',
+    args: Record<string, unknown>,
+  ): Promise<PostedMessage> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = await this.client.apiCall(method, args);
+        const parsed = PostedMessageSchema.safeParse(answer);
+        if (!parsed.success) throw new UnexpectedAnswer(method);
+        return parsed.data;
+      } catch (error) {
+        const retryAfter = rateLimitDelay(error);
+        if (
+          retryAfter === undefined ||
+          attempt >= this.rateLimitRetries ||
+          retryAfter > this.maxRetryAfterSeconds
+        ) {
+          throw error;
+        }
+        await this.sleep(retryAfter * 1000);
+      }
+    }
+  }
+
+  /** An error's Slack name and a message safe to print. */
+  private describe(error: unknown): { error: string; message: string } {
+    const { error: name, message } = describeSlackError(error);
+    return { error: name, message: this.redactor.redact(message) };
+  }
+}
+
+/** The channels configured for `event` (`slack.channels.<event>`); none when Slack is not configured. */
+export function channelsFor(slack: HephestusConfig['slack'], event: SlackEvent): string[] {
+  return slack?.channels[event] ?? [];
+}
+
+/** The exit code of a notification-only step: 0, unless `strict` and some channel failed. */
+export function notificationExitCode(outcomes: readonly ChannelOutcome[], strict: boolean): 0 | 1 {
+  return strict && outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+}
+
+/** One line per channel, for the log. */
+export function describeOutcomes(outcomes: readonly ChannelOutcome[]): string[] {
+  return outcomes.map((o) =>
+    o.status === 'failed'
+      ? `${o.channel}: failed (${o.error}): ${o.message}`
+      : `${o.channel}: ${o.status} ${o.id}/${o.ts}${o.threadTs ? ` in thread ${o.threadTs}` : ''}${o.warning ? ` (${o.warning})` : ''}`,
+  );
+}
+
+class UnexpectedAnswer extends Error {
+  constructor(readonly method: string) {
+    super(`Slack's answer to ${method} has no channel and ts`);
+  }
+}
+
+/** Names a WebClient error as Slack does (`channel_not_found`), or by what happened (`timeout`, `http_503`). */
+export function describeSlackError(error: unknown): { error: string; message: string } {
+  const e = error as { code?: string; statusCode?: number; retryAfter?: number; message?: string };
+  const platform = platformError(error);
+  if (platform) return { error: platform, message: `Slack answered ${platform}` };
+  switch (e.code) {
+    case ErrorCode.RateLimitedError:
+      return { error: 'ratelimited', message: `rate limited; Slack asked to retry after ${e.retryAfter} s` };
+    case ErrorCode.HTTPError:
+      return { error: `http_${e.statusCode}`, message: `Slack answered HTTP ${e.statusCode}` };
+    case ErrorCode.RequestError:
+      return /timeout/i.test(e.message ?? '')
+        ? { error: 'timeout', message: 'Slack did not answer in time' }
+        : { error: 'request_failed', message: errorText(error) };
+    default:
+      if (error instanceof UnexpectedAnswer) return { error: 'invalid_response', message: error.message };
+      return { error: 'unexpected', message: errorText(error) };
+  }
+}
+
+function platformError(error: unknown): string | undefined {
+  const e = error as { code?: string; data?: unknown };
+  if (e?.code !== ErrorCode.PlatformError) return undefined;
+  const data = PlatformErrorDataSchema.safeParse(e.data);
+  return data.success ? data.data.error : 'unknown_error';
+}
+
+function rateLimitDelay(error: unknown): number | undefined {
+  const e = error as { code?: string; retryAfter?: unknown };
+  return e?.code === ErrorCode.RateLimitedError && typeof e.retryAfter === 'number'
+    ? e.retryAfter
+    : undefined;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The WebClient's log lines go to our logger at debug level (redacted there); without one they are dropped. */
+function slackLogger(logger: Logger | undefined): SlackLogger {
+  const forward = (...parts: unknown[]) => logger?.debug(`slack: ${parts.map(String).join(' ')}`);
+  return {
+    debug: forward,
+    info: forward,
+    warn: forward,
+    error: forward,
+    setLevel: () => {},
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => {},
+  };
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import {
+  assertBranchName,
+  type CommitSummary,
+  foreignCommits,
+  gitEnvironment,
+} from '../../src/git/git-repository.js';
+
+const bot = { name: 'Hephestus Bot', email: 'hephestus-bot@users.noreply.github.com' };
+const ci = { name: 'Hephestus CI', email: 'ci@example.com' };
+
+function commit(sha: string, authorEmail: string, committerEmail = authorEmail): CommitSummary {
+  return { sha, subject: `commit ${sha}`, authorName: 'x', authorEmail, committerName: 'x', committerEmail };
+}
+
+describe('foreignCommits', () => {
+  it('keeps the commits a person authored or committed', () => {
+    const commits = [
+      commit('a1', bot.email, ci.email),
+      commit('b2', 'ada@example.com'),
+      commit('c3', bot.email, 'noreply@github.com'),
+      commit('d4', 'Hephestus-Bot@Users.Noreply.GitHub.com', ci.email),
+    ];
+    expect(foreignCommits(commits, [bot, ci]).map((c) => c.sha)).toEqual(['b2', 'c3']);
+  });
+
+  it('finds none on a branch the bot alone wrote, and none on an empty branch', () => {
+    expect(foreignCommits([commit('a1', bot.email)], [bot])).toEqual([]);
+    expect(foreignCommits([], [bot])).toEqual([]);
+  });
+});
+
+describe('gitEnvironment', () => {
+  it('drops variables that redirect git or start programs, keeps the rest, and turns prompts off', () => {
+    const env = gitEnvironment({
+      PATH: '/usr/bin',
+      HOME: '/home/ci',
+      HTTPS_PROXY: 'http://proxy:3128',
+      EDITOR: 'vim',
+      PAGER: 'less',
+      GIT_DIR: '/elsewhere/.git',
+      GIT_ASKPASS: '/bin/echo',
+      GIT_CONFIG_COUNT: '1',
+      GIT_SSL_CAINFO: '/etc/ssl/ca.pem',
+      GIT_TERMINAL_PROMPT: '1',
+      UNSET: undefined,
+    });
+    expect(env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/ci',
+      HTTPS_PROXY: 'http://proxy:3128',
+      GIT_SSL_CAINFO: '/etc/ssl/ca.pem',
+      GIT_TERMINAL_PROMPT: '0',
+    });
+  });
+});
+
+describe('assertBranchName', () => {
+  it('accepts ordinary branch names', () => {
+    for (const name of ['main', 'windows-update/images', 'release/2024.01', 'feature/a_b-c']) {
+      expect(assertBranchName(name)).toBe(name);
+    }
+  });
+
+  it('refuses what git refuses, and names a command line would read as options', () => {
+    for (const name of [
+      '',
+      '-f',
+      '--force',
+      'a..b',
+      'a b',
+      'a:b',
+      'a~1',
+      'a^',
+      'a?',
+      'a*',
+      'a[',
+      'a\\b',
+      'a/',
+      '/a',
+      'a.',
+      '.a',
+      'a/.b',
+      'a.lock',
+      'a@{1}',
+      '@',
+      'a//b',
+    ]) {
+      expect(() => assertBranchName(name), name).toThrow(InputError);
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExternalServiceError } from '../../src/errors.js';
+import { GitRepository, trackingRef } from '../../src/git/git-repository.js';
+import { Redactor } from '../../src/log/redact.js';
+import { gitRoutes } from '../../src/sandbox/git-http.js';
+import { BASE, BOT, type GitSandbox, REPO, startGitSandbox, TOKEN } from './git-sandbox.js';
+
+let sandbox: GitSandbox;
+beforeAll(async () => {
+  sandbox = await startGitSandbox();
+});
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+/** simple-git logs every command's arguments and environment through `debug`; turned on here to prove neither holds the token. */
+const debug = createRequire(import.meta.url)('debug') as {
+  enable(namespaces: string): void;
+  disable(): string;
+};
+
+/** Runs `action` (expected to fail) with stdout, stderr and simple-git's debug log captured; returns the error and the output. */
+async function failureOf(action: () => Promise<unknown>): Promise<{ error: unknown; output: string }> {
+  const chunks: string[] = [];
+  const writes = { out: process.stdout.write, err: process.stderr.write };
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+  debug.enable('simple-git,simple-git:*');
+  try {
+    await action();
+    return { error: undefined, output: chunks.join('') };
+  } catch (error) {
+    return { error, output: chunks.join('') };
+  } finally {
+    debug.disable();
+    process.stdout.write = writes.out;
+    process.stderr.write = writes.err;
+  }
+}
+
+/** Every way an error gets printed or serialised. */
+function renderings(error: unknown): string[] {
+  const e = error as Error;
+  return [
+    e.message,
+    String(e),
+    e.stack ?? '',
+    inspect(e, { depth: 20, showHidden: true }),
+    JSON.stringify(e),
+  ];
+}
+
+/** Asserts the failure is our redacted error and that `canary` shows up in none of its renderings nor in the output. */
+function expectNoLeak(failure: { error: unknown; output: string }, canary: string): ExternalServiceError {
+  const { error, output } = failure;
+  expect(error).toBeInstanceOf(ExternalServiceError);
+  const e = error as ExternalServiceError;
+  expect(e).not.toHaveProperty('task');
+  expect(e.cause).toBeUndefined();
+  const redactor = new Redactor([canary]);
+  for (const text of renderings(e)) expect(redactor.leaks(text), text).toBe(false);
+  // The debug log was on: it printed git's arguments and environment, so it is not empty.
+  expect(output).toContain('simple-git');
+  expect(redactor.leaks(output)).toBe(false);
+  return e;
+}
+
+/** A port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('the token never leaves the git module', () => {
+  it('a clone with a wrong token fails with 401 and shows the token nowhere', async () => {
+    const wrong = `ghs_wrongCanary${'c0ffee'.repeat(4)}`;
+    const failure = await failureOf(() => sandbox.clone({ token: wrong }));
+    const error = expectNoLeak(failure, wrong);
+    expect(error.status).toBe(401);
+    expect(error.message).toMatch(
+      /^git: clone of http:\/\/127\.0\.0\.1:\d+\/acme\/vm-manager\.git \(main\) failed: /,
+    );
+  });
+
+  it('a clone from a closed port fails as a remote failure and shows the token nowhere', async () => {
+    const port = await closedPort();
+    const failure = await failureOf(() =>
+      GitRepository.clone({
+        url: `http://127.0.0.1:${port}/${REPO}.git`,
+        token: TOKEN,
+        dir: join(sandbox.tmp, 'unreachable'),
+        branch: BASE,
+        author: BOT,
+      }),
+    );
+    expect(expectNoLeak(failure, TOKEN).message).toMatch(
+      /Failed to connect|Could not connect|Connection refused/i,
+    );
+  });
+
+  it('a clone of a missing repository fails with 404 and shows the token nowhere', async () => {
+    const failure = await failureOf(() => sandbox.clone({ url: `${sandbox.server.url}/acme/missing.git` }));
+    expect(expectNoLeak(failure, TOKEN).status).toBe(404);
+  });
+
+  it('a clone whose connection drops fails and shows the token nowhere', async () => {
+    sandbox.service.faults.gitUnreachable(1);
+    const failure = await failureOf(() => sandbox.clone());
+    expectNoLeak(failure, TOKEN);
+  });
+
+  it('a failing push shows the token nowhere', async () => {
+    const repo = await sandbox.clone();
+    const branch = 'windows-update/leak-check';
+    await repo.resetBranch(branch, trackingRef(BASE));
+    await repo.commitAll('empty');
+    sandbox.service.router.inject({
+      route: gitRoutes.receivePack,
+      times: 1,
+      respond: {
+        status: 500,
+        headers: { 'content-type': 'text/plain' },
+        body: `internal error near ${TOKEN}\n`,
+      },
+    });
+    const failure = await failureOf(() => repo.push(branch, undefined));
+    expect(expectNoLeak(failure, TOKEN).message).toMatch(/^git: push to windows-update\/leak-check failed: /);
+  });
+
+  it('a clone that succeeds prints nothing with the token in the debug log either', async () => {
+    const failure = await failureOf(() => sandbox.clone());
+    expect(failure.error).toBeUndefined();
+    expect(failure.output).toContain('clone');
+    expect(new Redactor([TOKEN]).leaks(failure.output)).toBe(false);
+  });
+});

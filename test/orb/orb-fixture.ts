@@ -1,0 +1,94 @@
+/**
+ * The orb under test, read and packed from orb/src, and the `hephestus` programs the runner puts on PATH: the
+ * real bundled CLI, or a recorder that writes each call's argv and secrets as a JSON line.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type OrbSource, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const orbSourceDir = join(repoRoot, 'orb', 'src');
+export const cliBundle = join(repoRoot, 'dist', 'hephestus.mjs');
+export const configSchemaPath = join(repoRoot, '..', 'shared', 'schemas', 'circleci-config.schema.json');
+
+/** Every file under `dir` by `/`-separated relative path. */
+export async function readTree(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files.set(relative(dir, path).split(sep).join('/'), await readFile(path, 'utf8'));
+  }
+  return files;
+}
+
+/** The orb's source and its packed form. */
+export async function loadOrb(): Promise<{ source: OrbSource; orb: Record<string, unknown>; text: string }> {
+  const source = readOrbSource(await readTree(orbSourceDir));
+  return { source, ...packOrb(source) };
+}
+
+/** A directory holding `hephestus`, running the bundled CLI. */
+export async function realHephestus(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'hephestus'), `#!/bin/sh\nexec node '${cliBundle}' "$@"\n`, { mode: 0o755 });
+  return dir;
+}
+
+export interface RecordedCall {
+  argv: string[];
+  cwd: string;
+  secrets: Record<string, string | undefined>;
+}
+
+/** A directory holding a `hephestus` that records its calls to `log` and succeeds. */
+export async function recordingHephestus(dir: string, log: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), '{"type":"commonjs"}\n');
+  await writeFile(
+    join(dir, 'hephestus'),
+    `#!/usr/bin/env node
+const secrets = {};
+for (const name of ['GITHUB_TOKEN', 'SLACK_ACCESS_TOKEN', 'CIRCLE_TOKEN']) secrets[name] = process.env[name];
+require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), secrets }) + '\\n');
+if (process.argv[2] === '--version') process.stdout.write('0.1.0\\n');
+if (process.argv[2] === 'event') process.stdout.write('{"kind":"scheduled"}\\n');
+`,
+    { mode: 0o755 },
+  );
+  return dir;
+}
+
+/** The calls a recorder has seen. */
+export async function recordedCalls(log: string): Promise<RecordedCall[]> {
+  const text = await readFile(log, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as RecordedCall);
+}
+
+/**
+ * A directory holding an `npm` that "installs" by copying the `hephestus` of `hephestusDir` into
+ * `--prefix`/bin and records its own calls in `log`: the install command runs without the registry.
+ */
+export async function fakeNpm(dir: string, hephestusDir: string, log: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, 'npm'),
+    `#!/bin/bash
+set -euo pipefail
+printf '%s\\n' "$*" >>'${log}'
+prefix=""
+while [[ $# -gt 0 ]]; do
+  if [[ "$1" == "--prefix" ]]; then prefix="$2"; shift; fi
+  shift
+done
+mkdir -p "$prefix/bin"
+cp '${join(hephestusDir, 'hephestus')}' '${join(hephestusDir, 'package.json')}' "$prefix/bin/"
+`,
+    { mode: 0o755 },
+  );
+  return dir;
+}
