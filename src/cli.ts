@@ -3,7 +3,10 @@
  * Slack), is imported inside its action, so `hephestus --help` loads commander and nothing else.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { type CommonOptions, runCommand } from './cli/run-command.js';
+import { registerConfigGenerate } from './cli/register-config-generate.js';
+import { registerFlows } from './cli/register-flows.js';
+import { registerIntegrations } from './cli/register-integrations.js';
+import { type CommonOptions, withCommonOptions as common, runCommand } from './cli/run-command.js';
 import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 
@@ -28,13 +31,6 @@ Start with:
   hephestus packer parse --help   read the AMIs out of a Packer machine-readable log
   hephestus config check          validate ./hephestus.yml`,
   );
-
-/** Adds the options every reporting command shares. */
-function common(command: Command): Command {
-  return command
-    .option('--json', 'print one JSON document on standard output (logs go to standard error)')
-    .option('--verbose', 'debug logging (redacted)');
-}
 
 common(
   program
@@ -175,6 +171,10 @@ sandbox
       return ExitCode.ok;
     });
   });
+
+registerIntegrations(program);
+registerFlows(program);
+registerConfigGenerate(config);
 
 export interface PackerBuildCliOptions {
   var: string[];

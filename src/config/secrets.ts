@@ -20,6 +20,8 @@ export interface Secrets {
 
 export interface Endpoints {
   githubApi: string;
+  /** Where repositories are cloned from over HTTPS (`GITHUB_SERVER_URL`, as GitHub Actions names it). */
+  githubServer: string;
   slackApi: string;
   circleciHost: string;
   ec2?: string;
@@ -62,6 +64,7 @@ export function readSecrets(env: Env = process.env): Secrets {
 export function readEndpoints(env: Env = process.env): Endpoints {
   return {
     githubApi: trimSlash(env.GITHUB_API_URL ?? 'https://api.github.com'),
+    githubServer: trimSlash(env.GITHUB_SERVER_URL ?? 'https://github.com'),
     slackApi: withSlash(env.SLACK_API_URL ?? 'https://slack.com/api/'),
     circleciHost: trimSlash(env.CIRCLECI_HOST ?? 'https://circleci.com'),
     ec2: env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL,

@@ -83,6 +83,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     /** The environment that points hephestus (and any AWS SDK, git or curl) at the sandbox. */
     const env: Record<string, string> = {
       GITHUB_API_URL: urls.github,
+      GITHUB_SERVER_URL: urls.github,
       GITHUB_TOKEN: tokens.github,
       SLACK_API_URL: urls.slack,
       SLACK_ACCESS_TOKEN: tokens.slack,
