@@ -10,6 +10,14 @@ import { type CommonOptions, withCommonOptions as common, runCommand } from './c
 import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 
+// `hephestus ... | head` closes the pipe early; that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const program = new Command('hephestus')
   .description(
     'Keeps machine images current, GitOps style: finds newer base AMIs, rebuilds and validates the images with\n' +
