@@ -65,10 +65,29 @@ export function peakMemory(command: string, cwd?: string): number {
   return Number(result.stdout.trim()) * 1024;
 }
 
+/** The median of `values` (the mean of the middle two for an even count). */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Times an async task `runs` times after `warmup` untimed runs; the median in seconds. For work against a
+ * sandbox served from this process, which hyperfine (a blocking child) would deadlock.
+ */
+export async function timeAsync(
+  task: (run: number) => Promise<unknown>,
+  options: { runs: number; warmup?: number },
+): Promise<{ median: number; times: number[] }> {
+  const warmup = options.warmup ?? 1;
+  const times: number[] = [];
+  for (let run = 0; run < warmup + options.runs; run++) {
+    const start = performance.now();
+    await task(run);
+    if (run >= warmup) times.push((performance.now() - start) / 1000);
+  }
+  return { median: median(times), times };
 }

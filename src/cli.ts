@@ -180,6 +180,22 @@ sandbox
     });
   });
 
+program
+  .command('demo')
+  .description(
+    'Run the whole windows-update lifecycle on the embedded sandbox and narrate it: the scheduled update PR, the\n' +
+      'Packer build and validation, the merge, the consumer pipeline and its PR, the rollout notice. No account or\n' +
+      'network needed.',
+  )
+  .option('--keep', 'leave the sandbox up afterwards, so you can git clone the repositories and look')
+  .option('--json', 'print a JSON summary on standard output (the narration goes to standard error)')
+  .action(async (options: CommonOptions & { keep?: boolean }) => {
+    await runCommand(options, async (context) => {
+      const { demoCommand } = await import('./cli/demo-command.js');
+      return demoCommand(options, context);
+    });
+  });
+
 registerIntegrations(program);
 registerFlows(program);
 registerConfigGenerate(config);

@@ -1,14 +1,24 @@
 /** Creates the sandbox's bare repositories from fixture folders, each with one initial commit. */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commitTree, type GitIdentity, git, updateBranch } from './bare-repo.js';
 
-/** The fixture folders shipped with the sandbox (beside this module in src/, copied to dist/seeds by the build). */
+/**
+ * The fixture folders shipped with the sandbox: beside this module in src/, and in dist/seeds next to the
+ * bundle's chunks directory once built.
+ */
+const seedRoot =
+  [new URL('./seeds/', import.meta.url), new URL('../seeds/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(join(dir, 'images-repo'))) ??
+  fileURLToPath(new URL('./seeds/', import.meta.url));
+
 export const seedDirs = {
-  imagesRepo: fileURLToPath(new URL('./seeds/images-repo/', import.meta.url)),
-  serviceRepo: fileURLToPath(new URL('./seeds/service-repo/', import.meta.url)),
+  imagesRepo: join(seedRoot, 'images-repo'),
+  serviceRepo: join(seedRoot, 'service-repo'),
 } as const;
 
 export interface SeedOptions {

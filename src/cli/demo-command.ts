@@ -1,0 +1,27 @@
+/** `hephestus demo`: the lifecycle on the sandbox, narrated; `--keep` leaves the sandbox up afterwards. */
+import { ExitCode } from '../errors.js';
+import type { CommandContext } from './run-command.js';
+
+/** Runs the demo; with `--json` the narration goes to standard error and the summary to standard output. */
+export async function demoCommand(
+  options: { keep?: boolean },
+  { logger, json }: CommandContext,
+): Promise<ExitCode> {
+  const { runDemo } = await import('../demo/demo.js');
+  const { Narrator } = await import('../demo/narrator.js');
+  const narrator = new Narrator((text) => (json ? process.stderr : process.stdout).write(text));
+  const started = Date.now();
+  const { summary, sandbox } = await runDemo({ keep: options.keep === true, narrator });
+  narrator.line(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  if (json) logger.result(summary);
+  if (options.keep) {
+    narrator.line('The sandbox stays up until Ctrl-C. Its environment:');
+    for (const [key, value] of Object.entries(sandbox.env)) narrator.line(`export ${key}='${value}'`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+  }
+  await sandbox.stop();
+  return summary.ok ? ExitCode.ok : ExitCode.failure;
+}

@@ -1,0 +1,272 @@
+/**
+ * `hephestus demo`: the whole windows-update lifecycle across two repositories, on the embedded sandbox, narrated.
+ * Each flow runs as its own `hephestus run <flow>` process with the environment a CircleCI job would have; the
+ * merges are what a person would click. Nothing leaves this machine.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { renderMessage } from '../sandbox/slack.js';
+import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../sandbox/start-sandbox.js';
+import { type ProcessResult, runHephestus } from './hephestus-process.js';
+import { Narrator } from './narrator.js';
+
+export interface DemoOptions {
+  keep: boolean;
+  narrator?: Narrator;
+}
+
+export interface DemoSummary {
+  ok: boolean;
+  stages: Array<{ flow: string; repo: string; exitCode: number; outcome: unknown }>;
+  pullRequests: Array<{ repo: string; number: number; state: string; merged: boolean; title: string }>;
+  images: Array<{ image: string; region: string; ami: string; status: string; channel?: string }>;
+  slackMessages: number;
+  pipelinesTriggered: number;
+}
+
+/** Runs the lifecycle on a fresh sandbox; returns what happened. */
+export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSummary; sandbox: Sandbox }> {
+  const say = options.narrator ?? new Narrator();
+  // Scale 0: every AWS state change completes by the next request, so real Packer and the validation finish fast.
+  const sandbox = await startSandbox({ ec2: { scale: 0 } });
+  const story = new Story(sandbox, say);
+  try {
+    say.section(
+      'The sandbox',
+      'Local stand-ins for GitHub, Slack, CircleCI, EC2 and SSM; the real git, Packer and clients run against them.',
+    );
+    for (const [name, url] of Object.entries(sandbox.urls)) say.line(`${name.padEnd(9)} ${url}`);
+    say.line(
+      `repositories: ${IMAGES_REPO} (Packer templates), ${SERVICE_REPO} (a service naming the images)`,
+    );
+
+    say.section(
+      'Scheduled pipeline on the images repository: open-update',
+      'Finds newer Windows base AMIs, bumps the pins in the Packer files, opens a windows-update/* PR.',
+    );
+    await story.run('open-update', IMAGES_REPO, { branch: 'main' });
+    const imagesPr = story.openUpdatePull(IMAGES_REPO);
+    await story.showPull(IMAGES_REPO, imagesPr);
+
+    say.section(
+      'Push to the update branch: build-validate',
+      'Builds the images with Packer, boots each AMI, runs the smoke tests over SSM, tags them, says "ready to merge".',
+    );
+    await story.run('build-validate', IMAGES_REPO, { branch: imagesPr.head.ref, sha: imagesPr.head.sha });
+    story.showImages();
+
+    say.section(
+      'A person merges the images PR: promote',
+      'Finds the validated AMIs by their tags (no rebuild), promotes them, triggers the consumer pipeline.',
+    );
+    const imagesMerge = await story.merge(IMAGES_REPO, imagesPr.number);
+    await story.run('promote', IMAGES_REPO, { branch: 'main', sha: imagesMerge });
+    const trigger = story.lastTrigger();
+
+    say.section(
+      'The consumer pipeline, triggered with parameters: bump-consumer',
+      'Edits config.edn and the Helm chart that embeds it, byte for byte, and opens its own PR.',
+    );
+    await story.run('bump-consumer', SERVICE_REPO, { branch: 'main', images: trigger.images });
+    const servicePr = story.openUpdatePull(SERVICE_REPO);
+    await story.showPull(SERVICE_REPO, servicePr);
+
+    say.section(
+      'A person merges the service PR: announce',
+      'Promotes the images to the next channel and posts the rollout notice to the configured channels.',
+    );
+    const serviceMerge = await story.merge(SERVICE_REPO, servicePr.number);
+    await story.run('announce', SERVICE_REPO, { branch: 'main', sha: serviceMerge });
+    story.showImages();
+
+    say.section(
+      'Re-run every step',
+      'CI re-runs jobs; nothing may double: one branch, one PR, one Slack message per event, the same tags.',
+    );
+    const before = story.counts();
+    await story.run('open-update', IMAGES_REPO, { branch: 'main' }, { quiet: true });
+    await story.run('promote', IMAGES_REPO, { branch: 'main', sha: imagesMerge }, { quiet: true });
+    await story.run(
+      'bump-consumer',
+      SERVICE_REPO,
+      { branch: 'main', images: trigger.images },
+      { quiet: true },
+    );
+    await story.run('announce', SERVICE_REPO, { branch: 'main', sha: serviceMerge }, { quiet: true });
+    const after = story.counts();
+    say.line(
+      `pull requests ${before.pulls} -> ${after.pulls}, Slack messages ${before.messages} -> ${after.messages}, open update PRs ${after.openPulls}`,
+    );
+
+    say.section('Where to look next', 'Everything above happened on this machine.');
+    say.line(
+      'hephestus demo --keep     leaves the sandbox up: git clone the repositories, list the AMIs with the AWS CLI',
+    );
+    say.line('hephestus sandbox up      the sandbox alone, with the environment to export');
+    say.line('docs/setup.md             setting it up for real: contexts, IAM policy, schedules');
+    return { summary: story.summary(), sandbox };
+  } catch (error) {
+    if (!options.keep) await sandbox.stop();
+    throw error;
+  }
+}
+
+interface RunOptions {
+  branch: string;
+  sha?: string;
+  images?: string;
+}
+
+class Story {
+  readonly stages: DemoSummary['stages'] = [];
+  private slackSeen = 0;
+
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly say: Narrator,
+  ) {}
+
+  /** Runs one flow as a CI job of `repo` would, and prints its progress and Slack messages. */
+  async run(flow: string, repo: string, at: RunOptions, { quiet = false } = {}): Promise<ProcessResult> {
+    const [owner = '', name = ''] = repo.split('/');
+    const env: Record<string, string> = {
+      ...this.sandbox.env,
+      CIRCLECI: 'true',
+      CIRCLE_PROJECT_USERNAME: owner,
+      CIRCLE_PROJECT_REPONAME: name,
+      CIRCLE_BRANCH: at.branch,
+      CIRCLE_BUILD_URL: `https://app.circleci.com/pipelines/gh/${repo}/1/workflows/demo/jobs/1`,
+      HEPHESTUS_GIT_AUTHOR_NAME: 'Hephestus Bot',
+      HEPHESTUS_GIT_AUTHOR_EMAIL: 'hephestus-bot@users.noreply.github.com',
+      // Packer's amazon builders poll with these; the sandbox answers at once.
+      AWS_POLL_DELAY_SECONDS: '1',
+      AWS_MAX_ATTEMPTS: '10',
+      CHECKPOINT_DISABLE: '1',
+      ...(at.sha ? { CIRCLE_SHA1: at.sha } : {}),
+    };
+    const args = [
+      'run',
+      flow,
+      '--repo',
+      repo,
+      '--branch',
+      at.branch,
+      ...(at.sha ? ['--sha', at.sha] : []),
+      ...(at.images ? ['--images', at.images] : []),
+    ];
+    this.say.line(`$ hephestus ${args.join(' ')}`);
+    const result = await runHephestus(args, env, (line) => {
+      if (!quiet) this.say.line(`  ${line}`);
+    });
+    const outcome = result.report?.outcome ?? result.report?.error;
+    this.stages.push({ flow, repo, exitCode: result.exitCode, outcome });
+    this.say.line(
+      `exit ${result.exitCode}: ${typeof outcome === 'string' ? outcome : JSON.stringify(outcome)}`,
+    );
+    if (result.exitCode !== 0) {
+      this.say.block('its output', result.stderr.split('\n').slice(-20).join('\n'));
+      throw new Error(`${flow} on ${repo} exited ${result.exitCode}`);
+    }
+    if (!quiet) this.showNewSlackMessages();
+    return result;
+  }
+
+  openUpdatePull(repo: string) {
+    const pull = this.sandbox.github
+      .pulls(repo)
+      .find((p) => p.state === 'open' && p.head.ref.startsWith('windows-update/'));
+    if (!pull) throw new Error(`no open windows-update PR in ${repo}`);
+    return pull;
+  }
+
+  async showPull(repo: string, pull: ReturnType<Story['openUpdatePull']>): Promise<void> {
+    this.say.line(`PR #${pull.number} ${pull.title}  (${pull.head.ref} -> ${pull.base.ref})`);
+    const dir = this.sandbox.github.repo(repo).dir;
+    const { stdout } = await promisify(execFile)('git', [
+      '--git-dir',
+      dir,
+      'diff',
+      '--no-color',
+      `${pull.base.ref}...${pull.head.sha}`,
+    ]);
+    this.say.block('the diff', stdout);
+  }
+
+  /** Merges a PR through the REST API, as a person's click on "Merge" does; returns the merge commit. */
+  async merge(repo: string, number: number): Promise<string> {
+    const response = await fetch(`${this.sandbox.urls.github}/repos/${repo}/pulls/${number}/merge`, {
+      method: 'PUT',
+      headers: { authorization: `token ${this.sandbox.tokens.github}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ merge_method: 'merge' }),
+    });
+    const body = (await response.json()) as { sha?: string; message?: string };
+    if (!response.ok || !body.sha) throw new Error(`merge of ${repo}#${number} failed: ${body.message}`);
+    this.say.line(`merged ${repo}#${number} as ${body.sha.slice(0, 12)}`);
+    return body.sha;
+  }
+
+  lastTrigger(): { images: string } {
+    const trigger = this.sandbox.circleci.state.triggers.at(-1);
+    if (!trigger) throw new Error('promote triggered no consumer pipeline');
+    this.say.block(
+      `CircleCI pipeline triggered in ${trigger.project_slug}`,
+      JSON.stringify(trigger.parameters, null, 2),
+    );
+    const images = trigger.parameters?.images;
+    return { images: typeof images === 'string' ? images : JSON.stringify(images ?? {}) };
+  }
+
+  showImages(): void {
+    const rows = this.images().map(
+      (i) =>
+        `${i.image.padEnd(10)} ${i.region.padEnd(10)} ${i.ami}  ${i.status}${i.channel ? `  channel ${i.channel}` : ''}`,
+    );
+    this.say.block('AMIs (from the sandbox EC2)', rows.join('\n') || '(none)');
+  }
+
+  private images(): DemoSummary['images'] {
+    return [...this.sandbox.ec2.state.images.values()]
+      .filter((image) => image.tags['hephestus:status'] !== undefined)
+      .map((image) => ({
+        image: image.tags['hephestus:image'] ?? image.name,
+        region: image.region,
+        ami: image.imageId,
+        status: image.tags['hephestus:status'] ?? '',
+        ...(image.tags['hephestus:channel'] ? { channel: image.tags['hephestus:channel'] } : {}),
+      }))
+      .sort((a, b) => `${a.image}${a.region}`.localeCompare(`${b.image}${b.region}`));
+  }
+
+  private showNewSlackMessages(): void {
+    const { channels, messages } = this.sandbox.slack.state;
+    for (const message of messages.slice(this.slackSeen)) {
+      const channel = channels.find((c) => c.id === message.channel)?.name ?? message.channel;
+      this.say.block(`Slack #${channel}`, renderMessage(message));
+    }
+    this.slackSeen = messages.length;
+  }
+
+  counts() {
+    const pulls = [IMAGES_REPO, SERVICE_REPO].flatMap((repo) => this.sandbox.github.pulls(repo));
+    return {
+      pulls: pulls.length,
+      openPulls: pulls.filter((p) => p.state === 'open').length,
+      messages: this.sandbox.slack.state.messages.length,
+    };
+  }
+
+  summary(): DemoSummary {
+    return {
+      ok: this.stages.every((stage) => stage.exitCode === 0),
+      stages: this.stages,
+      pullRequests: [IMAGES_REPO, SERVICE_REPO].flatMap((repo) =>
+        this.sandbox.github
+          .pulls(repo)
+          .map((p) => ({ repo, number: p.number, state: p.state, merged: p.merged, title: p.title })),
+      ),
+      images: this.images(),
+      slackMessages: this.sandbox.slack.state.messages.length,
+      pipelinesTriggered: this.sandbox.circleci.state.triggers.length,
+    };
+  }
+}
