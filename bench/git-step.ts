@@ -39,7 +39,12 @@ export async function bumpRepository(options: BumpOptions): Promise<GitStepResul
   });
   const remote = await repo.fetchBranch(options.branch);
   await repo.resetBranch(options.branch, 'refs/remotes/origin/main');
-  await editFile({ file: path.join(options.dir, BUMP_FILE), path: BUMP_PATH, value: options.ami, root: options.dir });
+  await editFile({
+    file: path.join(options.dir, BUMP_FILE),
+    path: BUMP_PATH,
+    value: options.ami,
+    root: options.dir,
+  });
   const sha = await repo.commitAll(`Bump windows-server-2022 to ${options.ami}`);
   if (!sha) return { status: 'no-diff', branchExists: remote !== undefined };
   if (remote && (await treeOf(options.dir, 'HEAD')) === (await treeOf(options.dir, remote))) {

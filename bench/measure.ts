@@ -19,7 +19,7 @@ export interface Timing {
 /** Times each shell command with hyperfine; returns the medians in seconds, in the same order. */
 export function hyperfine(
   commands: string[],
-  options: { runs?: number; warmup?: number; cwd?: string } = {},
+  options: { runs?: number; warmup?: number; cwd?: string; ignoreFailure?: boolean } = {},
 ): Timing[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'hephestus-bench-'));
   const exportFile = path.join(dir, 'timings.json');
@@ -35,6 +35,7 @@ export function hyperfine(
         String(options.runs ?? 20),
         '--export-json',
         exportFile,
+        ...(options.ignoreFailure ? ['--ignore-failure'] : []),
         ...commands,
       ],
       { cwd: options.cwd, stdio: ['ignore', 'ignore', 'inherit'] },

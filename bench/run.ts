@@ -5,9 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { apiCallFigures } from './api-calls.js';
+import { bigRepoFigures } from './big-repo.js';
+import { fanOutFigures } from './fan-out.js';
 import type { Figure } from './figures.js';
+import { orbOverheadFigures } from './orb-overhead.js';
 import { packerParseFigures } from './packer-parse.js';
 import { startupFigures } from './startup.js';
+import { waitFigures } from './waits.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2);
@@ -15,14 +20,25 @@ const only = process.argv.slice(2);
 const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['startup', () => startupFigures(root)],
   ['packer-parse', () => packerParseFigures(root, Number(process.env.BENCH_PACKER_LOG_MB ?? 200))],
+  ['orb-overhead', () => orbOverheadFigures(root)],
+  ['big-repo', () => bigRepoFigures({ historyMb: Number(process.env.BENCH_BIG_REPO_MB ?? 300) })],
+  ['api-calls', () => apiCallFigures()],
+  ['fan-out', () => fanOutFigures()],
+  ['waits', () => waitFigures()],
 ];
+
+const started = performance.now();
+const seconds: Record<string, number> = {};
 
 const figures: Figure[] = [];
 for (const [name, run] of suites) {
   if (only.length > 0 && !only.includes(name)) continue;
   process.stderr.write(`bench: ${name}...\n`);
+  const suiteStart = performance.now();
   figures.push(...(await run()));
+  seconds[name] = Math.round((performance.now() - suiteStart) / 100) / 10;
 }
+const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
 
 const rows = figures.map((f) => [
   f.name,
@@ -38,8 +54,13 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as
 process.stdout.write(
   `${[line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`,
 );
+process.stdout.write(
+  `\nmeasured in ${totalSeconds} s (${Object.entries(seconds)
+    .map(([name, s]) => `${name} ${s} s`)
+    .join(', ')}), not counting the build\n`,
+);
 
 writeFileSync(
   new URL('results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, figures }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds, seconds, figures }, null, 2)}\n`,
 );

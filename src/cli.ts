@@ -146,7 +146,9 @@ common(
     }),
 );
 
-const config = program.command('config').description('work with hephestus.yml');
+const config = program
+  .command('config')
+  .description('check hephestus.yml, and generate CircleCI configuration for an event');
 common(
   config
     .command('check')

@@ -6,7 +6,7 @@ import {
   eventInputsFromEnv,
 } from '../circleci/classify-event.js';
 import { InputError } from '../errors.js';
-import { jsonObject, optionalConfig } from './option-parsers.js';
+import { circleRepository, jsonObject, optionalConfig } from './option-parsers.js';
 import type { CommandContext } from './run-command.js';
 
 export interface EventOptions {
@@ -80,7 +80,3 @@ function flagInputs(options: EventOptions): EventInputs {
 }
 
 /** `owner/name` from CircleCI's project variables, when the job runs there. */
-function circleRepository(): string | undefined {
-  const { CIRCLE_PROJECT_USERNAME: owner, CIRCLE_PROJECT_REPONAME: name } = process.env;
-  return owner && name ? `${owner}/${name}` : undefined;
-}

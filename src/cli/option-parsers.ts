@@ -11,20 +11,10 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PackerResult } from '../packer/artifacts.js';
 
-/** Appends a repeatable option's value; commas separate several values in one. */
-export function collectList(value: string, previous: string[] = []): string[] {
-  return [
-    ...previous,
-    ...value
-      .split(',')
-      .map((v) => v.trim())
-      .filter(Boolean),
-  ];
-}
-
-/** Appends a repeatable option's value as given (commas kept). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
+/** `owner/name` from CircleCI's project variables, when the job runs there. */
+export function circleRepository(): string | undefined {
+  const { CIRCLE_PROJECT_USERNAME: owner, CIRCLE_PROJECT_REPONAME: name } = process.env;
+  return owner && name ? `${owner}/${name}` : undefined;
 }
 
 function checked<S extends z.ZodType<string>>(schema: S, value: string, option: string): string {

@@ -1,6 +1,72 @@
-/** Registers the flows subcommands. Each action imports its module lazily, so `hephestus --help` stays light. */
-import type { Command } from 'commander';
+/** Registers `hephestus run <flow>`. The action imports its module lazily, so `hephestus --help` stays light. */
+import { Argument, type Command, Option } from 'commander';
+import { FLOW_NAMES } from '../flows/flow-report.js';
+import { type CommonOptions, withCommonOptions as common, runCommand } from './run-command.js';
 
+/** Adds `run <open-update|build-validate|promote|bump-consumer|announce>` to `program`. */
 export function registerFlows(program: Command): void {
-  void program;
+  common(
+    program
+      .command('run')
+      .summary('run one step of the windows-update lifecycle')
+      .description(
+        'Run one flow of the lifecycle on a repository. The flow clones the repository itself (HTTPS from\n' +
+          'GITHUB_SERVER_URL with GITHUB_TOKEN) and reads hephestus.yml from the clone, so it runs the same in\n' +
+          'CircleCI and on a workstation. Every flow is idempotent: a re-run leaves one branch, one pull\n' +
+          'request, one Slack message per event and the same tags.',
+      )
+      // A flow not in the list is a usage error (exit 2), reported by commander with the choices.
+      .addArgument(new Argument('<flow>', 'the flow to run').choices(FLOW_NAMES))
+      .option('--config <file>', 'the configuration, relative to the repository root', 'hephestus.yml')
+      .option(
+        '--repo <owner/name>',
+        'the repository (default: CIRCLE_PROJECT_USERNAME/CIRCLE_PROJECT_REPONAME)',
+      )
+      .option('--branch <branch>', 'the branch (default: CIRCLE_BRANCH)')
+      .option('--sha <sha>', 'the commit that was pushed (default: CIRCLE_SHA1)')
+      .option(
+        '--images <images>',
+        'image names (win2022,win2019); for bump-consumer the new AMIs: JSON {"win2022":{"us-east-1":"ami-..."}} or win2022=ami-...',
+      )
+      .option(
+        '--force',
+        'open-update: bump to the newest base AMIs even when no pin is older; promote: trigger again',
+      )
+      .option(
+        '--dry-run',
+        'write nothing (no push, PR, comment, tag, build or Slack post); say what would be done',
+      )
+      .addOption(new Option('--junit <file>', 'build-validate: write the smoke-test results as JUnit XML'))
+      .addOption(
+        new Option('--artifacts <dir>', 'build-validate: keep the packer log and parsed artifacts here'),
+      )
+      .addHelpText(
+        'after',
+        `
+Flows:
+  open-update     newest base AMIs vs the pins; bump them on <prefix><image-set>, open/update the PR
+  build-validate  on an update branch: packer build, tag, validate, comment on the PR, notify
+  promote         after the update PR merged: promote its validated AMIs, start the consumers
+  bump-consumer   in a consumer: edit bump.files to the new AMIs, open/update its PR
+  announce        after the consumer PR merged: next channel (if any), rollout notice
+
+Exit codes: 0 done (including "nothing to do"), 1 a build or validation failed or the update branch carries
+someone else's commits, 2 bad input or configuration.
+
+Examples:
+  hephestus run open-update --repo acme/windows-images --json
+  hephestus run build-validate --repo acme/windows-images --branch windows-update/win2019-win2022
+  hephestus run promote --repo acme/windows-images --sha "$CIRCLE_SHA1"
+  hephestus run bump-consumer --repo acme/vm-manager --images '{"win2022":{"us-east-1":"ami-0123456789abcdef0"}}'
+  hephestus run announce --repo acme/vm-manager --sha "$CIRCLE_SHA1" --dry-run`,
+      )
+      .action(
+        async (flow: string, options: CommonOptions & import('../flows/flow-context.js').FlowOptions) => {
+          await runCommand(options, async (context) => {
+            const { runFlowCommand } = await import('./run-flow-command.js');
+            return runFlowCommand(flow, options, context);
+          });
+        },
+      ),
+  );
 }

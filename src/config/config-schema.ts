@@ -19,6 +19,39 @@ export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, 
   error: (issue) => `${JSON.stringify(issue.input)} is not an AMI id (ami- and 8 or 17 hex digits)`,
 });
 
+/**
+ * True when git would accept `name` as a branch (git-check-ref-format's rules, printable ASCII only), and no
+ * command line would read it as an option. The same rules as the git module's `assertBranchName`, kept here
+ * so the configuration does not load the git client to validate a string.
+ */
+export function isBranchName(name: string): boolean {
+  return !(
+    name === '' ||
+    name === '@' ||
+    name.startsWith('-') ||
+    name.startsWith('/') ||
+    name.endsWith('/') ||
+    name.endsWith('.') ||
+    name.includes('..') ||
+    name.includes('//') ||
+    name.includes('@{') ||
+    /[^\x21-\x7e]|[~^:?*[\\]/.test(name) ||
+    name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
+  );
+}
+
+/** A branch name git accepts. */
+export const BranchNameSchema = z.string().refine(isBranchName, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not a branch name git accepts (no spaces, \`..\`, \`~^:?*[\\\`, leading \`-\`, trailing \`/\`, \`.\` or \`.lock\`)`,
+});
+
+/** A branch prefix: the update branch is the prefix and the image set's name, which git must accept. */
+export const BranchPrefixSchema = z.string().refine((prefix) => isBranchName(`${prefix}image`), {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} does not make branch names git accepts (no spaces, \`..\`, \`~^:?*[\\\`, leading \`-\` or \`/\`)`,
+});
+
 const FormatSchema = z.enum(['edn', 'yaml', 'json', 'hcl']);
 
 /** A value inside a file, addressed as `hephestus edit` addresses it. */
@@ -44,6 +77,21 @@ const BaseAmiSchema = z.strictObject({
     .describe("Account ids or aliases (`amazon`), as Packer's amazon-ami data source."),
   filters: z
     .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+    // An `image-id` filter names AMIs exactly; a typo there would silently match nothing.
+    .superRefine((filters, context) => {
+      const ids = filters['image-id'];
+      for (const [index, id] of (typeof ids === 'string' ? [ids] : (ids ?? [])).entries()) {
+        const result = AmiIdSchema.safeParse(id);
+        if (!result.success) {
+          context.addIssue({
+            code: 'custom',
+            message: result.error.issues[0]?.message ?? 'not an AMI id',
+            input: id,
+            path: typeof ids === 'string' ? ['image-id'] : ['image-id', index],
+          });
+        }
+      }
+    })
     .describe('EC2 DescribeImages filters, e.g. `name: Windows_Server-2022-English-Full-Base-*`.'),
   pin: FileTargetSchema.describe('Where the images repository pins the base AMI id.'),
   region: RegionSchema.optional().describe(
@@ -111,7 +159,7 @@ const ConsumerSchema = z.strictObject({
     .string()
     .optional()
     .describe('CircleCI project slug (`gh/owner/name`); from `repository` by default.'),
-  branch: z.string().default('main'),
+  branch: BranchNameSchema.default('main'),
 });
 
 const BumpFileSchema = FileTargetSchema.extend({
@@ -126,8 +174,8 @@ export const HephestusConfigSchema = z.strictObject({
     .strictObject({
       author_name: z.string().min(1).optional(),
       author_email: z.email().optional(),
-      branch_prefix: z.string().default('windows-update/'),
-      default_branch: z.string().default('main'),
+      branch_prefix: BranchPrefixSchema.default('windows-update/'),
+      default_branch: BranchNameSchema.default('main'),
     })
     .default({ branch_prefix: 'windows-update/', default_branch: 'main' }),
   github: z

@@ -142,6 +142,8 @@ class Story {
       AWS_POLL_DELAY_SECONDS: '1',
       AWS_MAX_ATTEMPTS: '10',
       CHECKPOINT_DISABLE: '1',
+      // The AWS SDK's notice that it will need Node 22 from 2027 would repeat in every stage of the narration.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...(at.sha ? { CIRCLE_SHA1: at.sha } : {}),
     };
     const args = [

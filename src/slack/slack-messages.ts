@@ -94,7 +94,7 @@ export function updateOpenedMessage(input: UpdateOpenedInput): SlackMessage {
   return message(`Windows image update opened: ${names} (${prRef(input.pr)})`, [
     header(`Windows image update: ${names}`),
     section(
-      `${prLine(input.pr)}\nNew AMIs are built; review and merge to roll them out.`,
+      `${prLine(input.pr)}\nNewer base AMIs are pinned; the images are built and validated on this branch next.`,
       prButton(input.pr),
     ),
     divider,

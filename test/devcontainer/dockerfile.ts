@@ -91,7 +91,8 @@ export function parseDockerfile(text: string): Dockerfile {
         instructions: [],
       });
     } else if (stages.length === 0) {
-      if (instruction.keyword !== 'ARG') throw new Error(`line ${instruction.line}: only ARG may precede FROM`);
+      if (instruction.keyword !== 'ARG')
+        throw new Error(`line ${instruction.line}: only ARG may precede FROM`);
       const [name, value] = instruction.args.split(/=(.*)/s) as [string, string | undefined];
       globalArgs[name] = value;
     } else {

@@ -50,7 +50,12 @@ channels="$(circleci env subst "${PARAM_CHANNELS}")"
 export_secret SLACK_ACCESS_TOKEN "${PARAM_SLACK_TOKEN}"
 export_secret GITHUB_TOKEN "${PARAM_GITHUB_TOKEN}"
 
-args=(notify "--config=$config" "--event=${PARAM_EVENT//_/-}")
+# The orb names events as hephestus.yml does (rollout); the CLI names the notice (rolled-out).
+event="${PARAM_EVENT//_/-}"
+if [[ "$event" == rollout ]]; then
+  event=rolled-out
+fi
+args=(notify "--config=$config" "--event=$event")
 if [[ -n "$channels" ]]; then
   IFS=',' read -ra list <<<"$channels"
   for channel in "${list[@]}"; do

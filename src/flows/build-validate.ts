@@ -1,0 +1,494 @@
+/**
+ * build-validate (push to a `<prefix>*` branch): builds the images with Packer, tags every AMI and snapshot
+ * `built` with the run, commit, branch, image and input hash, validates each image once in its build region,
+ * tags it `validated` or `failed`, comments on the update PR (one comment, edited in place) and posts
+ * `ready_to_merge` or `failed` to Slack. An image whose input hash already has a validated AMI is reused,
+ * not rebuilt, so a re-run of a green commit builds nothing.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { builtTags, TAG, tagFilters } from '../aws/image-tags.js';
+import { type JunitSuite, junitXml } from '../aws/junit.js';
+import { newestFirst, ownImages } from '../aws/own-images.js';
+import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images.js';
+import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
+import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
+import { ExitCode, InputError } from '../errors.js';
+import type { PullRequest } from '../github/schema.js';
+import type { PackerResult } from '../packer/artifacts.js';
+import { runPackerBuild } from '../packer/packer-build.js';
+import { renderProgress } from '../packer/progress-view.js';
+import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
+import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
+import { type FlowContext, isLoopback } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
+import { parseImageNames, type RegionalAmis } from './image-set.js';
+import { imageInputHash } from './input-hash.js';
+import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed } from './notices.js';
+
+export interface ImageBuildReport {
+  image: string;
+  inputHash: string;
+  action: 'built' | 'reused' | 'would-build' | 'would-reuse';
+  status: 'validated' | 'failed' | 'pending';
+  amis: RegionalAmis;
+  /** Why the image failed (build or validation). */
+  failure?: string;
+  validation?: {
+    region: string;
+    imageId: string;
+    instanceId?: string;
+    passed: boolean;
+    failedStep?: string;
+    terminated: boolean;
+    tests: Array<{ name: string; outcome: string; exitCode?: number }>;
+  };
+}
+
+export interface BuildValidateReport extends FlowReportBase {
+  flow: 'build-validate';
+  outcome: 'validated' | 'failed' | 'skipped' | 'dry-run';
+  branch: string;
+  sha: string;
+  run: string;
+  images: ImageBuildReport[];
+  pullRequest?: PullRequestRef;
+  junit?: string;
+}
+
+const COMMENT_KEY = 'build-validate';
+const VALIDATION_DEFAULTS = {
+  instance_type: 't3.large',
+  timeout_minutes: 45,
+  ready_text: 'Windows is Ready to use',
+};
+
+/** Runs build-validate; see the module comment. */
+export async function buildValidate(context: FlowContext): Promise<BuildValidateReport> {
+  const repository = context.repository();
+  const branch = context.branch();
+  if (!branch)
+    throw new InputError('no branch: pass --branch (CircleCI sets CIRCLE_BRANCH)', { setting: '--branch' });
+  const co = await checkout(context, { repository, branch });
+  const report: BuildValidateReport = {
+    flow: 'build-validate',
+    outcome: 'validated',
+    repository: repository.fullName,
+    dryRun: context.dryRun,
+    exitCode: ExitCode.ok,
+    branch,
+    sha: co.sha,
+    run: runId(context, co.sha),
+    images: [],
+    summary: [],
+    slack: [],
+  };
+  if (!branch.startsWith(co.config.git.branch_prefix)) {
+    report.outcome = 'skipped';
+    report.summary.push(
+      `${branch} is not an update branch (${co.config.git.branch_prefix}*): nothing to build`,
+    );
+    return report;
+  }
+  const images = selectBuildImages(co.config, context.options.images);
+  const toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }> = [];
+  for (const image of images) {
+    const pin = image.base_ami
+      ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
+      : undefined;
+    const inputHash = await imageInputHash(co.dir, image, pin);
+    const reused = await findValidated(context, image, inputHash);
+    const entry: ImageBuildReport = reused
+      ? {
+          image: image.name,
+          inputHash,
+          action: context.dryRun ? 'would-reuse' : 'reused',
+          status: 'validated',
+          amis: reused,
+        }
+      : {
+          image: image.name,
+          inputHash,
+          action: context.dryRun ? 'would-build' : 'built',
+          status: 'pending',
+          amis: {},
+        };
+    report.images.push(entry);
+    if (reused)
+      context.logger.info(
+        `${image.name}: inputs unchanged (${inputHash.slice(0, 19)}), reusing ${Object.values(reused).join(', ')}`,
+      );
+    else toBuild.push({ image, entry });
+  }
+  if (context.dryRun) {
+    for (const { image } of toBuild) context.wouldDo(`build, tag and validate ${image.name}`);
+    report.outcome = toBuild.length ? 'dry-run' : 'validated';
+    report.summary.push(...report.images.map((i) => `${i.image}: ${i.action}`));
+    return report;
+  }
+
+  await buildImages(context, co, report, toBuild);
+  await Promise.all(
+    toBuild
+      .filter(({ entry }) => entry.status === 'pending')
+      .map((item) => validateImage(context, co, report, item)),
+  );
+  if (context.options.junit) {
+    await mkdir(dirname(context.options.junit), { recursive: true });
+    await writeFile(context.options.junit, junitXml(junitSuites(report.images)));
+    report.junit = context.options.junit;
+  }
+  const failed = report.images.filter((i) => i.status === 'failed');
+  report.outcome = failed.length ? 'failed' : 'validated';
+  if (failed.length) report.exitCode = ExitCode.failure;
+  report.summary.push(
+    ...report.images.map((i) => `${i.image}: ${i.action}, ${i.status}${i.failure ? ` (${i.failure})` : ''}`),
+  );
+  await reportOnPullRequest(context, co, report);
+  return report;
+}
+
+function selectBuildImages(config: HephestusConfig, images: string | undefined): ImageConfig[] {
+  if (config.images.length === 0) throw new InputError('no images configured', { setting: 'images' });
+  if (images === undefined) return config.images;
+  return parseImageNames(images).map((name) => {
+    const image = config.images.find((i) => i.name === name);
+    if (!image)
+      throw new InputError(`no image ${JSON.stringify(name)} in the configuration`, { setting: '--images' });
+    return image;
+  });
+}
+
+/** The validated AMIs with this input hash in every region of the image, or undefined when any region lacks one. */
+async function findValidated(
+  context: FlowContext,
+  image: ImageConfig,
+  inputHash: string,
+): Promise<RegionalAmis | undefined> {
+  const amis: RegionalAmis = {};
+  for (const region of image.regions) {
+    const found = (
+      await ownImages(
+        context.ec2For(region),
+        tagFilters({ image: image.name, inputHash, status: 'validated' }),
+      )
+    )
+      .filter((i) => i.state === 'available')
+      .sort(newestFirst);
+    if (!found[0]) return undefined;
+    amis[region] = found[0].imageId;
+  }
+  return amis;
+}
+
+/** One Packer run per template, variable files and regions; each image gets its AMIs or a failure. */
+async function buildImages(
+  context: FlowContext,
+  co: Checkout,
+  report: BuildValidateReport,
+  toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }>,
+): Promise<void> {
+  const groups = new Map<string, typeof toBuild>();
+  for (const item of toBuild) {
+    const key = JSON.stringify([item.image.template, item.image.var_files, item.image.regions]);
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  const artifacts = context.options.artifacts ?? (await context.workDir('artifacts'));
+  await mkdir(artifacts, { recursive: true });
+  let n = 0;
+  for (const group of groups.values()) {
+    const first = (group[0] as (typeof toBuild)[number]).image;
+    const names = group.map((g) => g.image.name).join('-');
+    const suffix = `${++n}-${names}`;
+    const only = group.every((g) => g.image.build) ? group.map((g) => g.image.build as string) : [];
+    context.logger.info(`packer build ${first.template} (${group.map((g) => g.image.name).join(', ')})`);
+    const outcome = await runPackerBuild({
+      template: repoPath(co.dir, first.template, `images.${first.name}.template`),
+      varFiles: first.var_files.map((file) => repoPath(co.dir, file, `images.${first.name}.var_files`)),
+      vars: await packerVars(context, co, first),
+      only,
+      logFile: join(artifacts, `packer-${suffix}.log`),
+      outFile: join(artifacts, `packer-${suffix}.json`),
+      cwd: co.dir,
+      env: packerEnv(context),
+      redact: (text) => context.logger.redact(text),
+      onProgress: (event) => {
+        for (const line of renderProgress(event)) context.logger.write(`${line}\n`);
+      },
+    });
+    for (const { image, entry } of group) {
+      const amis = amisOf(outcome.result, image, group.length === 1);
+      if (!amis || !image.regions.every((region) => amis[region])) {
+        entry.status = 'failed';
+        entry.failure = `packer build failed: ${buildErrors(outcome.result, image) || 'no AMI in every region'}`;
+        if (amis) entry.amis = amis;
+        continue;
+      }
+      entry.amis = amis;
+      const tagged = await tagImages(
+        context.ec2For,
+        regional(amis),
+        builtTags({
+          run: report.run,
+          gitSha: co.sha,
+          branch: report.branch,
+          image: image.name,
+          inputHash: entry.inputHash,
+        }),
+      );
+      context.logger.info(
+        `${image.name}: built ${tagged.map((t) => `${t.region} ${t.imageIds.join(' ')}`).join(', ')}; tagged built`,
+      );
+    }
+    for (const { entry } of group) {
+      // AMIs of a run that failed part-way are marked, so nothing promotes them by accident.
+      if (entry.status === 'failed' && Object.keys(entry.amis).length) {
+        await setImageStatus(context.ec2For, regional(entry.amis), 'failed');
+      }
+    }
+  }
+}
+
+/** `-var` values the template declares: the EC2 endpoint (when overridden), regions and commit. */
+async function packerVars(
+  context: FlowContext,
+  co: Checkout,
+  image: ImageConfig,
+): Promise<Record<string, string>> {
+  const declared = await declaredVariables(repoPath(co.dir, image.template, `images.${image.name}.template`));
+  const vars: Record<string, string> = {};
+  const set = (name: string, value: string | undefined) => {
+    if (value !== undefined && declared.has(name)) vars[name] = value;
+  };
+  set('aws_endpoint_ec2', context.endpoints.ec2);
+  set('aws_region', image.regions[0]);
+  set('ami_regions', JSON.stringify(image.regions.slice(1)));
+  set('git_sha', co.sha);
+  return vars;
+}
+
+/** Variable names declared in an HCL2 template file or directory; Packer refuses `-var` for undeclared ones. */
+async function declaredVariables(template: string): Promise<Set<string>> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const files = (await stat(template)).isDirectory()
+    ? (await readdir(template)).filter((f) => f.endsWith('.pkr.hcl')).map((f) => join(template, f))
+    : [template];
+  const names = new Set<string>();
+  for (const file of files) {
+    for (const match of (await readFile(file, 'utf8')).matchAll(/^\s*variable\s+"([^"]+)"/gm))
+      names.add(match[1] as string);
+  }
+  return names;
+}
+
+function packerEnv(context: FlowContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...context.env };
+  // A local EC2 stand-in answers at once; Packer's default waiter delays (15 s) would only slow it down.
+  if (context.endpoints.ec2 && isLoopback(context.endpoints.ec2)) {
+    env.AWS_POLL_DELAY_SECONDS ??= '1';
+    env.AWS_MAX_ATTEMPTS ??= '30';
+  }
+  return env;
+}
+
+function amisOf(result: PackerResult, image: ImageConfig, only: boolean): RegionalAmis | undefined {
+  const build =
+    result.builds.find((b) => b.name === image.build) ??
+    (only && !image.build ? result.builds[0] : undefined);
+  const images = build?.artifacts.flatMap((a) => a.images ?? []) ?? [];
+  if (images.length === 0) return undefined;
+  return Object.fromEntries(images.map((i) => [i.region, i.ami]));
+}
+
+function buildErrors(result: PackerResult, image: ImageConfig): string {
+  return result.errors
+    .filter((e) => e.build === '' || e.build === image.build)
+    .map((e) => e.message.split('\n')[0])
+    .join('; ');
+}
+
+function regional(amis: RegionalAmis): RegionalImage[] {
+  return Object.entries(amis).map(([region, imageId]) => ({ region, imageId }));
+}
+
+async function validateImage(
+  context: FlowContext,
+  co: Checkout,
+  report: BuildValidateReport,
+  { image, entry }: { image: ImageConfig; entry: ImageBuildReport },
+): Promise<void> {
+  const region = image.regions[0] as string;
+  const imageId = entry.amis[region] as string;
+  const settings = { ...VALIDATION_DEFAULTS, ...co.config.validation };
+  const smokeTests = await Promise.all(
+    image.smoke_tests.map(async (file) => ({
+      name: basename(file),
+      script: await readFile(repoPath(co.dir, file, `images.${image.name}.smoke_tests`), 'utf8'),
+    })),
+  );
+  context.logger.info(`${image.name}: validating ${imageId} in ${region}`);
+  let result: ValidationResult;
+  try {
+    result = await validateAmi(
+      {
+        region,
+        imageId,
+        instanceType: settings.instance_type,
+        subnetId: settings.subnet_id,
+        securityGroupIds: settings.security_group_ids,
+        instanceProfile: settings.instance_profile,
+        readyText: settings.ready_text,
+        timeoutMs: settings.timeout_minutes * 60_000,
+        smokeTests,
+        tags: [
+          { Key: TAG.run, Value: report.run },
+          { Key: TAG.image, Value: image.name },
+        ],
+      },
+      {
+        ...context.aws(region),
+        delays: context.waitDelays(),
+        onProgress: (p) => {
+          if (p.attempt === 1 || p.attempt % 10 === 0)
+            context.logger.info(`${image.name}: waiting for ${p.awaiting}`);
+        },
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    result = error.result;
+    entry.failure = error.message;
+  }
+  entry.status = result.passed ? 'validated' : 'failed';
+  entry.validation = {
+    region,
+    imageId,
+    instanceId: result.instanceId,
+    passed: result.passed,
+    failedStep: result.failedStep,
+    terminated: result.terminated,
+    tests: result.tests.map((t) => ({ name: t.name, outcome: t.outcome, exitCode: t.exitCode })),
+  };
+  testResults.set(entry, result);
+  await setImageStatus(context.ec2For, regional(entry.amis), entry.status);
+  context.logger.info(`${image.name}: ${entry.status}; tagged ${entry.status}`);
+}
+
+// Full smoke-test output for the JUnit file, kept out of the JSON report.
+const testResults = new WeakMap<ImageBuildReport, ValidationResult>();
+
+function junitSuites(images: ImageBuildReport[]): JunitSuite[] {
+  return images
+    .filter((i) => i.action === 'built')
+    .map((i) => {
+      const result = testResults.get(i);
+      const classname = result ? `${result.imageId} (${result.region})` : i.image;
+      const cases: JunitSuite['cases'] = result
+        ? result.tests.map((t) => ({
+            name: t.name,
+            classname,
+            durationMs: t.durationMs,
+            outcome: t.outcome,
+            message: t.message,
+            stdout: t.stdout,
+            stderr: t.stderr,
+          }))
+        : [];
+      if (i.status === 'failed' && cases.every((c) => c.outcome === 'passed')) {
+        cases.push({
+          name: result?.failedStep ?? 'build',
+          classname,
+          durationMs: 0,
+          outcome: 'error',
+          message: i.failure,
+        });
+      }
+      return { name: i.image, cases };
+    });
+}
+
+/** The PR comment (one, edited in place) and the Slack notice of the result. */
+async function reportOnPullRequest(
+  context: FlowContext,
+  co: Checkout,
+  report: BuildValidateReport,
+): Promise<void> {
+  const prs = context.pullRequests(co.repository);
+  const pr: PullRequest | undefined = await prs.findOpen(report.branch);
+  if (!pr) {
+    context.logger.warn(`no open pull request from ${report.branch}: no comment and no Slack notice`);
+    return;
+  }
+  report.pullRequest = { number: pr.number, url: pr.url };
+  const comment = await prs.upsertComment(pr.number, COMMENT_KEY, commentText(report));
+  report.summary.push(`comment ${comment.action} on #${pr.number}`);
+  const info = pullRequestInfo(co.repository.fullName, pr);
+  const images = report.images.map((i) => ({ image: i.image, amis: i.amis }));
+  const memory = new PullRequestBodyMemory(prs, pr.number, pr.body);
+  if (report.outcome === 'validated') {
+    const validation = report.images.map((i) => ({
+      image: i.image,
+      status: 'passed' as const,
+      ...(i.validation
+        ? { tests: { total: i.validation.tests.length, failed: 0 } }
+        : { detail: 'inputs unchanged; validated earlier' }),
+    }));
+    report.slack = await notify(
+      context,
+      co.config,
+      'ready_to_merge',
+      readyToMergeMessage({ pr: info, images, validation }),
+      { memory },
+    );
+  } else {
+    const failed = report.images.filter((i) => i.status === 'failed');
+    report.slack = await notify(
+      context,
+      co.config,
+      'failed',
+      failedMessage({
+        step: 'build-validate',
+        image: failed.map((i) => i.image).join(', '),
+        pr: info,
+        jobUrl: context.env.CIRCLE_BUILD_URL,
+        log: failed.map((i) => `${i.image}: ${i.failure ?? 'failed'}`).join('\n'),
+      }),
+      { memory },
+    );
+  }
+  if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
+}
+
+function commentText(report: BuildValidateReport): string {
+  const lines = [
+    `### Hephestus: ${report.outcome === 'validated' ? 'every image validated' : 'validation failed'}`,
+    '',
+    `Commit \`${report.sha.slice(0, 12)}\`.`,
+    '',
+    '| image | status | region | AMI |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const image of report.images) {
+    const regions = Object.entries(image.amis);
+    if (regions.length === 0) lines.push(`| ${image.image} | ${image.status} | | |`);
+    for (const [region, ami] of regions)
+      lines.push(`| ${image.image} | ${image.status} | ${region} | \`${ami}\` |`);
+  }
+  const failures = report.images.filter((i) => i.failure);
+  if (failures.length) lines.push('', ...failures.map((i) => `- **${i.image}**: ${i.failure}`));
+  lines.push(
+    '',
+    report.outcome === 'validated'
+      ? 'Merging promotes exactly these AMIs; nothing is rebuilt on the default branch.'
+      : 'Fix the cause and push again; AMIs tagged `failed` are never promoted.',
+  );
+  return lines.join('\n');
+}
+
+function runId(context: FlowContext, sha: string): string {
+  return (
+    context.env.CIRCLE_WORKFLOW_ID ||
+    context.env.CIRCLE_PIPELINE_ID ||
+    `local-${sha.slice(0, 12)}-${Date.now().toString(36)}`
+  );
+}

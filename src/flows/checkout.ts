@@ -1,0 +1,114 @@
+/**
+ * A flow's own clone of its repository, over HTTPS from GITHUB_SERVER_URL with the token, and the
+ * `hephestus.yml` read from it: the same in CircleCI and against the sandbox, whatever the job checked out.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { gitAuthor } from '../config/secrets.js';
+import { updaterFor, updaterForFormat } from '../edit/updaters.js';
+import { InputError } from '../errors.js';
+import { type GitIdentity, GitRepository, trackingRef } from '../git/git-repository.js';
+import type { FlowContext, RepositoryName } from './flow-context.js';
+
+export interface Checkout {
+  repository: RepositoryName;
+  git: GitRepository;
+  dir: string;
+  config: HephestusConfig;
+  /** The author commits are made as; undefined when neither configuration nor environment names one. */
+  author?: GitIdentity;
+  /** The branch checked out. */
+  branch: string;
+  /** The commit checked out. */
+  sha: string;
+}
+
+// Commits are only made after the configuration named the real author; a clone needs some identity up front.
+const READ_ONLY_IDENTITY: GitIdentity = { name: 'hephestus', email: 'hephestus@localhost' };
+
+export interface CheckoutOptions {
+  repository: RepositoryName;
+  /** The branch to clone; the configured default branch when undefined. */
+  branch?: string;
+  /** The flow commits: the clone must carry the configured author. */
+  commits?: boolean;
+}
+
+/** Clones `repository` at `branch` and reads its configuration (`--config`, relative to the clone). */
+export async function checkout(context: FlowContext, options: CheckoutOptions): Promise<Checkout> {
+  const envAuthor = gitAuthor(undefined, context.env);
+  let result = await cloneAndRead(context, options, envAuthor ?? READ_ONLY_IDENTITY);
+  const author = gitAuthor(result.config.git, context.env);
+  if (options.commits && !author) {
+    throw new InputError(
+      'no git author: set git.author_name and git.author_email in hephestus.yml (or HEPHESTUS_GIT_AUTHOR_NAME/_EMAIL)',
+      { file: configFile(context), setting: 'git.author_name' },
+    );
+  }
+  // The clone's identity is fixed when it is made; clone again when the configuration names another one.
+  if (options.commits && author && (author.name !== envAuthor?.name || author.email !== envAuthor?.email)) {
+    result = await cloneAndRead(context, { ...options, branch: result.branch }, author);
+  }
+  const defaultBranch = result.config.git.default_branch;
+  if (options.branch === undefined && result.branch !== defaultBranch) {
+    // Cloned a guess; the configuration names the default branch.
+    await result.git.fetchBranch(defaultBranch);
+    await result.git.resetBranch(defaultBranch, trackingRef(defaultBranch));
+    result = { ...result, branch: defaultBranch, sha: await result.git.revParse('HEAD') };
+  }
+  return { ...result, author };
+}
+
+async function cloneAndRead(
+  context: FlowContext,
+  options: CheckoutOptions,
+  identity: GitIdentity,
+): Promise<Omit<Checkout, 'author'>> {
+  const dir = join(await context.workDir('clone'), 'repo');
+  const branch = options.branch ?? 'main';
+  const url = `${context.endpoints.githubServer}/${options.repository.fullName}.git`;
+  context.logger.info(`cloning ${options.repository.fullName} (${branch})`);
+  const git = await GitRepository.clone({
+    url,
+    token: context.githubToken(),
+    dir,
+    branch,
+    author: identity,
+    history: 'commits',
+    redactor: context.logger.redactor,
+  });
+  const config = await loadConfig(join(dir, configFile(context)));
+  return { repository: options.repository, git, dir, config, branch, sha: await git.revParse('HEAD') };
+}
+
+function configFile(context: FlowContext): string {
+  return context.options.config ?? DEFAULT_CONFIG_FILE;
+}
+
+/** A path from configuration, inside the clone (refused when it leads out of it). */
+export function repoPath(dir: string, file: string, setting: string): string {
+  const full = resolve(dir, file);
+  const rel = relative(dir, full);
+  if (rel.startsWith('..') || resolve(dir, rel) !== full) {
+    throw new InputError(`${JSON.stringify(file)} lies outside the repository`, { setting });
+  }
+  return full;
+}
+
+/** The string value at a configured target (embedded documents looked into), as the editor would read it. */
+export async function readTarget(dir: string, target: FileTarget, setting: string): Promise<string> {
+  const text = (await readFile(repoPath(dir, target.file, setting), 'utf8')).replace(/^\uFEFF/, '');
+  const outer = updaterFor(target.file, target.format);
+  try {
+    const value = outer.readString(text, target.path);
+    if (target.embedded === undefined || target.inner_path === undefined) return value;
+    return updaterForFormat(target.embedded, `${setting}.embedded`).readString(value, target.inner_path);
+  } catch (error) {
+    throw new InputError(`cannot read ${target.path} in ${target.file}: ${(error as Error).message}`, {
+      file: target.file,
+      setting,
+    });
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * open-update (scheduled, or triggered by hand): the newest base AMI of each image against the pin in the
+ * images repository; when one is newer (or `--force`), the pins are bumped on `<prefix><image-set>` and the
+ * update pull request is opened or updated, with a Slack notice. Nothing newer and no force: no writes at all.
+ */
+import { type BaseAmi, compareWithPin, findBaseAmi, type PinComparison } from '../aws/base-ami.js';
+import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
+import { editFile } from '../edit/edit-file.js';
+import { ExitCode, InputError } from '../errors.js';
+import { updateBranchName, updatePullRequest } from '../github/update-pull-request.js';
+import { updateOpenedMessage } from '../slack/slack-messages.js';
+import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
+import type { FlowContext } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
+import { imageSetName, parseImageNames } from './image-set.js';
+import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed, withMarkersOf } from './notices.js';
+import { updateBranch } from './update-branch.js';
+
+export interface BaseAmiCheck {
+  image: string;
+  region: string;
+  pinned: string;
+  latest: string;
+  latestName: string;
+  outcome: PinComparison['outcome'];
+}
+
+export interface OpenUpdateReport extends FlowReportBase {
+  flow: 'open-update';
+  outcome: 'created' | 'updated' | 'unchanged' | 'closed' | 'nothing-newer';
+  imageSet: string;
+  branch: string;
+  images: BaseAmiCheck[];
+  pullRequest?: PullRequestRef;
+  /** The update's diff against the default branch. */
+  diff: string;
+}
+
+/** Runs open-update; see the module comment. */
+export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport> {
+  const repository = context.repository();
+  const co = await checkout(context, { repository, commits: true });
+  const images = selectImages(co.config, context.options.images);
+  const checks = await checkBaseAmis(context, co, images);
+  const imageSet = imageSetName(images.map((image) => image.name));
+  const branch = updateBranchName(imageSet, co.config.git.branch_prefix);
+  const report: OpenUpdateReport = {
+    flow: 'open-update',
+    outcome: 'nothing-newer',
+    repository: repository.fullName,
+    dryRun: context.dryRun,
+    exitCode: ExitCode.ok,
+    imageSet,
+    branch,
+    images: checks.map(({ check }) => check),
+    diff: '',
+    summary: [],
+    slack: [],
+  };
+  const bumps = checks.filter(
+    ({ check }) =>
+      check.outcome === 'newer-available' || (context.options.force && check.pinned !== check.latest),
+  );
+  if (bumps.length === 0 && !context.options.force) {
+    report.summary.push('every base AMI pin is current: nothing to do');
+    return report;
+  }
+
+  const prs = context.pullRequests(repository);
+  const existing = await prs.findOpen(branch);
+  const update = await updateBranch(
+    context,
+    co,
+    branch,
+    commitMessage(bumps.map((b) => b.check)),
+    async () => {
+      for (const { image, check } of bumps) {
+        const pin = image.base_ami?.pin;
+        if (!pin) continue;
+        await editFile({
+          file: repoPath(co.dir, pin.file, `images.${image.name}.base_ami.pin.file`),
+          path: pin.path,
+          value: check.latest,
+          format: pin.format,
+          embedded: pin.embedded,
+          innerPath: pin.inner_path,
+          root: co.dir,
+        });
+      }
+    },
+  );
+  report.diff = update.diff;
+  const request = {
+    imageSet,
+    branch,
+    base: co.config.git.default_branch,
+    title: `Windows image update: ${images.map((i) => i.name).join(', ')}`,
+    body: withMarkersOf(pullRequestBody(report.images), existing?.body),
+    labels: co.config.github.labels,
+    reviewers: co.config.github.reviewers,
+    author: co.author ?? { name: '', email: '' },
+  };
+  if (context.dryRun) {
+    report.outcome = !existing ? 'created' : update.step.status === 'pushed' ? 'updated' : 'unchanged';
+    if (update.step.status === 'no-diff') report.outcome = existing ? 'closed' : 'unchanged';
+    context.wouldDo(`${report.outcome === 'created' ? 'open' : 'update'} the pull request from ${branch}`);
+    report.summary.push(`dry run: the pull request would be ${report.outcome}`);
+    return report;
+  }
+  const result = await updatePullRequest(prs, update.step, request);
+  report.outcome = result.outcome;
+  report.pullRequest = result.pullRequest;
+  report.summary.push(
+    ...(result.changes.length ? result.changes : [`pull request ${result.outcome}`]),
+    ...result.notes,
+  );
+  if (result.outcome === 'closed' || !result.pullRequest) return report;
+
+  const pr =
+    existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
+      ? existing
+      : await prs.findOpen(branch);
+  if (pr) {
+    const message = updateOpenedMessage({
+      pr: pullRequestInfo(repository.fullName, pr),
+      images: bumps.length
+        ? bumps.map(({ check }) => ({
+            image: check.image,
+            amis: { [check.region]: check.latest },
+            previous: { [check.region]: check.pinned },
+          }))
+        : report.images.map((check) => ({ image: check.image, amis: { [check.region]: check.latest } })),
+      validation: images.map((image) => ({
+        image: image.name,
+        status: 'skipped' as const,
+        detail: 'built and validated on every push to the update branch',
+      })),
+    });
+    report.slack = await notify(context, co.config, 'update_opened', message, {
+      memory: new PullRequestBodyMemory(prs, pr.number, pr.body),
+      threadUnder: null,
+    });
+    if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
+  }
+  return report;
+}
+
+/** The configured images with a base AMI, narrowed to `--images` when given. */
+export function selectImages(config: HephestusConfig, images: string | undefined): ImageConfig[] {
+  const all = config.images.filter((image) => image.base_ami !== undefined);
+  if (images === undefined) {
+    if (all.length === 0) throw new InputError('no image has a base_ami to track', { setting: 'images' });
+    return all;
+  }
+  const names = parseImageNames(images);
+  return names.map((name) => {
+    const image = all.find((i) => i.name === name);
+    if (!image) {
+      throw new InputError(
+        `no image ${JSON.stringify(name)} with a base_ami in the configuration (${all.map((i) => i.name).join(', ')})`,
+        { setting: '--images' },
+      );
+    }
+    return image;
+  });
+}
+
+async function checkBaseAmis(
+  context: FlowContext,
+  co: Checkout,
+  images: ImageConfig[],
+): Promise<Array<{ image: ImageConfig; check: BaseAmiCheck }>> {
+  return Promise.all(
+    images.map(async (image) => {
+      const base = image.base_ami as NonNullable<ImageConfig['base_ami']>;
+      const region = base.region ?? (image.regions[0] as string);
+      const setting = `images.${image.name}.base_ami`;
+      const pinned = await readTarget(co.dir, base.pin, `${setting}.pin`);
+      const ec2 = context.ec2For(region);
+      const latest: BaseAmi = await findBaseAmi(ec2, region, {
+        owners: base.owners,
+        filters: base.filters,
+        location: { setting },
+      });
+      const comparison = await compareWithPin(ec2, latest, pinned);
+      context.logger.info(
+        `${image.name}: pinned ${pinned}, newest ${latest.imageId} (${latest.name}) in ${region}: ${comparison.outcome}`,
+      );
+      return {
+        image,
+        check: {
+          image: image.name,
+          region,
+          pinned,
+          latest: latest.imageId,
+          latestName: latest.name,
+          outcome: comparison.outcome,
+        },
+      };
+    }),
+  );
+}
+
+function commitMessage(checks: BaseAmiCheck[]): string {
+  const lines = checks.map((c) => `- ${c.image}: ${c.pinned} -> ${c.latest} (${c.latestName})`);
+  const names = checks.map((c) => c.image).join(', ');
+  return `Update base AMIs: ${names || 'none'}\n\n${lines.join('\n')}\n`;
+}
+
+function pullRequestBody(checks: BaseAmiCheck[]): string {
+  const rows = checks.map(
+    (c) =>
+      `| ${c.image} | ${c.region} | \`${c.pinned}\` | \`${c.latest}\` | ${c.latestName} | ${c.outcome} |`,
+  );
+  return [
+    'Hephestus found newer Windows base AMIs and bumped the pins.',
+    '',
+    '| image | region | pinned | newest | newest name | |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+    'Every push to this branch builds and validates the images; the results are commented below.',
+    'Merging promotes the validated AMIs (they are never rebuilt on the default branch) and updates the consumers.',
+  ].join('\n');
+}
