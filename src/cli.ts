@@ -35,6 +35,8 @@ Secrets come from the environment (GITHUB_TOKEN or PASSWORD, CIRCLE_TOKEN or CCI
 AWS credentials) and are redacted from everything hephestus prints.
 
 Start with:
+  hephestus demo                  the whole lifecycle on a local sandbox, narrated
+  hephestus run --help            the five lifecycle steps the orb's jobs run
   hephestus edit --help           change one value in a config file, keeping every other byte
   hephestus packer parse --help   read the AMIs out of a Packer machine-readable log
   hephestus config check          validate ./hephestus.yml`,
@@ -184,6 +186,7 @@ sandbox
 
 program
   .command('demo')
+  .summary('run the whole lifecycle on the embedded sandbox, narrated (no account needed)')
   .description(
     'Run the whole windows-update lifecycle on the embedded sandbox and narrate it: the scheduled update PR, the\n' +
       'Packer build and validation, the merge, the consumer pipeline and its PR, the rollout notice. No account or\n' +
