@@ -70,6 +70,10 @@ common(
     )
     .option('--inner-path <path>', 'with --embedded: the path inside the embedded document')
     .option('--create', 'add the key when it is missing and its parent map exists')
+    .option(
+      '--root <dir>',
+      'refuse a file that resolves (through links) outside this directory, e.g. the repository',
+    )
     .option('--dry-run', 'show the change as a diff; write nothing')
     .addHelpText(
       'after',

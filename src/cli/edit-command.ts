@@ -10,6 +10,7 @@ export interface EditOptions {
   innerPath?: string;
   create?: boolean;
   dryRun?: boolean;
+  root?: string;
 }
 
 /** Runs one edit and reports it as text or JSON. */

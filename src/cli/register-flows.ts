@@ -3,7 +3,7 @@ import { Argument, type Command, Option } from 'commander';
 import { FLOW_NAMES } from '../flows/flow-report.js';
 import { type CommonOptions, withCommonOptions as common, runCommand } from './run-command.js';
 
-/** Adds `run <open-update|build-validate|promote|bump-consumer|announce>` to `program`. */
+/** Adds `run <open-update|build-validate|promote|bump-consumer|announce|monitor|check-lock>` to `program`. */
 export function registerFlows(program: Command): void {
   common(
     program
@@ -45,10 +45,13 @@ export function registerFlows(program: Command): void {
         `
 Flows:
   open-update     newest base AMIs vs the pins; bump them on <prefix><image-set>, open/update the PR
-  build-validate  on an update branch: packer build, tag, validate, comment on the PR, notify
-  promote         after the update PR merged: promote its validated AMIs, start the consumers
-  bump-consumer   in a consumer: edit bump.files to the new AMIs, open/update its PR
+  build-validate  on a PR branch: packer build of the images whose inputs changed, tag, validate, comment
+  promote         after a PR merged: promote its validated AMIs, record them in the lock file, start consumers
+  bump-consumer   in a consumer: edit bump.files to the new AMIs (--images, or bump.source: lock), open/update its PR
   announce        after the consumer PR merged: next channel (if any), rollout notice
+  monitor         scheduled: report each open update PR (checks, reviews, mergeable, validation); merge the
+                  green ones (monitor.auto_merge); one Slack reminder for a PR older than monitor.stale_after_days
+  check-lock      on every PR: each AMI the lock file names exists and is tagged validated (else exit 1)
 
 Exit codes: 0 done (including "nothing to do"), 1 a build or validation failed or the update branch carries
 someone else's commits, 2 bad input or configuration.
@@ -58,7 +61,9 @@ Examples:
   hephestus run build-validate --repo acme/windows-images --branch windows-update/win2019-win2022
   hephestus run promote --repo acme/windows-images --sha "$CIRCLE_SHA1"
   hephestus run bump-consumer --repo acme/vm-manager --images '{"win2022":{"us-east-1":"ami-0123456789abcdef0"}}'
-  hephestus run announce --repo acme/vm-manager --sha "$CIRCLE_SHA1" --dry-run`,
+  hephestus run announce --repo acme/vm-manager --sha "$CIRCLE_SHA1" --dry-run
+  hephestus run monitor --repo acme/windows-images --json
+  hephestus run check-lock --repo acme/windows-images --branch "$CIRCLE_BRANCH"`,
       )
       .action(
         async (flow: string, options: CommonOptions & import('../flows/flow-context.js').FlowOptions) => {

@@ -36,6 +36,10 @@ export async function runFlow(flow: FlowName, context: FlowContext): Promise<Flo
       return (await import('../flows/bump-consumer.js')).bumpConsumer(context);
     case 'announce':
       return (await import('../flows/announce.js')).announce(context);
+    case 'monitor':
+      return (await import('../flows/monitor.js')).monitor(context);
+    case 'check-lock':
+      return (await import('../flows/check-lock.js')).checkLock(context);
     default:
       throw new InputError(`unknown flow ${JSON.stringify(flow)}`, { setting: 'flow' });
   }

@@ -195,7 +195,40 @@ export const HephestusConfigSchema = z.strictObject({
   slack: SlackSchema.optional(),
   validation: ValidationSchema.optional(),
   consumers: z.array(ConsumerSchema).default([]),
-  bump: z.strictObject({ files: z.array(BumpFileSchema).min(1) }).optional(),
+  bump: z
+    .strictObject({
+      files: z.array(BumpFileSchema).min(1),
+      source: z
+        .enum(['parameter', 'lock'])
+        .default('parameter')
+        .describe(
+          "Where the new image ids come from: the `images` pipeline parameter, or the images repository's lock file.",
+        ),
+      images_repository: z
+        .string()
+        .regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repositories are written owner/name' })
+        .optional()
+        .describe('The images repository (`owner/name`) whose lock file `source: lock` reads.'),
+      lock_file: z
+        .string()
+        .min(1)
+        .default('images.lock.json')
+        .describe('Path of the lock file in the images repository (its `lock_file`).'),
+    })
+    .optional(),
+  lock_file: z
+    .string()
+    .min(1)
+    .default('images.lock.json')
+    .describe(
+      'Where the validated images are recorded (AMI per region, input hash, commit, Packer version, run).',
+    ),
+  lock_commit: z
+    .enum(['pull-request', 'direct'])
+    .default('pull-request')
+    .describe(
+      'How the lock file reaches the default branch: through a pull request of its own, or pushed directly (where branch protection allows).',
+    ),
 });
 
 export type HephestusConfig = z.output<typeof HephestusConfigSchema>;

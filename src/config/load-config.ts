@@ -2,21 +2,31 @@
  * Reads `hephestus.yml`: YAML with source positions, validated with the zod schema, every problem reported
  * with its file, line, column and setting, and unknown keys with a did-you-mean.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { type ZodType, z } from 'zod';
-import { InputError, type Location } from '../errors.js';
+import { InputError, type Location, lineColumnAt } from '../errors.js';
 import { type HephestusConfig, HephestusConfigSchema } from './config-schema.js';
 import { closestMatch } from './did-you-mean.js';
 
 export const DEFAULT_CONFIG_FILE = 'hephestus.yml';
 
+/** Larger files are refused before reading: a configuration is a few kilobytes, and YAML parsing is not streaming. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
 /** Reads and validates a configuration file. Throws {@link InputError} (exit 2) naming file, line and setting. */
 export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<HephestusConfig> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    const { size } = await stat(file);
+    if (size > MAX_CONFIG_BYTES) {
+      throw new InputError(`file is ${size} bytes; a configuration is at most ${MAX_CONFIG_BYTES} bytes`, {
+        file,
+      });
+    }
+    bytes = await readFile(file);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(
       code === 'ENOENT' ? 'configuration file not found' : `cannot read configuration (${code})`,
@@ -25,7 +35,27 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<He
       },
     );
   }
-  return parseConfig(text, file);
+  return parseConfig(decodeText(bytes, file), file);
+}
+
+/** The file's text; binary content and invalid UTF-8 are bad input, not characters to replace silently. */
+function decodeText(bytes: Buffer, file: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    throw new InputError('file holds binary content (a NUL byte); not a text file', {
+      file,
+      ...lineColumnAt(bytes.toString('utf8'), bytes.subarray(0, nul).toString('utf8').length),
+    });
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const lossy = bytes.toString('utf8');
+    throw new InputError('file is not valid UTF-8', {
+      file,
+      ...lineColumnAt(lossy, lossy.indexOf('\uFFFD')),
+    });
+  }
 }
 
 /** Validates configuration text; `file` is only used in messages. */
@@ -45,7 +75,14 @@ export function parseConfig(text: string, file: string): HephestusConfig {
       column: pos.col,
     });
   }
-  const result = HephestusConfigSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS() ?? {};
+  } catch (error) {
+    // The yaml library refuses alias expansions that grow without bound ("billion laughs").
+    throw new InputError(`YAML: ${error instanceof Error ? error.message : String(error)}`, { file });
+  }
+  const result = HephestusConfigSchema.safeParse(data);
   if (result.success) return result.data;
 
   const messages = result.error.issues.map((issue) => describeIssue(issue, doc, lineCounter, file));

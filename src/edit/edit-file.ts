@@ -67,11 +67,14 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
     if (request.embedded !== undefined && request.innerPath !== undefined) {
       const inner = updaterForFormat(request.embedded, '--embedded');
       const innerBefore = updater.readString(before, request.path);
-      const innerAfter = inner.updateContent(innerBefore, request.innerPath, request.value, {
-        create: request.create,
+      const innerAfter = inEmbedded(request.embedded, request.path, () => {
+        const edited = inner.updateContent(innerBefore, request.innerPath as string, request.value, {
+          create: request.create,
+        });
+        inner.verifyEdit(innerBefore, edited, request.innerPath as string, request.value);
+        return edited;
       });
       after = updater.updateContent(before, request.path, innerAfter);
-      inner.verifyEdit(innerBefore, innerAfter, request.innerPath, request.value);
       updater.verifyEdit(before, after, request.path, innerAfter);
       oldValue = tryRead(inner, innerBefore, request.innerPath);
     } else {
@@ -98,6 +101,24 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
     written: changed && !request.dryRun,
     diff: changed ? unifiedDiff(file, original, output) : '',
   };
+}
+
+/**
+ * Runs an edit inside an embedded document. Its errors' lines and columns count within the embedded text, not
+ * the file, so they are moved into the message and the location names the outer path instead.
+ */
+function inEmbedded<T>(format: string, outerPath: string, edit: () => T): T {
+  try {
+    return edit();
+  } catch (error) {
+    if (!(error instanceof EditError)) throw error;
+    const { line, column } = error.location;
+    const where =
+      line !== undefined ? ` line ${line}${column !== undefined ? `, column ${column}` : ''}` : '';
+    throw new EditError(error.kind, `in the embedded ${format} document${where}: ${error.message}`, {
+      setting: `--path ${outerPath}`,
+    });
+  }
 }
 
 function tryRead(updater: FormatUpdater, text: string, at: string): string | undefined {

@@ -1,13 +1,16 @@
 /**
- * build-validate (push to a `<prefix>*` branch): builds the images with Packer, tags every AMI and snapshot
- * `built` with the run, commit, branch, image and input hash, validates each image once in its build region,
- * tags it `validated` or `failed`, comments on the update PR (one comment, edited in place) and posts
+ * build-validate (push to any branch but the default one: an update branch or a person's pull request):
+ * builds the images whose inputs changed with Packer, tags every AMI and snapshot `built` with the run,
+ * commit, branch, image, input hash and Packer version, validates each image once in its build region, tags
+ * it `validated` or `failed`, comments on the branch's PR (one comment, edited in place) and posts
  * `ready_to_merge` or `failed` to Slack. An image whose input hash already has a validated AMI is reused,
- * not rebuilt, so a re-run of a green commit builds nothing.
+ * not rebuilt, so a PR touching one image's inputs builds only that image and a re-run builds nothing.
+ * Artifacts of other builders (docker, file, vSphere) are reported as they are: AMI tagging and validation
+ * are skipped for them, with a note.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { builtTags, TAG, tagFilters } from '../aws/image-tags.js';
+import { builtTags, TAG, type Tag, tagFilters } from '../aws/image-tags.js';
 import { type JunitSuite, junitXml } from '../aws/junit.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
 import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images.js';
@@ -19,19 +22,28 @@ import type { PackerResult } from '../packer/artifacts.js';
 import { runPackerBuild } from '../packer/packer-build.js';
 import { renderProgress } from '../packer/progress-view.js';
 import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
+import { BUILD_COMMENT_KEY, encodeArtifactRecords, RECORD_TAG } from './build-record.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
 import { type FlowContext, isLoopback } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { parseImageNames, type RegionalAmis } from './image-set.js';
 import { imageInputHash } from './input-hash.js';
+import type { LockArtifact, LockEntry, LockFile } from './lock-file.js';
+import { lockBranch, readLock } from './lock-store.js';
 import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed } from './notices.js';
+import { packerVersion } from './packer-version.js';
 
 export interface ImageBuildReport {
   image: string;
   inputHash: string;
   action: 'built' | 'reused' | 'would-build' | 'would-reuse';
-  status: 'validated' | 'failed' | 'pending';
+  /** `built`: an artifact that is not an AMI, which nothing validates. */
+  status: 'validated' | 'failed' | 'pending' | 'built';
   amis: RegionalAmis;
+  /** Artifacts that are not AMIs (builder id and artifact id). */
+  artifacts?: LockArtifact[];
+  /** Why AMI-only steps were skipped. */
+  note?: string;
   /** Why the image failed (build or validation). */
   failure?: string;
   validation?: {
@@ -54,9 +66,11 @@ export interface BuildValidateReport extends FlowReportBase {
   images: ImageBuildReport[];
   pullRequest?: PullRequestRef;
   junit?: string;
+  packerVersion?: string;
+  /** The CI job that ran the validation (CIRCLE_BUILD_URL). */
+  runUrl?: string;
 }
 
-const COMMENT_KEY = 'build-validate';
 const VALIDATION_DEFAULTS = {
   instance_type: 't3.large',
   timeout_minutes: 45,
@@ -79,18 +93,19 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     branch,
     sha: co.sha,
     run: runId(context, co.sha),
+    runUrl: context.env.CIRCLE_BUILD_URL || undefined,
     images: [],
     summary: [],
     slack: [],
   };
-  if (!branch.startsWith(co.config.git.branch_prefix)) {
+  const skip = skipReason(co, branch);
+  if (skip) {
     report.outcome = 'skipped';
-    report.summary.push(
-      `${branch} is not an update branch (${co.config.git.branch_prefix}*): nothing to build`,
-    );
+    report.summary.push(skip);
     return report;
   }
   const images = selectBuildImages(co.config, context.options.images);
+  const lock = await readLock(co);
   const toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }> = [];
   for (const image of images) {
     const pin = image.base_ami
@@ -98,6 +113,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
       : undefined;
     const inputHash = await imageInputHash(co.dir, image, pin);
     const reused = await findValidated(context, image, inputHash);
+    const generic = reused ? undefined : reusableArtifacts(lock, image, inputHash);
     const entry: ImageBuildReport = reused
       ? {
           image: image.name,
@@ -106,17 +122,27 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
           status: 'validated',
           amis: reused,
         }
-      : {
-          image: image.name,
-          inputHash,
-          action: context.dryRun ? 'would-build' : 'built',
-          status: 'pending',
-          amis: {},
-        };
+      : generic
+        ? {
+            image: image.name,
+            inputHash,
+            action: context.dryRun ? 'would-reuse' : 'reused',
+            status: 'built',
+            amis: {},
+            artifacts: generic,
+            note: NOT_AN_AMI,
+          }
+        : {
+            image: image.name,
+            inputHash,
+            action: context.dryRun ? 'would-build' : 'built',
+            status: 'pending',
+            amis: {},
+          };
     report.images.push(entry);
-    if (reused)
+    if (reused || generic)
       context.logger.info(
-        `${image.name}: inputs unchanged (${inputHash.slice(0, 19)}), reusing ${Object.values(reused).join(', ')}`,
+        `${image.name}: inputs unchanged (${inputHash.slice(0, 19)}), reusing ${describeBuilt(entry)}`,
       );
     else toBuild.push({ image, entry });
   }
@@ -127,6 +153,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     return report;
   }
 
+  if (toBuild.length) report.packerVersion = await packerVersion(packerEnv(context));
   await buildImages(context, co, report, toBuild);
   await Promise.all(
     toBuild
@@ -142,10 +169,43 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   report.outcome = failed.length ? 'failed' : 'validated';
   if (failed.length) report.exitCode = ExitCode.failure;
   report.summary.push(
-    ...report.images.map((i) => `${i.image}: ${i.action}, ${i.status}${i.failure ? ` (${i.failure})` : ''}`),
+    ...report.images.map(
+      (i) =>
+        `${i.image}: ${i.action}, ${i.status}${i.failure ? ` (${i.failure})` : ''}${i.note ? ` (${i.note})` : ''}`,
+    ),
   );
   await reportOnPullRequest(context, co, report);
   return report;
+}
+
+const NOT_AN_AMI = 'not an AMI: tagging, validation and promotion skipped';
+
+/** Why `branch` builds nothing, or undefined when it builds. */
+function skipReason(co: Checkout, branch: string): string | undefined {
+  if (branch === co.config.git.default_branch)
+    return `${branch} is the default branch: its images are promoted from the pull requests, not built`;
+  if (branch === lockBranch(co))
+    return `${branch} only records validated images in the lock file: nothing to build`;
+  return undefined;
+}
+
+/** The artifacts the lock records for a non-AMI image whose inputs are unchanged, if any. */
+function reusableArtifacts(
+  lock: LockFile | undefined,
+  image: ImageConfig,
+  inputHash: string,
+): LockArtifact[] | undefined {
+  const entry = lock?.images[image.name];
+  return entry?.input_hash === inputHash && entry.artifacts?.length && Object.keys(entry.amis).length === 0
+    ? entry.artifacts
+    : undefined;
+}
+
+function describeBuilt(entry: ImageBuildReport): string {
+  return [
+    ...Object.values(entry.amis),
+    ...(entry.artifacts ?? []).map((a) => `${a.builder_id} ${a.id}`),
+  ].join(', ');
 }
 
 function selectBuildImages(config: HephestusConfig, images: string | undefined): ImageConfig[] {
@@ -217,6 +277,14 @@ async function buildImages(
       },
     });
     for (const { image, entry } of group) {
+      const generic = genericArtifactsOf(outcome.result, image, group.length === 1);
+      if (generic) {
+        entry.status = 'built';
+        entry.artifacts = generic;
+        entry.note = NOT_AN_AMI;
+        context.logger.info(`${image.name}: built ${describeBuilt(entry)}; ${NOT_AN_AMI}`);
+        continue;
+      }
       const amis = amisOf(outcome.result, image, group.length === 1);
       if (!amis || !image.regions.every((region) => amis[region])) {
         entry.status = 'failed';
@@ -225,17 +293,16 @@ async function buildImages(
         continue;
       }
       entry.amis = amis;
-      const tagged = await tagImages(
-        context.ec2For,
-        regional(amis),
-        builtTags({
+      const tagged = await tagImages(context.ec2For, regional(amis), [
+        ...builtTags({
           run: report.run,
           gitSha: co.sha,
           branch: report.branch,
           image: image.name,
           inputHash: entry.inputHash,
         }),
-      );
+        ...recordTags(report),
+      ]);
       context.logger.info(
         `${image.name}: built ${tagged.map((t) => `${t.region} ${t.imageIds.join(' ')}`).join(', ')}; tagged built`,
       );
@@ -291,10 +358,34 @@ function packerEnv(context: FlowContext): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The lock-file facts an AMI carries beside the image-tags model: Packer version and run URL. */
+function recordTags(report: BuildValidateReport): Tag[] {
+  const tags: Tag[] = [];
+  if (report.packerVersion) tags.push({ Key: RECORD_TAG.packerVersion, Value: report.packerVersion });
+  if (report.runUrl) tags.push({ Key: RECORD_TAG.runUrl, Value: report.runUrl.slice(0, 256) });
+  return tags;
+}
+
+function buildOf(result: PackerResult, image: ImageConfig, only: boolean) {
+  return (
+    result.builds.find((b) => b.name === image.build) ?? (only && !image.build ? result.builds[0] : undefined)
+  );
+}
+
+/** The artifacts of the image's build when none of them is an AMI (another builder's output), else undefined. */
+function genericArtifactsOf(
+  result: PackerResult,
+  image: ImageConfig,
+  only: boolean,
+): LockArtifact[] | undefined {
+  const artifacts = buildOf(result, image, only)?.artifacts ?? [];
+  if (artifacts.length === 0 || artifacts.some((a) => a.images)) return undefined;
+  if (result.errors.some((e) => e.build === '' || e.build === image.build)) return undefined;
+  return artifacts.map((a) => ({ builder_id: a.builderId, id: a.id }));
+}
+
 function amisOf(result: PackerResult, image: ImageConfig, only: boolean): RegionalAmis | undefined {
-  const build =
-    result.builds.find((b) => b.name === image.build) ??
-    (only && !image.build ? result.builds[0] : undefined);
+  const build = buildOf(result, image, only);
   const images = build?.artifacts.flatMap((a) => a.images ?? []) ?? [];
   if (images.length === 0) return undefined;
   return Object.fromEntries(images.map((i) => [i.region, i.ami]));
@@ -379,7 +470,7 @@ const testResults = new WeakMap<ImageBuildReport, ValidationResult>();
 
 function junitSuites(images: ImageBuildReport[]): JunitSuite[] {
   return images
-    .filter((i) => i.action === 'built')
+    .filter((i) => i.action === 'built' && !i.artifacts)
     .map((i) => {
       const result = testResults.get(i);
       const classname = result ? `${result.imageId} (${result.region})` : i.image;
@@ -420,19 +511,23 @@ async function reportOnPullRequest(
     return;
   }
   report.pullRequest = { number: pr.number, url: pr.url };
-  const comment = await prs.upsertComment(pr.number, COMMENT_KEY, commentText(report));
+  const comment = await prs.upsertComment(pr.number, BUILD_COMMENT_KEY, commentText(report));
   report.summary.push(`comment ${comment.action} on #${pr.number}`);
   const info = pullRequestInfo(co.repository.fullName, pr);
   const images = report.images.map((i) => ({ image: i.image, amis: i.amis }));
   const memory = new PullRequestBodyMemory(prs, pr.number, pr.body);
   if (report.outcome === 'validated') {
-    const validation = report.images.map((i) => ({
-      image: i.image,
-      status: 'passed' as const,
-      ...(i.validation
-        ? { tests: { total: i.validation.tests.length, failed: 0 } }
-        : { detail: 'inputs unchanged; validated earlier' }),
-    }));
+    const validation = report.images.map((i) =>
+      i.artifacts
+        ? { image: i.image, status: 'skipped' as const, detail: NOT_AN_AMI }
+        : {
+            image: i.image,
+            status: 'passed' as const,
+            ...(i.validation
+              ? { tests: { total: i.validation.tests.length, failed: 0 } }
+              : { detail: 'inputs unchanged; validated earlier' }),
+          },
+    );
     report.slack = await notify(
       context,
       co.config,
@@ -463,26 +558,65 @@ function commentText(report: BuildValidateReport): string {
   const lines = [
     `### Hephestus: ${report.outcome === 'validated' ? 'every image validated' : 'validation failed'}`,
     '',
-    `Commit \`${report.sha.slice(0, 12)}\`.`,
+    `Commit \`${report.sha.slice(0, 12)}\`${report.packerVersion ? `, ${report.packerVersion}` : ''}.`,
     '',
-    '| image | status | region | AMI |',
-    '| --- | --- | --- | --- |',
+    '| image | status | region | artifact | smoke tests |',
+    '| --- | --- | --- | --- | --- |',
   ];
   for (const image of report.images) {
-    const regions = Object.entries(image.amis);
-    if (regions.length === 0) lines.push(`| ${image.image} | ${image.status} | | |`);
-    for (const [region, ami] of regions)
-      lines.push(`| ${image.image} | ${image.status} | ${region} | \`${ami}\` |`);
+    const tests = smokeTestCell(image);
+    const status = `${image.status}${image.action === 'reused' ? ' (reused)' : ''}`;
+    const rows: Array<[string, string]> = [
+      ...Object.entries(image.amis).map(([region, ami]): [string, string] => [region, `\`${ami}\``]),
+      ...(image.artifacts ?? []).map((a): [string, string] => ['', `${a.builder_id} \`${a.id}\``]),
+    ];
+    if (rows.length === 0) lines.push(`| ${image.image} | ${status} | | | ${tests} |`);
+    for (const [region, artifact] of rows)
+      lines.push(`| ${image.image} | ${status} | ${region} | ${artifact} | ${tests} |`);
   }
   const failures = report.images.filter((i) => i.failure);
   if (failures.length) lines.push('', ...failures.map((i) => `- **${i.image}**: ${i.failure}`));
+  const notes = report.images.filter((i) => i.note);
+  if (notes.length) lines.push('', ...notes.map((i) => `- ${i.image}: ${i.note}`));
   lines.push(
     '',
     report.outcome === 'validated'
-      ? 'Merging promotes exactly these AMIs; nothing is rebuilt on the default branch.'
+      ? 'Merging promotes exactly these images and records them in the lock file; nothing is rebuilt on the default branch.'
       : 'Fix the cause and push again; AMIs tagged `failed` are never promoted.',
   );
+  const records = artifactRecords(report);
+  if (Object.keys(records).length) lines.push('', encodeArtifactRecords(records));
   return lines.join('\n');
+}
+
+function smokeTestCell(image: ImageBuildReport): string {
+  if (image.artifacts) return 'skipped';
+  if (!image.validation) return image.status === 'validated' ? 'passed earlier' : '';
+  const tests = image.validation.tests;
+  const passed = tests.filter((t) => t.outcome === 'passed').length;
+  const failed = tests.filter((t) => t.outcome !== 'passed').map((t) => t.name);
+  if (!image.validation.passed && failed.length === 0)
+    return `failed at ${image.validation.failedStep ?? 'validation'}`;
+  return `${passed}/${tests.length} passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
+}
+
+/** Lock entries of the non-AMI artifacts, which have no tags to carry them to promote. */
+function artifactRecords(report: BuildValidateReport): Record<string, LockEntry> {
+  return Object.fromEntries(
+    report.images
+      .filter((i) => i.artifacts)
+      .map((i) => [
+        i.image,
+        {
+          amis: {},
+          artifacts: i.artifacts,
+          input_hash: i.inputHash,
+          source_commit: report.sha,
+          packer_version: report.packerVersion,
+          validation: { run: report.run, url: report.runUrl },
+        } satisfies LockEntry,
+      ]),
+  );
 }
 
 function runId(context: FlowContext, sha: string): string {

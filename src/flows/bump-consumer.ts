@@ -2,7 +2,8 @@
  * bump-consumer (a repository that names the images, e.g. a service's `config.edn` and Helm chart): every
  * configured `bump.files` entry is edited with the format-preserving editor to the new AMI, committed on
  * `<prefix><image-set>`, pushed, and proposed through one pull request, with a Slack notice. The new images
- * come from `--images` (the pipeline parameter the promote flow passed), or directly from promote.
+ * come from `--images` (the pipeline parameter the promote flow passed), directly from promote, or, with
+ * `bump.source: lock`, from the lock file on the images repository's default branch.
  */
 import type { HephestusConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
@@ -10,9 +11,10 @@ import { ExitCode, InputError } from '../errors.js';
 import { updateBranchName, updatePullRequest } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { checkout, readTarget, repoPath } from './checkout.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
+import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
+import { fetchLock } from './lock-store.js';
 import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed, withMarkersOf } from './notices.js';
 import { updateBranch } from './update-branch.js';
 
@@ -38,23 +40,20 @@ export interface BumpConsumerReport extends FlowReportBase {
 
 const IMAGES_MARKER = /<!-- hephestus:images (\{.*?\}) -->/;
 
-/** Runs bump-consumer on `--repo` with `--images`. */
+/** Runs bump-consumer on `--repo` with `--images`, or with the lock file when configured so. */
 export async function bumpConsumer(context: FlowContext): Promise<BumpConsumerReport> {
-  if (!context.options.images) {
-    throw new InputError('no images: pass --images (the pipeline parameter the images pipeline sets)', {
-      setting: '--images',
-    });
-  }
-  return bumpRepository(context, context.repository(), parseImageAmis(context.options.images));
+  const given = context.options.images;
+  return bumpRepository(context, context.repository(), given ? parseImageAmis(given) : undefined);
 }
 
-/** Bumps `repository`'s configured files to `images` through its update pull request. */
+/** Bumps `repository`'s configured files to `images` (else the lock file's) through its update pull request. */
 export async function bumpRepository(
   context: FlowContext,
   repository: RepositoryName,
-  images: ImageAmiMap,
+  given: ImageAmiMap | undefined,
 ): Promise<BumpConsumerReport> {
   const co = await checkout(context, { repository, commits: true });
+  const images = given ?? (await imagesFromLock(context, co.config));
   const bumps = await planBumps(co.dir, co.config, images);
   const names = [...new Set(bumps.map((b) => b.image))];
   const imageSet = imageSetName(names);
@@ -138,6 +137,36 @@ export async function bumpRepository(
     if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
   }
   return report;
+}
+
+/** The AMIs the images repository's lock file names, for `bump.source: lock`. */
+async function imagesFromLock(context: FlowContext, config: HephestusConfig): Promise<ImageAmiMap> {
+  const bump = config.bump;
+  if (bump?.source !== 'lock') {
+    throw new InputError(
+      'no images: pass --images (the pipeline parameter the images pipeline sets), or set bump.source: lock',
+      { setting: '--images' },
+    );
+  }
+  if (!bump.images_repository) {
+    throw new InputError('bump.source: lock needs bump.images_repository (owner/name)', {
+      setting: 'bump.images_repository',
+    });
+  }
+  const source = parseRepository(bump.images_repository, 'bump.images_repository');
+  const lock = await fetchLock(context, source, bump.lock_file);
+  if (!lock) {
+    throw new InputError(`${source.fullName} has no ${bump.lock_file} on its default branch`, {
+      setting: 'bump.lock_file',
+    });
+  }
+  const images: ImageAmiMap = Object.fromEntries(
+    Object.entries(lock.images)
+      .filter(([, entry]) => Object.keys(entry.amis).length > 0)
+      .map(([image, entry]) => [image, entry.amis]),
+  );
+  context.logger.info(`images from ${source.fullName}:${bump.lock_file}: ${JSON.stringify(images)}`);
+  return images;
 }
 
 /** The images an update PR body records (for announce), or undefined when it records none. */

@@ -2,7 +2,15 @@
 import type { ExitCode } from '../errors.js';
 import type { ChannelOutcome } from '../slack/slack-notifier.js';
 
-export const FLOW_NAMES = ['open-update', 'build-validate', 'promote', 'bump-consumer', 'announce'] as const;
+export const FLOW_NAMES = [
+  'open-update',
+  'build-validate',
+  'promote',
+  'bump-consumer',
+  'announce',
+  'monitor',
+  'check-lock',
+] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];
 
 export interface PullRequestRef {

@@ -1,13 +1,15 @@
 /**
- * promote (push to the default branch that merged a `<prefix>*` PR): finds the AMIs validated for the PR's
- * head commit by their tags (never rebuilding on the default branch), moves them into the first channel, and
- * starts each consumer's update: a pipeline triggered with the images as a parameter, or the consumer's
- * pull request opened directly. Triggers are remembered in a comment on the merged PR, so a re-run does not
- * start the consumer's pipeline twice (unless `--force`).
+ * promote (push to the default branch that merged a PR: an update PR or a person's change): finds the AMIs
+ * validated for the PR's head commit by their tags (never rebuilding on the default branch), moves them into
+ * the first channel, records every image in the lock file (through Hephestus's own PR, or directly), and,
+ * when an image differs from what the lock named, starts each consumer's update: a pipeline triggered with the
+ * images as a parameter, or the consumer's pull request opened directly. Triggers are remembered in a comment
+ * on the merged PR, so a re-run does not start the consumer's pipeline twice (unless `--force`). Artifacts of
+ * other builders go into the lock file as they are; channels and consumers are for AMIs only.
  */
 
 import { type ImageTags, tagFilters } from '../aws/image-tags.js';
-import { newestFirst, ownImages } from '../aws/own-images.js';
+import { newestFirst, ownImage, ownImages } from '../aws/own-images.js';
 import type { ChannelMove } from '../aws/promote.js';
 import { promote as promoteImages } from '../aws/promote.js';
 import { checkPipelineParameters } from '../circleci/pipeline-parameters.js';
@@ -15,12 +17,23 @@ import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
 import { commentMarker } from '../github/pull-request-marker.js';
 import type { PullRequests } from '../github/pull-requests.js';
+import { artifactRecordsOf, RECORD_TAG } from './build-record.js';
 import { type BumpConsumerReport, bumpRepository } from './bump-consumer.js';
 import { type Checkout, checkout, readTarget } from './checkout.js';
 import { type FlowContext, parseRepository } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import type { ImageAmiMap, RegionalAmis } from './image-set.js';
 import { imageInputHash } from './input-hash.js';
+import {
+  emptyLock,
+  type LockArtifact,
+  type LockEntry,
+  type LockFile,
+  sameBuild,
+  withEntries,
+} from './lock-file.js';
+import { type LockWrite, lockBranch, readLock, writeLock } from './lock-store.js';
+import { packerVersion } from './packer-version.js';
 
 export interface ConsumerOutcome {
   repository: string;
@@ -40,9 +53,14 @@ export interface PromoteReport extends FlowReportBase {
   images: Array<{
     image: string;
     amis: RegionalAmis;
-    foundBy: 'git-sha' | 'input-hash';
+    /** Artifacts that are not AMIs. */
+    artifacts?: LockArtifact[];
+    foundBy: Found['foundBy'];
     moves: ChannelMove[];
+    /** Why AMI-only steps were skipped. */
+    note?: string;
   }>;
+  lock?: LockWrite;
   /** The pipeline parameters given to consumers. */
   parameters?: { images: string };
   consumers: ConsumerOutcome[];
@@ -56,7 +74,7 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   const repository = context.repository();
   const sha = context.sha();
   if (!sha) throw new InputError('no commit: pass --sha (CircleCI sets CIRCLE_SHA1)', { setting: '--sha' });
-  const co = await checkout(context, { repository, branch: context.branch() });
+  const co = await checkout(context, { repository, branch: context.branch(), commits: true });
   const report: PromoteReport = {
     flow: 'promote',
     outcome: 'skipped',
@@ -71,18 +89,40 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   };
   const prs = context.pullRequests(repository);
   const pr = await prs.mergedInto(co.config.git.default_branch, sha);
-  if (!pr?.headRef.startsWith(co.config.git.branch_prefix)) {
-    report.summary.push(`${sha.slice(0, 12)} did not merge an update pull request: nothing to promote`);
+  if (!pr || pr.headRef === lockBranch(co)) {
+    report.summary.push(
+      `${sha.slice(0, 12)} ${pr ? 'merged the lock file pull request' : 'did not merge a pull request'}: nothing to promote`,
+    );
     return report;
   }
   report.pullRequest = { number: pr.number, url: pr.url, headSha: pr.headSha, branch: pr.headRef };
   const channel = co.config.channels[0] as string;
   report.channel = channel;
 
+  const lock = (await readLock(co)) ?? emptyLock();
+  const records = await artifactRecordsOf(prs, pr.number);
+  const entries: Record<string, LockEntry> = {};
   for (const image of co.config.images) {
-    const found = await findImageAmis(context, co, image, pr.headSha);
+    const found = await findBuilt(context, co, image, pr.headSha, lock, records);
+    entries[image.name] = sameBuild(lock.images[image.name], found.entry)
+      ? (lock.images[image.name] as LockEntry)
+      : found.entry;
+    if (found.artifacts) {
+      report.images.push({
+        image: image.name,
+        amis: {},
+        artifacts: found.artifacts,
+        foundBy: found.foundBy,
+        moves: [],
+        note: NOT_AN_AMI,
+      });
+      report.summary.push(
+        `${image.name}: ${found.artifacts.map((a) => `${a.builder_id} ${a.id}`).join(', ')} (${NOT_AN_AMI})`,
+      );
+      continue;
+    }
     const moves = await promoteToFirst(context, co.config, image, found.amis, channel);
-    report.images.push({ image: image.name, ...found, moves });
+    report.images.push({ image: image.name, amis: found.amis, foundBy: found.foundBy, moves });
     report.summary.push(
       `${image.name}: ${Object.entries(found.amis)
         .map(([region, ami]) => `${region} ${ami}`)
@@ -92,7 +132,20 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
     );
   }
   report.outcome = 'promoted';
-  const images: ImageAmiMap = Object.fromEntries(report.images.map((i) => [i.image, i.amis]));
+  const changed = Object.keys(entries).filter((name) => !sameBuild(lock.images[name], entries[name]));
+  report.lock = await writeLock(
+    context,
+    co,
+    withEntries(lock, entries),
+    lockMessage(co.config.lock_file, changed, pr.number),
+  );
+  report.summary.push(...report.lock.summary);
+  const amiImages = report.images.filter((i) => !i.artifacts);
+  if (!amiImages.some((i) => changed.includes(i.image))) {
+    report.summary.push(`no AMI differs from ${co.config.lock_file}: consumers are not started`);
+    return report;
+  }
+  const images: ImageAmiMap = Object.fromEntries(amiImages.map((i) => [i.image, i.amis]));
   const parameters = { images: JSON.stringify(images) };
   checkPipelineParameters(parameters, 'consumers[].parameters');
   report.parameters = parameters;
@@ -103,30 +156,70 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   return report;
 }
 
-/** The validated AMIs of `image` built from `headSha`; else, for an image reused unchanged, by input hash. */
-async function findImageAmis(
+const NOT_AN_AMI = 'not an AMI: channels and consumers skipped';
+
+/** What promote found of one image: its AMIs or other artifacts, and its lock entry. */
+type Found = {
+  entry: LockEntry;
+  foundBy: 'git-sha' | 'input-hash' | 'pull-request' | 'lock';
+} & ({ amis: RegionalAmis; artifacts?: undefined } | { amis?: undefined; artifacts: LockArtifact[] });
+
+/**
+ * The validated AMIs of `image` built from `headSha`; else, for an image reused unchanged, by input hash;
+ * else the artifacts of another builder, from the PR's build-validate comment or the lock itself.
+ */
+async function findBuilt(
   context: FlowContext,
   co: Checkout,
   image: ImageConfig,
   headSha: string,
-): Promise<{ amis: RegionalAmis; foundBy: 'git-sha' | 'input-hash' }> {
+  lock: LockFile,
+  records: Record<string, LockEntry>,
+): Promise<Found> {
   const bySha = await validatedIn(context, image, {
     image: image.name,
     gitSha: headSha,
     status: 'validated',
   });
-  if (bySha) return { amis: bySha, foundBy: 'git-sha' };
+  if (bySha) return { amis: bySha, foundBy: 'git-sha', entry: await amiEntry(context, image, bySha) };
   const pin = image.base_ami
     ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
     : undefined;
   const inputHash = await imageInputHash(co.dir, image, pin);
   const byHash = await validatedIn(context, image, { image: image.name, inputHash, status: 'validated' });
-  if (byHash) return { amis: byHash, foundBy: 'input-hash' };
+  if (byHash) return { amis: byHash, foundBy: 'input-hash', entry: await amiEntry(context, image, byHash) };
+  for (const [foundBy, entry] of [
+    ['pull-request', records[image.name]],
+    ['lock', lock.images[image.name]],
+  ] as const) {
+    if (entry?.input_hash === inputHash && entry.artifacts?.length && Object.keys(entry.amis).length === 0)
+      return { artifacts: entry.artifacts, foundBy, entry };
+  }
   throw new FailureError(
     `no validated AMI of ${image.name} built from ${headSha.slice(0, 12)} (or with inputs ${inputHash.slice(0, 19)}) ` +
       `in every region of ${image.regions.join(', ')}; promote never rebuilds on the default branch: ` +
-      'run build-validate on the update branch first',
+      'run build-validate on the pull request first',
   );
+}
+
+/** The lock entry of validated `amis`, from the tags of the one in the build region. */
+async function amiEntry(context: FlowContext, image: ImageConfig, amis: RegionalAmis): Promise<LockEntry> {
+  const region = image.regions[0] as string;
+  const record = await ownImage(context.ec2For(region), amis[region] as string);
+  const tags = record?.tags ?? {};
+  const version = record?.tagMap[RECORD_TAG.packerVersion] ?? (await packerVersion(context.env));
+  const url = record?.tagMap[RECORD_TAG.runUrl];
+  return {
+    amis,
+    input_hash: tags.inputHash ?? 'unknown',
+    source_commit: tags.gitSha ?? 'unknown',
+    ...(version ? { packer_version: version } : {}),
+    ...(tags.run ? { validation: { run: tags.run, ...(url ? { url } : {}) } } : {}),
+  };
+}
+
+function lockMessage(file: string, changed: string[], pr: number): string {
+  return `Record validated images in ${file}: ${changed.join(', ') || 'none'}\n\nValidated from #${pr}.\n`;
 }
 
 async function validatedIn(

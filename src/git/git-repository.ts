@@ -4,10 +4,10 @@
  * Every command gets the token through a private config file (see git-credentials.ts), a clean environment,
  * a timeout, and comes back either with its result or with a redacted error of our own (see redact-git-error.ts).
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
-import { FailureError, HephestusError, InputError } from '../errors.js';
+import { ExternalServiceError, FailureError, HephestusError, InputError } from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import { remoteOrigin, withCredentials } from './git-credentials.js';
 import { pushRejection } from './push-rejection.js';
@@ -68,6 +68,15 @@ interface Settings {
   timeoutMs: number;
 }
 
+const CLONE_ATTEMPTS = 3;
+const CLONE_RETRY_DELAY_MS = 1000;
+
+/** A remote failure worth one more try: a 5xx or 429 from the host, or no answer at all. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof ExternalServiceError)) return false;
+  return error.status === undefined || error.status === 429 || error.status >= 500;
+}
+
 export class GitRepository {
   private constructor(
     /** The clone's working tree. */
@@ -95,17 +104,28 @@ export class GitRepository {
     await mkdir(dirname(dir), { recursive: true });
     const repo = new GitRepository(dir, options.branch, settings);
     const history = options.history === 'tip' ? ['--depth', '1'] : ['--filter=blob:none'];
-    await repo.run(dirname(dir), 'remote', `clone of ${options.url} (${options.branch})`, (git) =>
-      git.clone(options.url, dir, [
-        ...history,
-        '--single-branch',
-        '--branch',
-        options.branch,
-        '--no-tags',
-        '--origin',
-        REMOTE,
-      ]),
-    );
+    // A clone that meets a passing 5xx or 429 from the git host is tried again (a few seconds apart); a wrong
+    // token, a missing repository or a bad branch fails at once.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await repo.run(dirname(dir), 'remote', `clone of ${options.url} (${options.branch})`, (git) =>
+          git.clone(options.url, dir, [
+            ...history,
+            '--single-branch',
+            '--branch',
+            options.branch,
+            '--no-tags',
+            '--origin',
+            REMOTE,
+          ]),
+        );
+        break;
+      } catch (error) {
+        if (attempt >= CLONE_ATTEMPTS || !isTransient(error)) throw error;
+        await rm(dir, { recursive: true, force: true });
+        await new Promise((resolveDelay) => setTimeout(resolveDelay, CLONE_RETRY_DELAY_MS * attempt));
+      }
+    }
     return repo;
   }
 

@@ -3,7 +3,15 @@
  * require (the fidelity tests validate each one) and URLs pointing at the sandbox.
  */
 import type { CommitInfo, FileChange } from './bare-repo.js';
-import type { SandboxComment, SandboxLabel, SandboxPull, SandboxRepo } from './github-state.js';
+import type {
+  SandboxCheckRun,
+  SandboxComment,
+  SandboxLabel,
+  SandboxPull,
+  SandboxRepo,
+  SandboxReview,
+  SandboxStatus,
+} from './github-state.js';
 
 /** Where the sandbox is reached (`http://127.0.0.1:port`), for the URLs in every object. */
 export interface UrlBase {
@@ -344,5 +352,102 @@ function teamJson(base: UrlBase, repo: SandboxRepo, slug: string): Json {
     repositories_url: `${url}/repos`,
     parent: null,
     type: 'organization',
+  };
+}
+
+/** A `status` (what `POST /statuses/{sha}` answers; the combined status lists the same fields). */
+export function statusJson(base: UrlBase, repo: SandboxRepo, status: SandboxStatus): Json {
+  return {
+    url: `${base.api}/repos/${repo.fullName}/statuses/${status.sha}`,
+    avatar_url: null,
+    id: status.id,
+    node_id: nodeId('SC', status.id),
+    state: status.state,
+    description: status.description,
+    target_url: status.targetUrl,
+    context: status.context,
+    created_at: status.createdAt,
+    updated_at: status.updatedAt,
+    creator: userJson(base, status.creator),
+  };
+}
+
+/**
+ * A `combined-commit-status`: the newest status per context, and GitHub's overall state (failure if any
+ * is error or failure, pending if any is pending or there are none, else success).
+ */
+export function combinedStatusJson(
+  base: UrlBase,
+  repo: SandboxRepo,
+  sha: string,
+  statuses: SandboxStatus[],
+): Json {
+  const latest = new Map<string, SandboxStatus>();
+  for (const status of statuses) latest.set(status.context, status);
+  const list = [...latest.values()];
+  const state = list.some((s) => s.state === 'error' || s.state === 'failure')
+    ? 'failure'
+    : list.length === 0 || list.some((s) => s.state === 'pending')
+      ? 'pending'
+      : 'success';
+  return {
+    state,
+    statuses: list.map((s) => {
+      const { creator: _, ...simple } = statusJson(base, repo, s);
+      return simple;
+    }),
+    sha,
+    total_count: list.length,
+    repository: repoJson(base, repo),
+    commit_url: `${base.api}/repos/${repo.fullName}/commits/${sha}`,
+    url: `${base.api}/repos/${repo.fullName}/commits/${sha}/status`,
+  };
+}
+
+/** A `check-run`; the sandbox has no GitHub App, so `app` is null. */
+export function checkRunJson(base: UrlBase, repo: SandboxRepo, run: SandboxCheckRun): Json {
+  const url = `${base.api}/repos/${repo.fullName}/check-runs/${run.id}`;
+  return {
+    id: run.id,
+    head_sha: run.headSha,
+    node_id: nodeId('CR', run.id),
+    external_id: String(run.id),
+    url,
+    html_url: `${base.web}/${repo.fullName}/runs/${run.id}`,
+    details_url: run.detailsUrl,
+    status: run.status,
+    conclusion: run.conclusion,
+    started_at: run.startedAt,
+    completed_at: run.completedAt,
+    output: {
+      title: null,
+      summary: null,
+      text: null,
+      annotations_count: 0,
+      annotations_url: `${url}/annotations`,
+    },
+    name: run.name,
+    check_suite: { id: run.id },
+    app: null,
+    pull_requests: [],
+  };
+}
+
+/** A `pull-request-review`. */
+export function reviewJson(base: UrlBase, repo: SandboxRepo, review: SandboxReview): Json {
+  const html = `${base.web}/${repo.fullName}/pull/${review.pullNumber}`;
+  const pullUrl = `${base.api}/repos/${repo.fullName}/pulls/${review.pullNumber}`;
+  return {
+    id: review.id,
+    node_id: nodeId('PRR', review.id),
+    user: userJson(base, review.user),
+    body: review.body,
+    state: review.state,
+    html_url: `${html}#pullrequestreview-${review.id}`,
+    pull_request_url: pullUrl,
+    _links: { html: { href: `${html}#pullrequestreview-${review.id}` }, pull_request: { href: pullUrl } },
+    submitted_at: review.submittedAt,
+    commit_id: review.commitId,
+    author_association: 'MEMBER',
   };
 }

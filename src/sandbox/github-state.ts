@@ -70,16 +70,66 @@ export interface SandboxComment {
   updatedAt: string;
 }
 
+/** A commit status, as CI services post them (`POST /repos/{o}/{r}/statuses/{sha}`). */
+export interface SandboxStatus {
+  id: number;
+  repo: string;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A check run (`POST /repos/{o}/{r}/check-runs`). */
+export interface SandboxCheckRun {
+  id: number;
+  repo: string;
+  headSha: string;
+  name: string;
+  status: 'queued' | 'in_progress' | 'completed';
+  conclusion: string | null;
+  detailsUrl: string | null;
+  startedAt: string;
+  completedAt: string | null;
+}
+
+/** A pull request review; reviewers are other people, so tests add them (`addReview`). */
+export interface SandboxReview {
+  id: number;
+  repo: string;
+  pullNumber: number;
+  user: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
 export interface GitHubState {
   repos: Map<string, SandboxRepo>;
   pulls: SandboxPull[];
   comments: SandboxComment[];
+  statuses: SandboxStatus[];
+  checkRuns: SandboxCheckRun[];
+  reviews: SandboxReview[];
   nextId: number;
 }
 
 /** A fresh, empty state. */
 export function emptyGitHubState(): GitHubState {
-  return { repos: new Map(), pulls: [], comments: [], nextId: 1000 };
+  return {
+    repos: new Map(),
+    pulls: [],
+    comments: [],
+    statuses: [],
+    checkRuns: [],
+    reviews: [],
+    nextId: 1000,
+  };
 }
 
 /** Allocates an id unique across the sandbox, as GitHub's ids are. */

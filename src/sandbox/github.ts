@@ -22,6 +22,8 @@ import {
 } from './bare-repo.js';
 import { bareRepoDir, gitRoutes, registerGitHttp } from './git-http.js';
 import {
+  checkRunJson,
+  combinedStatusJson,
   commentJson,
   commitJson,
   fileJson,
@@ -29,14 +31,19 @@ import {
   pullJson,
   refJson,
   repoJson,
+  reviewJson,
+  statusJson,
   type UrlBase,
 } from './github-json.js';
 import {
   emptyGitHubState,
   type GitHubState,
   nextId,
+  type SandboxCheckRun,
   type SandboxPull,
   type SandboxRepo,
+  type SandboxReview,
+  type SandboxStatus,
 } from './github-state.js';
 import { type Fault, Router, type SandboxRequest, type SandboxResponse } from './http.js';
 import { seedBareRepo } from './seed-repos.js';
@@ -63,6 +70,7 @@ export interface GitHubExchange {
 }
 
 const DOCS = 'https://docs.github.com/rest';
+const STATUS_STATES: readonly SandboxStatus['state'][] = ['error', 'failure', 'pending', 'success'];
 const RATE_LIMIT = 5000;
 const MAX_PAGE = 100;
 
@@ -588,6 +596,100 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return { status: 200, body: simplePull(base, repo, pr) };
   });
 
+  // --- commit statuses, check runs and reviews (what CI posts and `run monitor` reads) ---
+  const commitOf = async (repo: SandboxRepo, ref: string | undefined): Promise<string> => {
+    const sha = await resolveCommit(repo.dir, ref ?? '');
+    if (!sha)
+      throw new ApiError(422, {
+        message: `No commit found for SHA: ${ref}`,
+        documentation_url: DOCS,
+        status: '422',
+      });
+    return sha;
+  };
+
+  api('POST', '/repos/:owner/:repo/statuses/:sha', async ({ req, base, input }) => {
+    const repo = repoOf(req);
+    const sha = await commitOf(repo, req.params.sha);
+    const statusState = String(input.state ?? '');
+    if (!STATUS_STATES.includes(statusState as SandboxStatus['state'])) {
+      throw validationFailed([{ resource: 'Status', field: 'state', code: 'invalid' }]);
+    }
+    const now = timestamp();
+    const status: SandboxStatus = {
+      id: nextId(state),
+      repo: repo.fullName,
+      sha,
+      state: statusState as SandboxStatus['state'],
+      context: typeof input.context === 'string' ? input.context : 'default',
+      description: typeof input.description === 'string' ? input.description : null,
+      targetUrl: typeof input.target_url === 'string' ? input.target_url : null,
+      creator: login,
+      createdAt: now,
+      updatedAt: now,
+    };
+    state.statuses.push(status);
+    const body = statusJson(base, repo, status);
+    return { status: 201, headers: { location: String(body.url) }, body };
+  });
+
+  api('GET', '/repos/:owner/:repo/commits/:ref/status', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const sha = await commitOf(repo, req.params.ref);
+    const statuses = state.statuses.filter((s) => s.repo === repo.fullName && s.sha === sha);
+    return { status: 200, body: combinedStatusJson(base, repo, sha, statuses) };
+  });
+
+  api('POST', '/repos/:owner/:repo/check-runs', async ({ req, base, input }) => {
+    const repo = repoOf(req);
+    const sha = await commitOf(repo, typeof input.head_sha === 'string' ? input.head_sha : '');
+    if (typeof input.name !== 'string' || input.name === '')
+      throw validationFailed([{ resource: 'CheckRun', field: 'name', code: 'missing_field' }]);
+    const conclusion = typeof input.conclusion === 'string' ? input.conclusion : null;
+    // GitHub completes a run that is given a conclusion, and refuses a completed one without it.
+    const runStatus = conclusion ? 'completed' : String(input.status ?? 'queued');
+    if (
+      !['queued', 'in_progress', 'completed'].includes(runStatus) ||
+      (runStatus === 'completed' && !conclusion)
+    )
+      throw validationFailed([{ resource: 'CheckRun', field: 'conclusion', code: 'missing_field' }]);
+    const now = timestamp();
+    const run: SandboxCheckRun = {
+      id: nextId(state),
+      repo: repo.fullName,
+      headSha: sha,
+      name: input.name,
+      status: runStatus as SandboxCheckRun['status'],
+      conclusion,
+      detailsUrl: typeof input.details_url === 'string' ? input.details_url : null,
+      startedAt: now,
+      completedAt: conclusion ? now : null,
+    };
+    state.checkRuns.push(run);
+    return { status: 201, body: checkRunJson(base, repo, run) };
+  });
+
+  api('GET', '/repos/:owner/:repo/commits/:ref/check-runs', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const sha = await commitOf(repo, req.params.ref);
+    // `filter=latest` (GitHub's default): the newest run of each name.
+    const latest = new Map<string, SandboxCheckRun>();
+    for (const run of state.checkRuns.filter((r) => r.repo === repo.fullName && r.headSha === sha))
+      latest.set(run.name, run);
+    const runs = [...latest.values()];
+    return {
+      status: 200,
+      body: { total_count: runs.length, check_runs: runs.map((r) => checkRunJson(base, repo, r)) },
+    };
+  });
+
+  api('GET', '/repos/:owner/:repo/pulls/:number/reviews', ({ req, base }) => {
+    const repo = repoOf(req);
+    const pr = pullOf(repo, req.params.number);
+    const reviews = state.reviews.filter((r) => r.repo === repo.fullName && r.pullNumber === pr.number);
+    return paginate(req, base, reviews, (r) => reviewJson(base, repo, r));
+  });
+
   // --- issue comments and labels (pull requests are the only issues the sandbox has) ---
   api('GET', '/repos/:owner/:repo/issues/comments', ({ req, base }) => {
     const repo = repoOf(req);
@@ -761,6 +863,27 @@ export function createGitHubService(options: GitHubServiceOptions) {
     /** Comments on `owner/name#number`, oldest first. */
     comments(fullName: string, number: number) {
       return state.comments.filter((c) => c.repo === fullName && c.issueNumber === number);
+    },
+    /** A review on `owner/name#number` by `user` (someone other than the token's owner), on the PR's head. */
+    addReview(
+      fullName: string,
+      number: number,
+      review: { user: string; state: SandboxReview['state']; body?: string },
+    ): SandboxReview {
+      const pr = state.pulls.find((p) => p.repo === fullName && p.number === number);
+      if (!pr) throw new Error(`sandbox github: no pull request ${fullName}#${number}`);
+      const added: SandboxReview = {
+        id: nextId(state),
+        repo: fullName,
+        pullNumber: number,
+        user: review.user,
+        state: review.state,
+        body: review.body ?? '',
+        commitId: pr.head.sha,
+        submittedAt: timestamp(),
+      };
+      state.reviews.push(added);
+      return added;
     },
     /** The clone URL path of `owner/name` (append to the server URL). */
     clonePath: (fullName: string) => `/${fullName}.git`,

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,6 +98,41 @@ describe('hephestus edit', () => {
       column: expect.any(Number),
       exitCode: 2,
     });
+  });
+
+  it('places an error inside an embedded document under the outer path, not at the outer line', () => {
+    const file = copyFixture('yaml/helm-configmap.yaml');
+    const before = readFileSync(file);
+    const run = runCli([
+      'edit',
+      file,
+      '--path',
+      '/data/config.edn',
+      '--embedded',
+      'edn',
+      '--inner-path',
+      '[:nope :x]',
+      '--value',
+      'v',
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(
+      `${file}: --path /data/config.edn: in the embedded edn document line 1, column 1:`,
+    );
+    expect(run.stderr).toContain(':nope');
+    expect(readFileSync(file)).toEqual(before);
+  });
+
+  it('refuses, with --root, a link that points out of the repository', () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'hephestus-root-'));
+    const outside = copyFixture('bench/small-config.edn');
+    const link = path.join(repo, 'config.edn');
+    symlinkSync(outside, link);
+    const before = readFileSync(outside);
+    const run = runCli(['edit', link, '--path', '[:log-level]', '--value', 'debug', '--root', repo]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('resolves outside the repository');
+    expect(readFileSync(outside)).toEqual(before);
   });
 
   it('refuses an unknown extension without --format', () => {

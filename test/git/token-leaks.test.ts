@@ -115,10 +115,17 @@ describe('the token never leaves the git module', () => {
     expect(expectNoLeak(failure, TOKEN).status).toBe(404);
   });
 
-  it('a clone whose connection drops fails and shows the token nowhere', async () => {
-    sandbox.service.faults.gitUnreachable(1);
+  it('a clone whose connection drops on every attempt fails and shows the token nowhere', async () => {
+    // The clone is tried three times; each attempt's first request drops.
+    sandbox.service.faults.gitUnreachable(3);
     const failure = await failureOf(() => sandbox.clone());
     expectNoLeak(failure, TOKEN);
+  });
+
+  it('a clone whose connection drops once is tried again and succeeds', async () => {
+    sandbox.service.faults.gitUnreachable(1);
+    const repo = await sandbox.clone();
+    expect(await repo.revParse('HEAD')).toMatch(/^[0-9a-f]{40}$/);
   });
 
   it('a failing push shows the token nowhere', async () => {

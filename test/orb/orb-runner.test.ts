@@ -442,6 +442,8 @@ describe('the orb jobs', () => {
       ],
     ],
     ['promote', {}, ['run', 'promote', '--config=hephestus.yml']],
+    // No images: hephestus reads the lock file (bump.source: lock) or names the missing parameter itself.
+    ['bump_consumer', {}, ['run', 'bump-consumer', '--config=hephestus.yml']],
     ['announce', { config: 'ci/hephestus.yml' }, ['run', 'announce', '--config=ci/hephestus.yml']],
   ])('runs the %s job as hephestus %j', async (job, given, argv) => {
     const base = await freshBase();

@@ -35,11 +35,11 @@ images="${PARAM_IMAGES}"
 export_secret GITHUB_TOKEN "${PARAM_GITHUB_TOKEN}"
 export_secret SLACK_ACCESS_TOKEN "${PARAM_SLACK_TOKEN}"
 
-if [[ -z "$images" ]]; then
-  echo "images is empty: the triggering pipeline passes the new images as a pipeline parameter" >&2
-  exit 2
+# Without images hephestus reads the lock file (bump.source: lock) or says which parameter is missing.
+args=(run bump-consumer "--config=$config")
+if [[ -n "$images" ]]; then
+  args+=("--images=$images")
 fi
-args=(run bump-consumer "--config=$config" "--images=$images")
 if is_true "${PARAM_DRY_RUN}"; then
   args+=(--dry-run)
 fi

@@ -1,0 +1,145 @@
+/**
+ * The lock file in a clone and on GitHub: read it, and bring a new one to the default branch, either through
+ * Hephestus's own pull request (`<prefix>lock`, by default) or pushed directly (`lock_commit: direct`).
+ * Nothing is written when the default branch already holds the same bytes.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { trackingRef } from '../git/git-repository.js';
+import { updatePullRequest } from '../github/update-pull-request.js';
+import { type Checkout, repoPath } from './checkout.js';
+import type { FlowContext, RepositoryName } from './flow-context.js';
+import type { PullRequestRef } from './flow-report.js';
+import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
+import { updateBranch } from './update-branch.js';
+
+export interface LockWrite {
+  outcome: 'unchanged' | 'created' | 'updated' | 'closed' | 'committed' | 'would-write';
+  file: string;
+  pullRequest?: PullRequestRef;
+  summary: string[];
+}
+
+/** The image set name of the lock's own pull request (and the branch `<prefix>lock`). */
+export const LOCK_IMAGE_SET = 'lock';
+
+/** The branch the lock's pull request comes from. */
+export function lockBranch(co: Checkout): string {
+  return `${co.config.git.branch_prefix}${LOCK_IMAGE_SET}`;
+}
+
+/** The lock file of the clone, or undefined when it has none. */
+export async function readLock(co: Checkout): Promise<LockFile | undefined> {
+  const file = co.config.lock_file;
+  let text: string;
+  try {
+    text = await readFile(repoPath(co.dir, file, 'lock_file'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  return parseLockFile(text, file);
+}
+
+/** Brings `lock` to the default branch as configured; see the module comment. */
+export async function writeLock(
+  context: FlowContext,
+  co: Checkout,
+  lock: LockFile,
+  message: string,
+): Promise<LockWrite> {
+  const file = co.config.lock_file;
+  const text = renderLockFile(lock);
+  const apply = () => writeFile(repoPath(co.dir, file, 'lock_file'), text);
+  if (co.config.lock_commit === 'direct') return commitDirectly(context, co, file, message, apply);
+
+  const branch = lockBranch(co);
+  const update = await updateBranch(context, co, branch, message, apply);
+  if (context.dryRun) {
+    const outcome = update.step.status === 'no-diff' ? 'unchanged' : 'would-write';
+    return {
+      outcome,
+      file,
+      summary: [`${file}: ${outcome === 'unchanged' ? 'current' : `would go through ${branch}`}`],
+    };
+  }
+  const result = await updatePullRequest(context.pullRequests(co.repository), update.step, {
+    imageSet: LOCK_IMAGE_SET,
+    branch,
+    base: co.config.git.default_branch,
+    title: `Record validated images in ${file}`,
+    body: [
+      `Hephestus validated these images; this pull request records them in \`${file}\`, so the default branch`,
+      'names the images that were built and validated from it.',
+      '',
+      '```diff',
+      update.diff.trim(),
+      '```',
+    ].join('\n'),
+    labels: co.config.github.labels,
+    reviewers: co.config.github.reviewers,
+    author: co.author ?? { name: '', email: '' },
+  });
+  return {
+    outcome: result.outcome,
+    file,
+    pullRequest: result.pullRequest,
+    summary: [
+      `${file}: ${result.outcome === 'unchanged' && update.step.status === 'no-diff' ? 'current' : `pull request ${result.outcome}`}`,
+    ],
+  };
+}
+
+async function commitDirectly(
+  context: FlowContext,
+  co: Checkout,
+  file: string,
+  message: string,
+  apply: () => Promise<void>,
+): Promise<LockWrite> {
+  const branch = co.config.git.default_branch;
+  const rebuild = async (): Promise<string | undefined> => {
+    await co.git.resetBranch(branch, trackingRef(branch));
+    await apply();
+    return co.git.commitAll(message);
+  };
+  const remote = await co.git.fetchBranch(branch);
+  if (!(await rebuild())) return { outcome: 'unchanged', file, summary: [`${file}: current`] };
+  if (context.dryRun) {
+    context.wouldDo(`push ${file} to ${branch}`);
+    return { outcome: 'would-write', file, summary: [`${file}: would be pushed to ${branch}`] };
+  }
+  // Someone else's push meanwhile is fine: the lock is rewritten on top of it.
+  const pushed = await co.git.pushWithRetry(branch, remote, async () => {
+    await rebuild();
+  });
+  context.logger.info(`pushed ${file} to ${branch} at ${pushed.sha.slice(0, 12)}`);
+  return {
+    outcome: 'committed',
+    file,
+    summary: [`${file}: committed to ${branch} (${pushed.sha.slice(0, 12)})`],
+  };
+}
+
+const ContentSchema = z.object({ content: z.string(), encoding: z.literal('base64') });
+
+/** The lock file `file` on the default branch of `repository`, read through the contents API. */
+export async function fetchLock(
+  context: FlowContext,
+  repository: RepositoryName,
+  file: string,
+): Promise<LockFile | undefined> {
+  const result = await context
+    .github()
+    .attempt(
+      `read ${file} of ${repository.fullName}`,
+      ContentSchema,
+      (o) => o.rest.repos.getContent({ owner: repository.owner, repo: repository.repo, path: file }),
+      [404],
+    );
+  if (!result.ok) return undefined;
+  return parseLockFile(
+    Buffer.from(result.data.content, 'base64').toString('utf8'),
+    `${repository.fullName}:${file}`,
+  );
+}

@@ -1,0 +1,130 @@
+/** The monitor's pure parts: its configuration section, and the verdicts it reads from checks, reviews and comments. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { blockersOf, commentVerdict } from '../../src/flows/monitor.js';
+import { parseMonitorConfig } from '../../src/flows/monitor-config.js';
+import { summarizeChecks, summarizeReviews } from '../../src/github/pull-request-status.js';
+import { seedDirs } from '../../src/sandbox/seed-repos.js';
+
+const seed = await readFile(join(seedDirs.imagesRepo, 'hephestus.yml'), 'utf8');
+const SHA = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';
+
+describe('the monitor section of hephestus.yml', () => {
+  it('defaults when absent, and reads the section without disturbing the rest', () => {
+    expect(parseMonitorConfig(seed, 'hephestus.yml').monitor).toEqual({
+      auto_merge: false,
+      require_approval: false,
+      stale_after_days: 7,
+    });
+    const text = `monitor:\n  auto_merge: true\n  reminder_channels: ["#ops"]\n${seed}`;
+    const { config, monitor } = parseMonitorConfig(text, 'hephestus.yml');
+    expect(monitor).toMatchObject({ auto_merge: true, reminder_channels: ['#ops'] });
+    expect(config.git.branch_prefix).toBe('windows-update/');
+  });
+
+  it('names line and setting of a bad value, and keeps the lines of errors elsewhere', () => {
+    const bad = `${seed}\nmonitor:\n  stale_after_days: -1\n`;
+    const line = bad.split('\n').indexOf('  stale_after_days: -1') + 1;
+    const error = (() => {
+      try {
+        parseMonitorConfig(bad, 'hephestus.yml');
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).location).toMatchObject({ line, setting: 'monitor.stale_after_days' });
+
+    const elsewhere = `monitor:\n  auto_merge: true\n${seed.replace('keep: 3', 'keep: zero')}`;
+    const keepLine = elsewhere.split('\n').indexOf('keep: zero') + 1;
+    expect(() => parseMonitorConfig(elsewhere, 'hephestus.yml')).toThrow(
+      expect.objectContaining({ location: expect.objectContaining({ line: keepLine, setting: 'keep' }) }),
+    );
+  });
+});
+
+describe('verdicts', () => {
+  const comment = (heading: string, sha: string) => ({
+    body: `<!-- hephestus:comment build-validate -->\n### Hephestus: ${heading}\n\nCommit \`${sha.slice(0, 12)}\`, packer 1.6.6.\n`,
+  });
+
+  it('reads build-validate comment only when it reports on the head commit', () => {
+    expect(commentVerdict([{ body: 'lgtm' }, comment('every image validated', SHA)], SHA)).toBe('validated');
+    expect(commentVerdict([comment('validation failed', SHA)], SHA)).toBe('failed');
+    expect(commentVerdict([comment('every image validated', 'f'.repeat(40))], SHA)).toBeUndefined();
+    expect(commentVerdict([{ body: '### Hephestus: every image validated' }], SHA)).toBeUndefined();
+  });
+
+  it('any failing check fails the lot, any unfinished one keeps it pending', () => {
+    const state = fc.constantFrom('success', 'pending', 'failure', 'error') as fc.Arbitrary<
+      'success' | 'pending' | 'failure' | 'error'
+    >;
+    const run = fc.record({
+      status: fc.constantFrom('queued', 'in_progress', 'completed'),
+      conclusion: fc.option(
+        fc.constantFrom('success', 'failure', 'neutral', 'skipped', 'cancelled', 'timed_out'),
+        {
+          nil: undefined,
+        },
+      ),
+    });
+    fc.assert(
+      fc.property(fc.array(state), fc.array(run), (states, runs) => {
+        const summary = summarizeChecks(
+          states.map((s, i) => ({ name: `s${i}`, state: s, url: undefined })),
+          runs.map((r, i) => ({ name: `r${i}`, url: undefined, ...r })),
+        );
+        const states_ = summary.checks.map((c) => c.state);
+        expect(summary.checks).toHaveLength(states.length + runs.length);
+        if (states_.includes('failure')) expect(summary.state).toBe('failure');
+        else if (states_.includes('pending')) expect(summary.state).toBe('pending');
+        else expect(summary.state).toBe(states_.length ? 'success' : 'none');
+      }),
+    );
+    expect(
+      summarizeChecks([], [{ name: 'build', status: 'completed', conclusion: 'cancelled', url: undefined }])
+        .state,
+    ).toBe('failure');
+  });
+
+  it("counts each reviewer's latest verdict; comments change nothing, a dismissal clears", () => {
+    const review = (user: string, state: string) => ({
+      user,
+      state,
+      submittedAt: undefined,
+      commitId: undefined,
+    });
+    expect(
+      summarizeReviews([
+        review('alice', 'CHANGES_REQUESTED'),
+        review('alice', 'COMMENTED'),
+        review('bob', 'APPROVED'),
+      ]),
+    ).toEqual({ decision: 'changes_requested', approvedBy: ['bob'], changesRequestedBy: ['alice'] });
+    expect(
+      summarizeReviews([review('alice', 'CHANGES_REQUESTED'), review('alice', 'DISMISSED')]).decision,
+    ).toBe('none');
+  });
+
+  it('needs approval only where configured, and a known mergeable state', () => {
+    const ready = {
+      validation: { state: 'passed' as const, amis: [] },
+      checks: { state: 'none' as const, checks: [] },
+      reviews: { decision: 'none' as const, approvedBy: [], changesRequestedBy: [] },
+      mergeable: true,
+      mergeableState: 'clean',
+      draft: false,
+    };
+    expect(blockersOf(ready, { require_approval: false })).toEqual([]);
+    expect(blockersOf(ready, { require_approval: true })).toEqual(['not approved']);
+    expect(blockersOf({ ...ready, mergeable: null }, { require_approval: false })).toEqual([
+      'mergeability unknown',
+    ]);
+    expect(
+      blockersOf({ ...ready, mergeable: false, mergeableState: 'dirty' }, { require_approval: false }),
+    ).toEqual(['not mergeable (dirty)']);
+  });
+});
