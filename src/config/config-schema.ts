@@ -168,6 +168,31 @@ const BumpFileSchema = FileTargetSchema.extend({
   region: RegionSchema.optional(),
 });
 
+/** Watching the open update pull requests: `hephestus run monitor`. */
+export const MonitorConfigSchema = z
+  .strictObject({
+    auto_merge: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Merge an update PR once its head commit validated, every check passed, nobody requested changes and GitHub can merge it.',
+      ),
+    require_approval: z
+      .boolean()
+      .default(false)
+      .describe('Merge only what at least one reviewer approved (branch protection may require it anyway).'),
+    stale_after_days: z
+      .number()
+      .positive()
+      .default(7)
+      .describe('An update PR open longer than this gets one reminder in Slack.'),
+    reminder_channels: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('Channels for the stale reminder; `slack.channels.ready_to_merge` by default.'),
+  })
+  .describe('Watching the open update pull requests (`hephestus run monitor`).');
+
 export const HephestusConfigSchema = z.strictObject({
   version: z.literal(1).describe('Configuration format version.'),
   git: z
@@ -195,6 +220,7 @@ export const HephestusConfigSchema = z.strictObject({
   slack: SlackSchema.optional(),
   validation: ValidationSchema.optional(),
   consumers: z.array(ConsumerSchema).default([]),
+  monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
   bump: z
     .strictObject({
       files: z.array(BumpFileSchema).min(1),
@@ -208,12 +234,9 @@ export const HephestusConfigSchema = z.strictObject({
         .string()
         .regex(/^[\w.-]+\/[\w.-]+$/, { error: 'repositories are written owner/name' })
         .optional()
-        .describe('The images repository (`owner/name`) whose lock file `source: lock` reads.'),
-      lock_file: z
-        .string()
-        .min(1)
-        .default('images.lock.json')
-        .describe('Path of the lock file in the images repository (its `lock_file`).'),
+        .describe(
+          'The images repository (`owner/name`) whose lock file (its own `lock_file`) `source: lock` reads.',
+        ),
     })
     .optional(),
   lock_file: z
@@ -234,3 +257,4 @@ export const HephestusConfigSchema = z.strictObject({
 export type HephestusConfig = z.output<typeof HephestusConfigSchema>;
 export type ImageConfig = z.output<typeof ImageSchema>;
 export type FileTarget = z.output<typeof FileTargetSchema>;
+export type MonitorConfig = z.output<typeof MonitorConfigSchema>;

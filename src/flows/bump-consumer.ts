@@ -154,10 +154,10 @@ async function imagesFromLock(context: FlowContext, config: HephestusConfig): Pr
     });
   }
   const source = parseRepository(bump.images_repository, 'bump.images_repository');
-  const lock = await fetchLock(context, source, bump.lock_file);
+  const { lock, file } = await fetchLock(context, source);
   if (!lock) {
-    throw new InputError(`${source.fullName} has no ${bump.lock_file} on its default branch`, {
-      setting: 'bump.lock_file',
+    throw new InputError(`${source.fullName} has no ${file} on its default branch`, {
+      setting: 'bump.images_repository',
     });
   }
   const images: ImageAmiMap = Object.fromEntries(
@@ -165,7 +165,7 @@ async function imagesFromLock(context: FlowContext, config: HephestusConfig): Pr
       .filter(([, entry]) => Object.keys(entry.amis).length > 0)
       .map(([image, entry]) => [image, entry.amis]),
   );
-  context.logger.info(`images from ${source.fullName}:${bump.lock_file}: ${JSON.stringify(images)}`);
+  context.logger.info(`images from ${source.fullName}:${file}: ${JSON.stringify(images)}`);
   return images;
 }
 

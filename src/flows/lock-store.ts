@@ -4,10 +4,9 @@
  * Nothing is written when the default branch already holds the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
 import { trackingRef } from '../git/git-repository.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
-import { type Checkout, repoPath } from './checkout.js';
+import { type Checkout, checkout, repoPath } from './checkout.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 import type { PullRequestRef } from './flow-report.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
@@ -121,25 +120,12 @@ async function commitDirectly(
   };
 }
 
-const ContentSchema = z.object({ content: z.string(), encoding: z.literal('base64') });
-
-/** The lock file `file` on the default branch of `repository`, read through the contents API. */
+/** The lock file on the default branch of the images repository `repository`, as its configuration names it. */
 export async function fetchLock(
   context: FlowContext,
   repository: RepositoryName,
-  file: string,
-): Promise<LockFile | undefined> {
-  const result = await context
-    .github()
-    .attempt(
-      `read ${file} of ${repository.fullName}`,
-      ContentSchema,
-      (o) => o.rest.repos.getContent({ owner: repository.owner, repo: repository.repo, path: file }),
-      [404],
-    );
-  if (!result.ok) return undefined;
-  return parseLockFile(
-    Buffer.from(result.data.content, 'base64').toString('utf8'),
-    `${repository.fullName}:${file}`,
-  );
+): Promise<{ lock?: LockFile; file: string }> {
+  // A clone, not the contents API: the images repository's own hephestus.yml says where its lock file is.
+  const co = await checkout(context, { repository });
+  return { lock: await readLock(co), file: co.config.lock_file };
 }

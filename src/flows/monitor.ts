@@ -13,8 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tagFilters } from '../aws/image-tags.js';
 import { ownImages } from '../aws/own-images.js';
-import type { HephestusConfig } from '../config/config-schema.js';
-import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
+import type { HephestusConfig, MonitorConfig } from '../config/config-schema.js';
+import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import { ExitCode } from '../errors.js';
 import { GitRepository } from '../git/git-repository.js';
 import { commentMarker } from '../github/pull-request-marker.js';
@@ -36,7 +36,6 @@ import { type ChannelOutcome, describeOutcomes } from '../slack/slack-notifier.j
 import { BUILD_COMMENT_KEY } from './build-record.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
-import { type MonitorConfig, parseMonitorConfig } from './monitor-config.js';
 import { slackFailed } from './notices.js';
 
 export type ValidationState = 'passed' | 'failed' | 'pending';
@@ -131,7 +130,8 @@ async function readConfiguration(
     redactor: context.logger.redactor,
   });
   const file = context.options.config ?? DEFAULT_CONFIG_FILE;
-  return parseMonitorConfig(await readFile(join(dir, file), 'utf8'), file);
+  const config = parseConfig(await readFile(join(dir, file), 'utf8'), file);
+  return { config, monitor: config.monitor };
 }
 
 /** One pull request: read its state, merge it when ready and configured, remind when stale. */

@@ -101,7 +101,14 @@ export function createGitHubService(options: GitHubServiceOptions) {
   const router = new Router('github');
   const state: GitHubState = emptyGitHubState();
   const login = options.login ?? 'hephestus-bot';
-  const pendingPushRejections: { repo: string; branch: string; path: string; content: string }[] = [];
+  const pendingPullRaces: string[] = [];
+  const pendingPushRejections: {
+    repo: string;
+    branch: string;
+    path: string;
+    content: string;
+    author: GitIdentity;
+  }[] = [];
   const rate = { used: 0, reset: Math.floor(Date.now() / 1000) + 3600 };
   const merger: GitIdentity = { name: login, email: `${login}@users.noreply.sandbox.invalid` };
   const webCommitter: GitIdentity = { name: 'GitHub', email: 'noreply@github.com' };
@@ -384,6 +391,13 @@ export function createGitHubService(options: GitHubServiceOptions) {
     const baseSha = repo.branches[baseRef];
     if (!headSha) throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     if (!baseSha) throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+    const commits = async () => commitsBetween(repo.dir, baseSha, headSha);
+    const racing = pendingPullRaces.findIndex((r) => r === repo.fullName);
+    if (racing >= 0) {
+      pendingPullRaces.splice(racing, 1);
+      const theirs = { title: `${title} (opened meanwhile)`, body: null, draft: false, user: RACER };
+      state.pulls.push(newPull(repo, headRef, headSha, baseRef, baseSha, await commits(), theirs));
+    }
     const existing = state.pulls.find(
       (p) =>
         p.repo === repo.fullName && p.state === 'open' && p.head.ref === headRef && p.base.ref === baseRef,
@@ -397,37 +411,18 @@ export function createGitHubService(options: GitHubServiceOptions) {
         },
       ]);
     }
-    const commits = await commitsBetween(repo.dir, baseSha, headSha);
-    if (commits.length === 0) {
+    const shas = await commits();
+    if (shas.length === 0) {
       throw validationFailed([
         { resource: 'PullRequest', code: 'custom', message: `No commits between ${baseRef} and ${headRef}` },
       ]);
     }
-    const now = timestamp();
-    const pr: SandboxPull = {
-      id: nextId(state),
-      number: nextNumber(state, repo),
-      repo: repo.fullName,
-      state: 'open',
-      merged: false,
-      mergedAt: null,
-      mergedBy: null,
-      mergeCommitSha: null,
-      head: { ref: headRef, sha: headSha },
-      base: { ref: baseRef, sha: baseSha },
+    const pr = newPull(repo, headRef, headSha, baseRef, baseSha, shas, {
       title,
       body: typeof input.body === 'string' ? input.body : null,
-      labels: [],
-      requestedReviewers: [],
-      requestedTeams: [],
       draft: input.draft === true,
       user: login,
-      createdAt: now,
-      updatedAt: now,
-      closedAt: null,
-      commitShas: commits,
-      mergeCreatedShas: [],
-    };
+    });
     state.pulls.push(pr);
     const body = await fullPull(base, repo, pr);
     return { status: 201, headers: { location: String(body.url) }, body };
@@ -787,6 +782,39 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return labelsBody(base, repo, pr);
   });
 
+  function newPull(
+    repo: SandboxRepo,
+    headRef: string,
+    headSha: string,
+    baseRef: string,
+    baseSha: string,
+    commitShas: string[],
+    fields: Pick<SandboxPull, 'title' | 'body' | 'draft' | 'user'>,
+  ): SandboxPull {
+    const now = timestamp();
+    return {
+      id: nextId(state),
+      number: nextNumber(state, repo),
+      repo: repo.fullName,
+      state: 'open',
+      merged: false,
+      mergedAt: null,
+      mergedBy: null,
+      mergeCommitSha: null,
+      head: { ref: headRef, sha: headSha },
+      base: { ref: baseRef, sha: baseSha },
+      ...fields,
+      labels: [],
+      requestedReviewers: [],
+      requestedTeams: [],
+      createdAt: now,
+      updatedAt: now,
+      closedAt: null,
+      commitShas,
+      mergeCreatedShas: [],
+    };
+  }
+
   // --- git smart HTTP on the same port ---
   registerGitHttp(router, {
     reposDir: options.reposDir,
@@ -797,16 +825,18 @@ export function createGitHubService(options: GitHubServiceOptions) {
       const [rejection] = pendingPushRejections.splice(index, 1);
       const repo = state.repos.get(`${owner}/${name}`);
       if (!rejection || !repo) return;
+      // Someone may also be first to create the branch: theirs then starts from the default branch.
+      if (repo.branches[rejection.branch] === undefined) {
+        const base = repo.branches[repo.defaultBranch] as string;
+        await updateBranch(repo.dir, rejection.branch, base, '');
+      }
       await commitFileOnBranch(
         repo.dir,
         rejection.branch,
         rejection.path,
         rejection.content,
         'Someone else pushed first',
-        {
-          name: 'Someone Else',
-          email: 'someone@sandbox.invalid',
-        },
+        rejection.author,
       );
       await syncRepo(repo);
     },
@@ -941,14 +971,23 @@ export function createGitHubService(options: GitHubServiceOptions) {
           }),
         );
       },
-      /** The next push to `owner/name` finds `branch` moved by someone else (a commit lands just before the push's ref advertisement). */
-      rejectNextPush(fullName: string, branch: string, change: { path?: string; content?: string } = {}) {
+      /** The next push to `owner/name` finds `branch` moved (created, if it did not exist) by someone else: a commit by `author` lands just before the push's ref advertisement. */
+      rejectNextPush(
+        fullName: string,
+        branch: string,
+        change: { path?: string; content?: string; author?: GitIdentity } = {},
+      ) {
         pendingPushRejections.push({
           repo: fullName,
           branch,
           path: change.path ?? 'CONCURRENT_CHANGE.md',
           content: change.content ?? 'Someone else pushed first.\n',
+          author: change.author ?? { name: 'Someone Else', email: 'someone@sandbox.invalid' },
         });
+      },
+      /** The next pull request created in `owner/name` races one opened for the same branch by someone else just before: GitHub's 422 "already exists". */
+      pullOpenedMeanwhile(fullName: string) {
+        pendingPullRaces.push(fullName);
       },
       /** The next `times` git operations find the remote unreachable (the connection drops). */
       gitUnreachable(times = 1) {
@@ -957,12 +996,16 @@ export function createGitHubService(options: GitHubServiceOptions) {
       clear: () => {
         router.clearFaults();
         pendingPushRejections.length = 0;
+        pendingPullRaces.length = 0;
       },
     },
   };
 }
 
 export type GitHubService = ReturnType<typeof createGitHubService>;
+
+/** The login of the person who opens a pull request first in a race (see faults.pullOpenedMeanwhile). */
+const RACER = 'octo-racer';
 
 function authorized(header: string | undefined, token: string): boolean {
   const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '');

@@ -8,7 +8,7 @@
  * The runner spawns bash asynchronously, so the sandbox can serve from this process while the jobs call it.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +20,9 @@ import { type JobResult, type PipelineValues, runJob } from '../orb/orb-runner.j
 
 const exec = promisify(execFile);
 const BRANCH = 'windows-update/win2019-win2022';
+// Each job installs the CLI and clones; build_validate runs Packer, the re-run test five jobs, on two busy cores.
+const JOB_TIMEOUT = 120_000;
+const RERUN_TIMEOUT = 240_000;
 const CONSUMER_FILES = ['chart/templates/configmap.yaml', 'resources/config.edn'];
 // The consumer's project keeps its token under a name of its own, as a second CircleCI context would.
 const CONSUMER_TOKEN_VAR = 'VM_MANAGER_GITHUB_TOKEN';
@@ -33,8 +36,8 @@ let jobCount = 0;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'orb-lifecycle-'));
-  // The tarball packs the bundle as built; `npm test` builds first.
-  await exec('test', ['-f', cliBundle]);
+  // The tarball packs the bundle as built (`npm test` builds first); without one the failure says so here.
+  await stat(cliBundle);
   const [packed, loaded, started] = await Promise.all([
     exec('npm', ['pack', '--silent', '--pack-destination', scratch], { cwd: repoRoot }),
     loadOrb(),
@@ -192,174 +195,198 @@ describe('the lifecycle through the orb jobs', () => {
   let imagesParameter: string;
   let built: Record<string, Record<string, string>>;
 
-  it('the scheduled open_update job opens the images PR', async () => {
-    const result = await job(
-      'open_update',
-      {},
-      {
-        repo: IMAGES_REPO,
-        branch: 'main',
-        sha: await tip(IMAGES_REPO, 'main'),
-        pipeline: { trigger_source: 'scheduled_pipeline', schedule: { name: 'windows-update', id: 's1' } },
-      },
-    );
-    expect(result.steps.map((step) => [step.type, step.name])).toEqual([
-      ['checkout', 'Checkout code'],
-      ['run', 'Install the hephestus CLI'],
-      ['run', 'Open or update the image update'],
-    ]);
-    expect(result.steps[1]?.output).toContain(`Installing hephestus from ${tarball}`);
-    expect(flowOutput(result)).toContain('open-update on acme/windows-images: created');
-    expect(updatePulls(IMAGES_REPO).map((p) => [p.head.ref, p.state])).toEqual([[BRANCH, 'open']]);
-    expect(slackMessages()).toEqual([
-      expect.stringMatching(/^#execution-teams Windows image update opened: /),
-    ]);
-  });
+  it(
+    'the scheduled open_update job opens the images PR',
+    async () => {
+      const result = await job(
+        'open_update',
+        {},
+        {
+          repo: IMAGES_REPO,
+          branch: 'main',
+          sha: await tip(IMAGES_REPO, 'main'),
+          pipeline: { trigger_source: 'scheduled_pipeline', schedule: { name: 'windows-update', id: 's1' } },
+        },
+      );
+      expect(result.steps.map((step) => [step.type, step.name])).toEqual([
+        ['checkout', 'Checkout code'],
+        ['run', 'Install the hephestus CLI'],
+        ['run', 'Open or update the image update'],
+      ]);
+      expect(result.steps[1]?.output).toContain(`Installing hephestus from ${tarball}`);
+      expect(flowOutput(result)).toContain('open-update on acme/windows-images: created');
+      expect(updatePulls(IMAGES_REPO).map((p) => [p.head.ref, p.state])).toEqual([[BRANCH, 'open']]);
+      expect(slackMessages()).toEqual([
+        expect.stringMatching(/^#execution-teams Windows image update opened: /),
+      ]);
+    },
+    JOB_TIMEOUT,
+  );
 
-  it('build_validate on the update branch builds with Packer, validates and tags the AMIs', async () => {
-    const pull = updatePulls(IMAGES_REPO)[0];
-    const result = await job(
-      'build_validate',
-      {},
-      { repo: IMAGES_REPO, branch: BRANCH, sha: pull?.head.sha ?? '' },
-    );
-    expect(flowOutput(result)).toContain('build-validate on acme/windows-images: validated');
-    // Packer's own progress, streamed through the job's step.
-    expect(flowOutput(result)).toMatch(/amazon-ebs\.win2019: .*AMI/);
-    expect(result.steps.find((step) => step.type === 'store_test_results')?.output).toBe(
-      'Uploaded test-results/hephestus',
-    );
-    built = hephestusImages();
-    const amis = Object.values(built);
-    // Two images in two regions each.
-    expect(amis).toHaveLength(4);
-    for (const tags of amis) {
-      expect(tags).toMatchObject({
-        [TAG.status]: 'validated',
-        [TAG.gitSha]: pull?.head.sha,
-        [TAG.branch]: BRANCH,
-      });
-    }
-    expect(sandbox.github.state.comments.filter((c) => c.repo === IMAGES_REPO)).toHaveLength(1);
-    expect(slackMessages().filter((m) => m.includes('Ready to merge'))).toHaveLength(1);
-  });
+  it(
+    'build_validate on the update branch builds with Packer, validates and tags the AMIs',
+    async () => {
+      const pull = updatePulls(IMAGES_REPO)[0];
+      const result = await job(
+        'build_validate',
+        {},
+        { repo: IMAGES_REPO, branch: BRANCH, sha: pull?.head.sha ?? '' },
+      );
+      expect(flowOutput(result)).toContain('build-validate on acme/windows-images: validated');
+      // Packer's own progress, streamed through the job's step.
+      expect(flowOutput(result)).toMatch(/amazon-ebs\.win2019: .*AMI/);
+      expect(result.steps.find((step) => step.type === 'store_test_results')?.output).toBe(
+        'Uploaded test-results/hephestus',
+      );
+      built = hephestusImages();
+      const amis = Object.values(built);
+      // Two images in two regions each.
+      expect(amis).toHaveLength(4);
+      for (const tags of amis) {
+        expect(tags).toMatchObject({
+          [TAG.status]: 'validated',
+          [TAG.gitSha]: pull?.head.sha,
+          [TAG.branch]: BRANCH,
+        });
+      }
+      expect(sandbox.github.state.comments.filter((c) => c.repo === IMAGES_REPO)).toHaveLength(1);
+      expect(slackMessages().filter((m) => m.includes('Ready to merge'))).toHaveLength(1);
+    },
+    JOB_TIMEOUT,
+  );
 
-  it('promote on main after the merge puts the AMIs in canary and triggers the consumer pipeline', async () => {
-    imagesMerge = await merge(IMAGES_REPO, updatePulls(IMAGES_REPO)[0]?.number as number);
-    const result = await job('promote', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge });
-    expect(flowOutput(result)).toContain('promote on acme/windows-images: triggered');
-    for (const tags of Object.values(hephestusImages())) expect(tags[TAG.channel]).toBe('canary');
-    const triggers = sandbox.circleci.state.triggers;
-    expect(triggers).toHaveLength(1);
-    expect(triggers[0]).toMatchObject({ project_slug: 'gh/acme/vm-manager', branch: 'main' });
-    imagesParameter = triggers[0]?.parameters.images as string;
-    const byImage = JSON.parse(imagesParameter) as Record<string, Record<string, string>>;
-    expect(
-      Object.values(byImage)
-        .flatMap((regions) => Object.values(regions))
-        .sort(),
-    ).toEqual(Object.keys(built).sort());
-  });
+  it(
+    'promote on main after the merge puts the AMIs in canary and triggers the consumer pipeline',
+    async () => {
+      imagesMerge = await merge(IMAGES_REPO, updatePulls(IMAGES_REPO)[0]?.number as number);
+      const result = await job('promote', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge });
+      expect(flowOutput(result)).toContain('promote on acme/windows-images: triggered');
+      for (const tags of Object.values(hephestusImages())) expect(tags[TAG.channel]).toBe('canary');
+      const triggers = sandbox.circleci.state.triggers;
+      expect(triggers).toHaveLength(1);
+      expect(triggers[0]).toMatchObject({ project_slug: 'gh/acme/vm-manager', branch: 'main' });
+      imagesParameter = triggers[0]?.parameters.images as string;
+      const byImage = JSON.parse(imagesParameter) as Record<string, Record<string, string>>;
+      expect(
+        Object.values(byImage)
+          .flatMap((regions) => Object.values(regions))
+          .sort(),
+      ).toEqual(Object.keys(built).sort());
+    },
+    JOB_TIMEOUT,
+  );
 
-  it('bump_consumer, run with the pipeline parameter, opens a PR changing only the AMI bytes', async () => {
-    const trigger = sandbox.circleci.state.triggers[0];
-    const result = await job(
-      'bump_consumer',
-      { images: '<< pipeline.parameters.images >>' },
-      {
-        repo: SERVICE_REPO,
-        branch: trigger?.branch ?? 'main',
-        sha: await tip(SERVICE_REPO, 'main'),
-        pipeline: { trigger_source: 'api', parameters: { images: imagesParameter } },
-      },
-    );
-    expect(flowOutput(result)).toContain('bump-consumer on acme/vm-manager: created');
-    const pulls = updatePulls(SERVICE_REPO);
-    expect(pulls.map((p) => [p.head.ref, p.state])).toEqual([[BRANCH, 'open']]);
-    const range = `${pulls[0]?.base.ref}...${pulls[0]?.head.sha}`;
-    expect((await git(SERVICE_REPO, 'diff', '--name-only', range)).trim().split('\n')).toEqual(
-      CONSUMER_FILES,
-    );
-    const images = JSON.parse(imagesParameter) as Record<string, Record<string, string>>;
-    for (const file of CONSUMER_FILES) {
-      const before = await git(SERVICE_REPO, 'show', `${pulls[0]?.base.ref}:${file}`);
-      const after = await git(SERVICE_REPO, 'show', `${pulls[0]?.head.sha}:${file}`);
-      // Everything but the AMI ids is byte for byte what it was, and the ids are the new us-east-1 ones.
-      expect(mask(after)).toBe(mask(before));
-      expect(after).not.toBe(before);
-      for (const regions of Object.values(images)) expect(after).toContain(regions['us-east-1']);
-    }
-  });
-
-  it('announce after the consumer merge moves the AMIs to edge and posts the rollout', async () => {
-    serviceMerge = await merge(SERVICE_REPO, updatePulls(SERVICE_REPO)[0]?.number as number);
-    const result = await job('announce', {}, { repo: SERVICE_REPO, branch: 'main', sha: serviceMerge });
-    expect(flowOutput(result)).toContain('announce on acme/vm-manager: announced');
-    for (const tags of Object.values(hephestusImages())) expect(tags[TAG.channel]).toBe('edge');
-    const rollouts = slackMessages().filter((m) => / Rolled out: /.test(m));
-    expect(rollouts.map((m) => m.split(' ')[0]).sort()).toEqual([
-      '#custeng-support',
-      '#execution-teams',
-      '#investigation',
-    ]);
-  });
-
-  it('re-running every job doubles nothing', async () => {
-    const before = counts();
-    const pullHead = updatePulls(IMAGES_REPO)[0]?.head.sha as string;
-    const branches = structuredClone(tips());
-    const runs = [
-      await job('open_update', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge }),
-      await job('build_validate', {}, { repo: IMAGES_REPO, branch: BRANCH, sha: pullHead }),
-      await job('promote', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge }),
-      await job(
+  it(
+    'bump_consumer, run with the pipeline parameter, opens a PR changing only the AMI bytes',
+    async () => {
+      const trigger = sandbox.circleci.state.triggers[0];
+      const result = await job(
         'bump_consumer',
         { images: '<< pipeline.parameters.images >>' },
         {
           repo: SERVICE_REPO,
-          branch: 'main',
-          sha: serviceMerge,
-          pipeline: { parameters: { images: imagesParameter } },
+          branch: trigger?.branch ?? 'main',
+          sha: await tip(SERVICE_REPO, 'main'),
+          pipeline: { trigger_source: 'api', parameters: { images: imagesParameter } },
         },
-      ),
-      await job('announce', {}, { repo: SERVICE_REPO, branch: 'main', sha: serviceMerge }),
-    ];
-    expect(runs.map((run) => flowOutput(run).match(/^\S+ on \S+: .*$/m)?.[0])).toEqual([
-      'open-update on acme/windows-images: nothing-newer',
-      'build-validate on acme/windows-images: validated',
-      'promote on acme/windows-images: triggered',
-      'bump-consumer on acme/vm-manager: closed',
-      'announce on acme/vm-manager: announced',
-    ]);
-    // promote's report keeps its outcome; the AMIs stay where they are and the trigger count below stays one.
-    expect(flowOutput(runs[2] as JobResult)).toContain('already in a channel');
-    const after = counts();
-    expect(after).toEqual(before);
-    // One pull request per repository and branch (promote may also propose a lock file on a branch of its own).
-    const byBranch = after.pulls.map((pull) => pull.split(' #')[0]);
-    expect(new Set(byBranch).size).toBe(byBranch.length);
-    expect(after.pulls).toEqual(
-      expect.arrayContaining([
-        `${IMAGES_REPO} ${BRANCH} #1 closed merged=true`,
-        `${SERVICE_REPO} ${BRANCH} #1 closed merged=true`,
-      ]),
-    );
-    expect(after.triggers).toBe(1);
-    // One message per event, pull request and channel.
-    expect(after.slack.map((m) => m.replace(/^(#\S+ [^:]+): .* \((\S+)\)$/, '$1 $2')).sort()).toEqual([
-      '#custeng-support Rolled out acme/vm-manager#1',
-      '#execution-teams Ready to merge acme/windows-images#1',
-      '#execution-teams Rolled out acme/vm-manager#1',
-      '#execution-teams Windows image update opened acme/vm-manager#1',
-      '#execution-teams Windows image update opened acme/windows-images#1',
-      '#investigation Rolled out acme/vm-manager#1',
-    ]);
-    expect(Object.keys(after.images).sort()).toEqual(Object.keys(built).sort());
-    // No branch appeared or moved; bump-consumer, finding nothing left to change, deletes the merged branch.
-    const { [BRANCH]: deleted, ...service } = branches.service;
-    expect(deleted).toMatch(/^[0-9a-f]{40}$/);
-    expect(tips()).toEqual({ images: branches.images, service });
-  });
+      );
+      expect(flowOutput(result)).toContain('bump-consumer on acme/vm-manager: created');
+      const pulls = updatePulls(SERVICE_REPO);
+      expect(pulls.map((p) => [p.head.ref, p.state])).toEqual([[BRANCH, 'open']]);
+      const range = `${pulls[0]?.base.ref}...${pulls[0]?.head.sha}`;
+      expect((await git(SERVICE_REPO, 'diff', '--name-only', range)).trim().split('\n')).toEqual(
+        CONSUMER_FILES,
+      );
+      const images = JSON.parse(imagesParameter) as Record<string, Record<string, string>>;
+      for (const file of CONSUMER_FILES) {
+        const before = await git(SERVICE_REPO, 'show', `${pulls[0]?.base.ref}:${file}`);
+        const after = await git(SERVICE_REPO, 'show', `${pulls[0]?.head.sha}:${file}`);
+        // Everything but the AMI ids is byte for byte what it was, and the ids are the new us-east-1 ones.
+        expect(mask(after)).toBe(mask(before));
+        expect(after).not.toBe(before);
+        for (const regions of Object.values(images)) expect(after).toContain(regions['us-east-1']);
+      }
+    },
+    JOB_TIMEOUT,
+  );
+
+  it(
+    'announce after the consumer merge moves the AMIs to edge and posts the rollout',
+    async () => {
+      serviceMerge = await merge(SERVICE_REPO, updatePulls(SERVICE_REPO)[0]?.number as number);
+      const result = await job('announce', {}, { repo: SERVICE_REPO, branch: 'main', sha: serviceMerge });
+      expect(flowOutput(result)).toContain('announce on acme/vm-manager: announced');
+      for (const tags of Object.values(hephestusImages())) expect(tags[TAG.channel]).toBe('edge');
+      const rollouts = slackMessages().filter((m) => / Rolled out: /.test(m));
+      expect(rollouts.map((m) => m.split(' ')[0]).sort()).toEqual([
+        '#custeng-support',
+        '#execution-teams',
+        '#investigation',
+      ]);
+    },
+    JOB_TIMEOUT,
+  );
+
+  it(
+    're-running every job doubles nothing',
+    async () => {
+      const before = counts();
+      const pullHead = updatePulls(IMAGES_REPO)[0]?.head.sha as string;
+      const branches = structuredClone(tips());
+      const runs = [
+        await job('open_update', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge }),
+        await job('build_validate', {}, { repo: IMAGES_REPO, branch: BRANCH, sha: pullHead }),
+        await job('promote', {}, { repo: IMAGES_REPO, branch: 'main', sha: imagesMerge }),
+        await job(
+          'bump_consumer',
+          { images: '<< pipeline.parameters.images >>' },
+          {
+            repo: SERVICE_REPO,
+            branch: 'main',
+            sha: serviceMerge,
+            pipeline: { parameters: { images: imagesParameter } },
+          },
+        ),
+        await job('announce', {}, { repo: SERVICE_REPO, branch: 'main', sha: serviceMerge }),
+      ];
+      expect(runs.map((run) => flowOutput(run).match(/^\S+ on \S+: .*$/m)?.[0])).toEqual([
+        'open-update on acme/windows-images: nothing-newer',
+        'build-validate on acme/windows-images: validated',
+        'promote on acme/windows-images: triggered',
+        'bump-consumer on acme/vm-manager: closed',
+        'announce on acme/vm-manager: announced',
+      ]);
+      // promote's report keeps its outcome; the AMIs stay where they are and the trigger count below stays one.
+      expect(flowOutput(runs[2] as JobResult)).toContain('already in a channel');
+      const after = counts();
+      expect(after).toEqual(before);
+      // One pull request per repository and branch (promote may also propose a lock file on a branch of its own).
+      const byBranch = after.pulls.map((pull) => pull.split(' #')[0]);
+      expect(new Set(byBranch).size).toBe(byBranch.length);
+      expect(after.pulls).toEqual(
+        expect.arrayContaining([
+          `${IMAGES_REPO} ${BRANCH} #1 closed merged=true`,
+          `${SERVICE_REPO} ${BRANCH} #1 closed merged=true`,
+        ]),
+      );
+      expect(after.triggers).toBe(1);
+      // One message per event, pull request and channel.
+      expect(after.slack.map((m) => m.replace(/^(#\S+ [^:]+): .* \((\S+)\)$/, '$1 $2')).sort()).toEqual([
+        '#custeng-support Rolled out acme/vm-manager#1',
+        '#execution-teams Ready to merge acme/windows-images#1',
+        '#execution-teams Rolled out acme/vm-manager#1',
+        '#execution-teams Windows image update opened acme/vm-manager#1',
+        '#execution-teams Windows image update opened acme/windows-images#1',
+        '#investigation Rolled out acme/vm-manager#1',
+      ]);
+      expect(Object.keys(after.images).sort()).toEqual(Object.keys(built).sort());
+      // No branch appeared or moved; bump-consumer, finding nothing left to change, deletes the merged branch.
+      const { [BRANCH]: deleted, ...service } = branches.service;
+      expect(deleted).toMatch(/^[0-9a-f]{40}$/);
+      expect(tips()).toEqual({ images: branches.images, service });
+    },
+    RERUN_TIMEOUT,
+  );
 
   it('no step of any job printed a token or the AWS secret key', () => {
     const canaries = [

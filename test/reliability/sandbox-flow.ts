@@ -2,6 +2,8 @@
  * Runs a flow in-process against the sandbox the way `hephestus run --verbose` does (redacting logger, clients
  * from the environment), and gathers everything the run published, to look for secrets in.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { runFlow } from '../../src/cli/run-flow-command.js';
 import { redactorFromEnv } from '../../src/config/secrets.js';
@@ -18,6 +20,34 @@ export interface FlowRun<R> {
   error?: HephestusError;
   /** Everything the run printed: log lines (debug level) and its result. */
   output: string;
+  /** The `.git/config` of every clone the run made, read before its scratch directories were removed. */
+  gitConfigs: string[];
+}
+
+/** A flow context that reads the `.git/config` of the clones in its scratch directories before removing them. */
+class InspectedFlowContext extends FlowContext {
+  readonly gitConfigs: string[] = [];
+  private readonly scratch: string[] = [];
+
+  override async workDir(prefix: string): Promise<string> {
+    const dir = await super.workDir(prefix);
+    this.scratch.push(dir);
+    return dir;
+  }
+
+  override async dispose(): Promise<void> {
+    this.gitConfigs.push(...(await Promise.all(this.scratch.map(gitConfigsUnder))).flat());
+    await super.dispose();
+  }
+}
+
+/** The `.git/config` files under `dir`, read. */
+export async function gitConfigsUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = entries
+    .filter((e) => e.isFile() && e.name === 'config' && path.basename(e.parentPath) === '.git')
+    .map((e) => path.join(e.parentPath, e.name));
+  return Promise.all(files.map((file) => readFile(file, 'utf8')));
 }
 
 /** Runs `flow` against `sandbox`; a thrown HephestusError becomes the exit code, as the CLI maps it. */
@@ -35,18 +65,20 @@ export async function runFlowOnSandbox<R extends FlowReportBase>(
   });
   const env = { ...sandbox.env };
   const logger = new Logger({ stream, out: stream, level: 'debug', redactor: redactorFromEnv(env) });
-  const context = new FlowContext({ options, env, logger });
+  const context = new InspectedFlowContext({ options, env, logger });
+  let run: Omit<FlowRun<R>, 'gitConfigs'>;
   try {
     const report = (await runFlow(flow, context)) as R;
     logger.result(report);
-    return { report, exitCode: report.exitCode, output };
+    run = { report, exitCode: report.exitCode, output };
   } catch (error) {
     if (!(error instanceof HephestusError)) throw error;
     logger.error(error.describe());
-    return { exitCode: error.exitCode, error, output };
+    run = { exitCode: error.exitCode, error, output };
   } finally {
     await context.dispose();
   }
+  return { ...run, output, gitConfigs: context.gitConfigs };
 }
 
 /** The sandbox's secrets (tokens and AWS keys, as its environment hands them out). */
