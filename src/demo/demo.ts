@@ -4,6 +4,9 @@
  * merges are what a person would click. Nothing leaves this machine.
  */
 import { execFile } from 'node:child_process';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { renderMessage } from '../sandbox/slack.js';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../sandbox/start-sandbox.js';
@@ -62,6 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
     const imagesMerge = await story.merge(IMAGES_REPO, imagesPr.number);
     await story.run('promote', IMAGES_REPO, { branch: 'main', sha: imagesMerge });
     const trigger = story.lastTrigger();
+    await story.mergeLockPull();
 
     say.section(
       'The consumer pipeline, triggered with parameters: bump-consumer',
@@ -97,6 +101,22 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
     say.line(
       `pull requests ${before.pulls} -> ${after.pulls}, Slack messages ${before.messages} -> ${after.messages}, open update PRs ${after.openPulls}`,
     );
+
+    say.section(
+      'On demand: a person changes one image in a PR',
+      "Any PR that touches an image's inputs builds and validates that image only; the others are reused.",
+    );
+    const personal = await story.pushPersonalChange(IMAGES_REPO, 'dana/win2022-iis-hardening', {
+      file: 'scripts/win2022/web-server.ps1',
+      append: "Set-ItemProperty -Path 'IIS:\\Sites\\Default Web Site' -Name logFile.enabled -Value $true\n",
+      title: 'win2022: keep IIS logs on the default site',
+    });
+    await story.showPull(IMAGES_REPO, personal);
+    await story.run('build-validate', IMAGES_REPO, { branch: personal.head.ref, sha: personal.head.sha });
+    story.showImages();
+    const personalMerge = await story.merge(IMAGES_REPO, personal.number);
+    await story.run('promote', IMAGES_REPO, { branch: 'main', sha: personalMerge });
+    await story.mergeLockPull();
 
     say.section('Where to look next', 'Everything above happened on this machine.');
     say.line(
@@ -205,6 +225,59 @@ class Story {
     if (!response.ok || !body.sha) throw new Error(`merge of ${repo}#${number} failed: ${body.message}`);
     this.say.line(`merged ${repo}#${number} as ${body.sha.slice(0, 12)}`);
     return body.sha;
+  }
+
+  /** Shows the lock-file PR that promote opened (what the default branch will say was validated) and merges it. */
+  async mergeLockPull(): Promise<void> {
+    const lock = this.sandbox.github
+      .pulls(IMAGES_REPO)
+      .find((p) => p.state === 'open' && p.head.ref.endsWith('/lock'));
+    if (!lock) {
+      this.say.line('no lock-file PR: images.lock.json already names these images');
+      return;
+    }
+    await this.showPull(IMAGES_REPO, lock);
+    await this.merge(IMAGES_REPO, lock.number);
+  }
+
+  /** What a person does by hand: clone, change one file, push a branch, open a PR. Returns the PR. */
+  async pushPersonalChange(
+    repo: string,
+    branch: string,
+    change: { file: string; append: string; title: string },
+  ): Promise<ReturnType<Story['openUpdatePull']>> {
+    const run = promisify(execFile);
+    const work = await mkdtemp(path.join(tmpdir(), 'hephestus-demo-person-'));
+    const header = `Authorization: Basic ${Buffer.from(`x-access-token:${this.sandbox.tokens.github}`).toString('base64')}`;
+    const person = [
+      '-c',
+      'user.name=Dana Developer',
+      '-c',
+      'user.email=dana@example.com',
+      '-c',
+      `http.extraHeader=${header}`,
+    ];
+    try {
+      await run('git', [...person, 'clone', '--quiet', '--depth', '1', this.sandbox.cloneUrl(repo), work]);
+      await appendFile(path.join(work, change.file), change.append);
+      await run('git', ['-C', work, 'checkout', '--quiet', '-b', branch]);
+      await run('git', [...person, '-C', work, 'commit', '--quiet', '-am', change.title]);
+      await run('git', [...person, '-C', work, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+    const response = await fetch(`${this.sandbox.urls.github}/repos/${repo}/pulls`, {
+      method: 'POST',
+      headers: { authorization: `token ${this.sandbox.tokens.github}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: change.title, head: branch, base: 'main', body: 'Changed by hand.' }),
+    });
+    const created = (await response.json()) as { number?: number; message?: string };
+    if (!response.ok || created.number === undefined)
+      throw new Error(`opening the PR failed: ${created.message}`);
+    this.say.line(`Dana pushed ${branch} and opened PR #${created.number}`);
+    const pull = this.sandbox.github.pulls(repo).find((p) => p.number === created.number);
+    if (!pull) throw new Error(`PR #${created.number} not in the sandbox`);
+    return pull;
   }
 
   lastTrigger(): { images: string } {

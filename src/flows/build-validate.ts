@@ -394,8 +394,14 @@ function amisOf(result: PackerResult, image: ImageConfig, only: boolean): Region
 function buildErrors(result: PackerResult, image: ImageConfig): string {
   return result.errors
     .filter((e) => e.build === '' || e.build === image.build)
-    .map((e) => e.message.split('\n')[0])
+    .map((e) => firstErrorLine(e.message))
     .join('; ');
+}
+
+/** Packer's `N error(s) occurred:` header says nothing; the first error under it does (e.g. which region copy failed). */
+function firstErrorLine(message: string): string {
+  const lines = message.split('\n').map((line) => line.replace(/^\*\s*/, '').trim());
+  return lines.find((line) => line !== '' && !/^\d+ error\(s\) occurred:?$/.test(line)) ?? lines[0] ?? '';
 }
 
 function regional(amis: RegionalAmis): RegionalImage[] {

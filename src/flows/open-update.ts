@@ -95,7 +95,9 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     branch,
     base: co.config.git.default_branch,
     title: `Windows image update: ${images.map((i) => i.name).join(', ')}`,
-    body: withMarkersOf(pullRequestBody(report.images), existing?.body),
+    // The Slack markers of the PR as it is when written, not as this run first saw it (another run may post meanwhile).
+    body: pullRequestBody(report.images),
+    keepFromBody: withMarkersOf,
     labels: co.config.github.labels,
     reviewers: co.config.github.reviewers,
     author: co.author ?? { name: '', email: '' },
@@ -115,6 +117,12 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     ...result.notes,
   );
   if (result.outcome === 'closed' || !result.pullRequest) return report;
+  if (!existing && result.outcome !== 'created') {
+    // Another run opened the PR while this one ran (GitHub's 422, or the list after our push found it): the
+    // opening is that run's event to announce, and two runs posting at once would announce it twice.
+    report.summary.push(`#${result.pullRequest.number} was opened by a concurrent run, which announces it`);
+    return report;
+  }
 
   const pr =
     existing?.number === result.pullRequest.number && result.outcome === 'unchanged'

@@ -66,8 +66,16 @@ export async function updateBranch(
 }
 
 async function foreignOn(co: Checkout, branch: string) {
-  const commits = await co.git.commitsSince(trackingRef(co.config.git.default_branch), trackingRef(branch));
-  return foreignCommits(commits, co.author ? [co.author] : []);
+  // The clone is shallow; the rule below only trusts commits newer than one of our own, which a depth-bound
+  // fetch of the branch holds.
+  const commits = await co.git.commitsSince(trackingRef(co.config.git.default_branch), trackingRef(branch), {
+    recentOnly: true,
+  });
+  const foreign = foreignCommits(commits, co.author ? [co.author] : []);
+  // Newest first: commits older than the branch's first own commit are the base it was built on, which a
+  // force-push of the default branch left behind; only commits made on top of ours are someone's work.
+  const firstOwn = commits.findLastIndex((commit) => !foreign.includes(commit));
+  return firstOwn < 0 ? foreign : foreign.filter((commit) => commits.indexOf(commit) < firstOwn);
 }
 
 function tree(dir: string, rev: string): Promise<string> {

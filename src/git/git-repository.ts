@@ -30,8 +30,9 @@ export interface CloneOptions {
   /** Defaults to the author. */
   committer?: GitIdentity;
   /**
-   * `commits` (default) fetches every commit but no file contents until checked out (`--filter=blob:none`),
-   * which listing the update branch's commits since the base needs; `tip` fetches the newest commit only.
+   * `commits` (default) fetches every commit but no file contents until checked out (`--filter=blob:none`);
+   * `tip` fetches the newest commit only, and {@link GitRepository.fetchBranch} then fetches other branches to
+   * a bounded depth, so the cost of a clone does not grow with the history.
    */
   history?: 'commits' | 'tip';
   /** The token is added to it; pass the logger's so both hide the same secrets. */
@@ -66,7 +67,14 @@ interface Settings {
   committer: GitIdentity;
   redactor: Redactor;
   timeoutMs: number;
+  shallow: boolean;
 }
+
+/**
+ * How many commits of a branch a `tip` clone fetches: an update branch is one commit on its base, so this
+ * leaves room for many commits pushed on top of it by people while keeping the fetch independent of the history.
+ */
+export const SHALLOW_FETCH_DEPTH = 50;
 
 const CLONE_ATTEMPTS = 3;
 const CLONE_RETRY_DELAY_MS = 1000;
@@ -99,6 +107,7 @@ export class GitRepository {
       committer: options.committer ?? options.author,
       redactor,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      shallow: options.history === 'tip',
     };
     const dir = resolve(options.dir);
     await mkdir(dirname(dir), { recursive: true });
@@ -129,6 +138,14 @@ export class GitRepository {
     return repo;
   }
 
+  /**
+   * The same clone, committing as another author (and committer): the identity is only passed to `git commit`,
+   * so a flow that learns its author from the cloned configuration needs no second clone.
+   */
+  withIdentity(author: GitIdentity, committer: GitIdentity = author): GitRepository {
+    return new GitRepository(this.dir, this.baseBranch, { ...this.settings, author, committer });
+  }
+
   /** The sha of `branch` on the remote, or undefined when it does not exist (asks the remote, fetches nothing). */
   async remoteBranchSha(branch: string): Promise<string | undefined> {
     assertBranchName(branch);
@@ -138,12 +155,17 @@ export class GitRepository {
     return out.split('\t')[0]?.trim() || undefined;
   }
 
-  /** Fetches `branch` into `refs/remotes/origin/<branch>`; its sha, or undefined (and no tracking ref) when it does not exist. */
+  /**
+   * Fetches `branch` into `refs/remotes/origin/<branch>` (its newest {@link SHALLOW_FETCH_DEPTH} commits in a
+   * `tip` clone); its sha, or undefined (and no tracking ref) when it does not exist. One round trip: a missing
+   * branch is told by the fetch itself, not by an `ls-remote` first.
+   */
   async fetchBranch(branch: string): Promise<string | undefined> {
     const tracking = trackingRef(assertBranchName(branch));
+    const depth = this.settings.shallow ? [`--depth=${SHALLOW_FETCH_DEPTH}`] : [];
     try {
       await this.git('remote', `fetch of ${branch}`, (git) =>
-        git.raw(['fetch', '--no-tags', REMOTE, `+refs/heads/${branch}:${tracking}`]),
+        git.raw(['fetch', '--no-tags', ...depth, REMOTE, `+refs/heads/${branch}:${tracking}`]),
       );
     } catch (error) {
       if (!(error instanceof HephestusError && /couldn't find remote ref/.test(error.message))) throw error;
@@ -187,11 +209,20 @@ export class GitRepository {
     return out.trim();
   }
 
-  /** Commits reachable from `head` but not from `base`, newest first (needs `history: 'commits'`). */
-  async commitsSince(base: string, head: string): Promise<CommitSummary[]> {
-    const shallow = await this.git('local', 'shallow check', (git) =>
-      git.raw(['rev-parse', '--is-shallow-repository']),
-    );
+  /**
+   * Commits reachable from `head` but not from `base`, newest first. Needs `history: 'commits'`, unless
+   * `recentOnly`: then a `tip` clone answers from the history it fetched, where commits of the base older than
+   * the fetched depth look like commits of `head`; only commits newer than one known to be `head`'s own are
+   * then certain (which is what a foreign-commit check needs).
+   */
+  async commitsSince(
+    base: string,
+    head: string,
+    options: { recentOnly?: boolean } = {},
+  ): Promise<CommitSummary[]> {
+    const shallow = options.recentOnly
+      ? 'false'
+      : await this.git('local', 'shallow check', (git) => git.raw(['rev-parse', '--is-shallow-repository']));
     if (shallow.trim() === 'true') {
       throw new FailureError(
         "git: listing a branch's commits needs the commit history; clone with history 'commits'",

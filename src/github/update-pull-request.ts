@@ -45,6 +45,11 @@ export interface UpdateRequest {
   draft?: boolean;
   /** The configured git author: commits by anyone else are someone else's work. */
   author: GitIdentity;
+  /**
+   * What of the PR's current body to keep in the new one (e.g. markers another run wrote meanwhile): the body
+   * to write, from `body` and the current one. By default the current body is replaced.
+   */
+  keepFromBody?: (body: string, currentBody: string) => string;
 }
 
 export interface PullRequestLink {
@@ -133,7 +138,7 @@ export function pullRequestChanges(
 ): PullRequestChanges {
   const state = readManagedState(pr.body);
   const before = justCreated ? undefined : state;
-  const body = desiredBody(request);
+  const body = desiredBody(request, pr.body);
   const labels = planLabels(pr.labels, request.labels ?? [], before?.labels ?? []);
   const lower = (list: readonly string[]) => list.map((s) => s.toLowerCase());
   const skipReviewers = new Set(
@@ -175,15 +180,19 @@ export function findSuperseded(
   );
 }
 
-/** The body an update PR should have: the request's text and the state block recording what Hephestus set. */
-export function desiredBody(request: UpdateRequest): string {
+/** The body an update PR should have: the request's text (keeping what it asks of `currentBody`) and the state block recording what Hephestus set. */
+export function desiredBody(request: UpdateRequest, currentBody?: string): string {
   const state: ManagedState = {
     imageSet: request.imageSet,
     labels: [...(request.labels ?? [])],
     reviewers: [...(request.reviewers ?? [])],
     teamReviewers: [...(request.teamReviewers ?? [])],
   };
-  return withManagedState(request.body, state);
+  const text =
+    request.keepFromBody && currentBody !== undefined
+      ? request.keepFromBody(request.body, currentBody.replace(/\r\n/g, '\n'))
+      : request.body;
+  return withManagedState(text, state);
 }
 
 /**

@@ -190,18 +190,27 @@ export async function parsePackerLog(input: AsyncIterable<Buffer | string>): Pro
   return scanner.end();
 }
 
-/** Parses a log file, reading it in 1 MiB pieces into one reused buffer. */
+/**
+ * Parses a log file, reading it in 1 MiB pieces into two reused buffers: the next piece is read (on libuv's
+ * thread pool) while this one is scanned, so on two cores the copy from the page cache costs no wall time.
+ * Larger pieces were slower: a 4 MiB buffer no longer stays in cache between the read and the scan.
+ */
 export async function parsePackerLogFile(path: string): Promise<PackerResult> {
   const scanner = new PackerLogScanner();
   const handle = await open(path, 'r');
+  let spare = Buffer.allocUnsafe(READ_SIZE);
+  let pending = handle.read(Buffer.allocUnsafe(READ_SIZE), 0, READ_SIZE, null);
   try {
-    const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
+      const { bytesRead, buffer } = await pending;
       if (bytesRead === 0) break;
+      // Reads are issued one after the other, so the file position stays in order.
+      pending = handle.read(spare, 0, READ_SIZE, null);
+      spare = buffer;
       scanner.write(buffer.subarray(0, bytesRead));
     }
   } finally {
+    await pending.catch(() => undefined);
     await handle.close();
   }
   return scanner.end();

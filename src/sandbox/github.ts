@@ -391,12 +391,13 @@ export function createGitHubService(options: GitHubServiceOptions) {
     const baseSha = repo.branches[baseRef];
     if (!headSha) throw validationFailed([{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     if (!baseSha) throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-    const commits = async () => commitsBetween(repo.dir, baseSha, headSha);
+    // Before the check: GitHub opens a PR atomically, so no await may come between the check and the push.
+    const shas = await commitsBetween(repo.dir, baseSha, headSha);
     const racing = pendingPullRaces.findIndex((r) => r === repo.fullName);
     if (racing >= 0) {
       pendingPullRaces.splice(racing, 1);
       const theirs = { title: `${title} (opened meanwhile)`, body: null, draft: false, user: RACER };
-      state.pulls.push(newPull(repo, headRef, headSha, baseRef, baseSha, await commits(), theirs));
+      state.pulls.push(newPull(repo, headRef, headSha, baseRef, baseSha, shas, theirs));
     }
     const existing = state.pulls.find(
       (p) =>
@@ -411,7 +412,6 @@ export function createGitHubService(options: GitHubServiceOptions) {
         },
       ]);
     }
-    const shas = await commits();
     if (shas.length === 0) {
       throw validationFailed([
         { resource: 'PullRequest', code: 'custom', message: `No commits between ${baseRef} and ${headRef}` },

@@ -35,24 +35,42 @@ describe('hephestus demo', () => {
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.ok).toBe(true);
     expect(summary.stages.map((s) => s.flow)).toEqual([
+      // the scheduled lifecycle
       'open-update',
       'build-validate',
       'promote',
       'bump-consumer',
       'announce',
+      // every step re-run
       'open-update',
       'promote',
       'bump-consumer',
       'announce',
+      // the on-demand path: a person's PR changing one image
+      'build-validate',
+      'promote',
     ]);
-    // One PR per repository, both merged: the re-runs opened none.
-    expect(summary.pullRequests.map((p) => [p.repo, p.state, p.merged])).toEqual([
-      ['acme/windows-images', 'closed', true],
-      ['acme/vm-manager', 'closed', true],
+    // Every PR merged; the re-runs opened none: the update and the person's PR, a lock-file PR after each
+    // promote, and the one consumer PR.
+    expect(summary.pullRequests.map((p) => [p.repo, p.title, p.merged])).toEqual([
+      ['acme/windows-images', 'Windows image update: win2022, win2019', true],
+      ['acme/windows-images', 'Record validated images in images.lock.json', true],
+      ['acme/windows-images', 'win2022: keep IIS logs on the default site', true],
+      ['acme/windows-images', 'Record validated images in images.lock.json', true],
+      ['acme/vm-manager', 'Windows image update: win2022, win2019', true],
     ]);
-    expect(summary.images.length).toBeGreaterThan(0);
+    // Two images in two regions, plus the on-demand win2022 rebuild: win2019 was reused, not rebuilt.
+    expect(summary.images.map((i) => i.image).sort()).toEqual([
+      'win2019',
+      'win2019',
+      'win2022',
+      'win2022',
+      'win2022',
+      'win2022',
+    ]);
     expect(summary.images.every((image) => image.status === 'validated')).toBe(true);
-    expect(summary.pipelinesTriggered).toBe(1);
+    // One consumer pipeline per merged change of the images; the re-run of promote triggered none.
+    expect(summary.pipelinesTriggered).toBe(2);
     // The narration shows the diffs and the Slack messages a person would see.
     expect(run.stderr).toMatch(/^\s+\+.*ami-/m);
     expect(run.stderr).toContain('Slack #');

@@ -13,6 +13,7 @@ import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';
 import { Logger } from '../../src/log/logger.js';
 import type { Redactor } from '../../src/log/redact.js';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { CANARY_ENV } from './canary.js';
 
 export interface FlowRun<R> {
   report?: R;
@@ -63,7 +64,7 @@ export async function runFlowOnSandbox<R extends FlowReportBase>(
       done();
     },
   });
-  const env = { ...sandbox.env };
+  const env = flowEnv(sandbox);
   const logger = new Logger({ stream, out: stream, level: 'debug', redactor: redactorFromEnv(env) });
   const context = new InspectedFlowContext({ options, env, logger });
   let run: Omit<FlowRun<R>, 'gitConfigs'>;
@@ -81,9 +82,17 @@ export async function runFlowOnSandbox<R extends FlowReportBase>(
   return { ...run, output, gitConfigs: context.gitConfigs };
 }
 
-/** The sandbox's secrets (tokens and AWS keys, as its environment hands them out). */
+/** The secret variables the sandbox does not check, set to the canary so that a leak of them shows too. */
+const UNCHECKED_CANARIES = { PASSWORD: CANARY_ENV.PASSWORD, CCI_PASSWORD: CANARY_ENV.CCI_PASSWORD };
+
+/** The environment a flow runs with: the sandbox's, plus the canary in the secrets it does not check. */
+export function flowEnv(sandbox: Sandbox): Record<string, string> {
+  return { ...sandbox.env, ...(UNCHECKED_CANARIES as Record<string, string>) };
+}
+
+/** The secrets a flow run holds: the sandbox's tokens and AWS keys (random per sandbox) and the canaries. */
 export function sandboxSecrets(sandbox: Sandbox): Redactor {
-  return redactorFromEnv(sandbox.env);
+  return redactorFromEnv(flowEnv(sandbox));
 }
 
 /** What the run left where people read it: PR titles, bodies and comments, and Slack messages. */

@@ -46,12 +46,20 @@ locals {
   build_time = "${formatdate("YYYYMMDDhhmmss", timestamp())}-${substr(uuidv4(), 0, 8)}"
   # communicator = "none": the provisioning scripts run from user data at first boot (EC2Launch),
   # so no WinRM port needs to be opened to the build instance.
-  user_data = join("\n", [
-    "<powershell>",
+  # Scripts every image runs, then each image's own folder (scripts/<image>/), so a change to one image's
+  # script rebuilds that image only.
+  common_scripts = [
     file("${path.root}/../scripts/install-features.ps1"),
     file("${path.root}/../scripts/configure-windows.ps1"),
+  ]
+  user_data_win2022 = join("\n", concat(["<powershell>"], local.common_scripts, [
+    file("${path.root}/../scripts/win2022/web-server.ps1"),
     "</powershell>",
-  ])
+  ]))
+  user_data_win2019 = join("\n", concat(["<powershell>"], local.common_scripts, [
+    file("${path.root}/../scripts/win2019/net35.ps1"),
+    "</powershell>",
+  ]))
   common_tags = {
     "hephestus:managed" = "true"
     "hephestus:git-sha" = var.git_sha
@@ -67,7 +75,7 @@ source "amazon-ebs" "win2022" {
   ami_name                   = "${var.image_prefix}-win2022-${local.build_time}"
   ami_description            = "Windows Server 2022 built by Hephestus"
   communicator               = "none"
-  user_data                  = local.user_data
+  user_data                  = local.user_data_win2022
   custom_endpoint_ec2        = var.aws_endpoint_ec2
   skip_region_validation     = true
   skip_credential_validation = true
@@ -90,7 +98,7 @@ source "amazon-ebs" "win2019" {
   ami_name                   = "${var.image_prefix}-win2019-${local.build_time}"
   ami_description            = "Windows Server 2019 built by Hephestus"
   communicator               = "none"
-  user_data                  = local.user_data
+  user_data                  = local.user_data_win2019
   custom_endpoint_ec2        = var.aws_endpoint_ec2
   skip_region_validation     = true
   skip_credential_validation = true
