@@ -15,7 +15,14 @@ import { type FlowContext, parseRepository, type RepositoryName } from './flow-c
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
 import { fetchLock } from './lock-store.js';
-import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed, withMarkersOf } from './notices.js';
+import {
+  notify,
+  PullRequestBodyMemory,
+  pullRequestInfo,
+  slackFailed,
+  willNotify,
+  withMarkersOf,
+} from './notices.js';
 import { updateBranch } from './update-branch.js';
 
 export interface FileBump {
@@ -74,7 +81,9 @@ export async function bumpRepository(
     slack: [],
   };
   const prs = context.pullRequests(repository);
-  const existing = await prs.findOpen(branch);
+  // One list serves both this run's own PR (its body keeps our markers) and the update below.
+  const openPullRequests = await prs.listOpen(co.config.git.default_branch);
+  const existing = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
   const bumpFiles = co.config.bump?.files ?? [];
   const update = await updateBranch(context, co, branch, commitMessage(bumps), async () => {
     for (const [index, entry] of bumpFiles.entries()) {
@@ -96,6 +105,7 @@ export async function bumpRepository(
     imageSet,
     branch,
     base: co.config.git.default_branch,
+    openPullRequests,
     title: `Windows image update: ${names.join(', ')}`,
     body: withMarkersOf(pullRequestBody(bumps, used), existing?.body),
     labels: co.config.github.labels,
@@ -116,6 +126,8 @@ export async function bumpRepository(
     ...result.notes,
   );
   if (result.outcome === 'closed' || !result.pullRequest) return report;
+  // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
+  if (!willNotify(context, co.config, 'update_opened')) return report;
   const pr =
     existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
       ? existing

@@ -58,6 +58,11 @@ export function pullRequestInfo(repository: string, pr: PullRequest): PullReques
  * Posts or updates the notice of `event` in its configured channels. Nothing configured, no token, or a dry
  * run: nothing is sent. Slack trouble never throws; see {@link slackFailed}.
  */
+/** True when `event` would be posted: channels are configured for it and a Slack token is there (or a dry run). */
+export function willNotify(context: FlowContext, config: HephestusConfig, event: SlackEvent): boolean {
+  return channelsFor(config.slack, event).length > 0 && (context.dryRun || context.slack() !== undefined);
+}
+
 export async function notify(
   context: FlowContext,
   config: HephestusConfig,

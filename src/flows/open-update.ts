@@ -13,7 +13,14 @@ import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { imageSetName, parseImageNames } from './image-set.js';
-import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed, withMarkersOf } from './notices.js';
+import {
+  notify,
+  PullRequestBodyMemory,
+  pullRequestInfo,
+  slackFailed,
+  willNotify,
+  withMarkersOf,
+} from './notices.js';
 import { updateBranch } from './update-branch.js';
 
 export interface BaseAmiCheck {
@@ -67,7 +74,9 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   }
 
   const prs = context.pullRequests(repository);
-  const existing = await prs.findOpen(branch);
+  // One list serves both this run's own PR (its body keeps our markers) and the update below.
+  const openPullRequests = await prs.listOpen(co.config.git.default_branch);
+  const existing = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
   const update = await updateBranch(
     context,
     co,
@@ -94,6 +103,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     imageSet,
     branch,
     base: co.config.git.default_branch,
+    openPullRequests,
     title: `Windows image update: ${images.map((i) => i.name).join(', ')}`,
     // The Slack markers of the PR as it is when written, not as this run first saw it (another run may post meanwhile).
     body: pullRequestBody(report.images),
@@ -124,6 +134,8 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     return report;
   }
 
+  // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
+  if (!willNotify(context, co.config, 'update_opened')) return report;
   const pr =
     existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
       ? existing

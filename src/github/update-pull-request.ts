@@ -50,6 +50,8 @@ export interface UpdateRequest {
    * to write, from `body` and the current one. By default the current body is replaced.
    */
   keepFromBody?: (body: string, currentBody: string) => string;
+  /** The open pull requests into `base`, when the caller listed them already (it saves the list call). */
+  openPullRequests?: readonly PullRequest[];
 }
 
 export interface PullRequestLink {
@@ -215,7 +217,7 @@ export async function updatePullRequest(
   // No diff and no branch: no PR can be open for it (GitHub closes a PR whose branch is deleted), so no call at all.
   if (plan.kind === 'nothing') return report;
 
-  const open = await prs.listOpen(request.base);
+  const open = request.openPullRequests ?? (await prs.listOpen(request.base));
   const own = open.find((pr) => prs.isOwnBranch(pr, request.branch));
   if (own) report.pullRequest = link(own);
 

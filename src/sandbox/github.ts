@@ -393,7 +393,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
     if (!baseSha) throw validationFailed([{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
     // Before the check: GitHub opens a PR atomically, so no await may come between the check and the push.
     const shas = await commitsBetween(repo.dir, baseSha, headSha);
-    const racing = pendingPullRaces.findIndex((r) => r === repo.fullName);
+    const racing = pendingPullRaces.indexOf(repo.fullName);
     if (racing >= 0) {
       pendingPullRaces.splice(racing, 1);
       const theirs = { title: `${title} (opened meanwhile)`, body: null, draft: false, user: RACER };

@@ -14,12 +14,12 @@ import { InputError } from '../../src/errors.js';
 import { type ConfigValidator, createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { configSchemaPath, loadOrb } from '../orb/orb-fixture.js';
 
-const EXPECTED_JOB: Record<EventKind, string> = {
-  scheduled: 'hephestus/open_update',
-  manual: 'hephestus/open_update',
-  'update-branch-push': 'hephestus/build_validate',
-  'update-merged': 'hephestus/promote',
-  other: NOTHING_TO_DO_JOB,
+const EXPECTED_JOBS: Record<EventKind, string[]> = {
+  scheduled: ['hephestus/open_update', 'hephestus/monitor'],
+  manual: ['hephestus/open_update'],
+  'update-branch-push': ['hephestus/build_validate', 'hephestus/check_lock'],
+  'update-merged': ['hephestus/promote'],
+  other: [NOTHING_TO_DO_JOB],
 };
 
 let validate: ConfigValidator;
@@ -65,12 +65,13 @@ describe('generateContinuationConfig', () => {
     expect(parse(text)).toEqual(config);
   });
 
-  it.each(EVENT_KINDS)('%s: runs exactly that event’s job, in one workflow', (kind) => {
+  it.each(EVENT_KINDS)('%s: runs exactly that event’s jobs, in one workflow', (kind) => {
     const continuation = generateContinuationConfig({ kind }, { orbVersion: '1.2.3' });
     expect(Object.keys(continuation.config.workflows as object)).toEqual([EVENT_PLANS[kind].workflow]);
     const jobs = workflowJobs(continuation.config);
-    expect(jobs.map(([name]) => name)).toEqual([EXPECTED_JOB[kind]]);
-    expect(continuation.job).toBe(EXPECTED_JOB[kind]);
+    expect(jobs.map(([name]) => name)).toEqual(EXPECTED_JOBS[kind]);
+    expect(continuation.jobs).toEqual(EXPECTED_JOBS[kind]);
+    expect(continuation.job).toBe(EXPECTED_JOBS[kind][0]);
   });
 
   it.each(EVENT_KINDS)('%s: matches the stored configuration', async (kind) => {
@@ -85,7 +86,8 @@ describe('generateContinuationConfig', () => {
     for (const kind of EVENT_KINDS.filter((k) => k !== 'other')) {
       const { config } = generateContinuationConfig({ kind }, { orbVersion: '2.0', context: 'images-prod' });
       expect(config.orbs).toEqual({ hephestus: 'hephestus/hephestus@2.0' });
-      expect(workflowJobs(config)[0]?.[1].context).toEqual(['images-prod']);
+      for (const [name, settings] of workflowJobs(config))
+        expect(settings.context, `${kind} ${name}`).toEqual(['images-prod']);
     }
     const other = generateContinuationConfig({ kind: 'other' }, { orbVersion: '2.0' }).config;
     expect(other.orbs).toBeUndefined();
@@ -127,6 +129,17 @@ describe('generateContinuationConfig', () => {
     expect(jobs({ force: 0 })).toEqual({ context: ['hephestus'] });
     // Parameters count only for a manual run.
     expect(jobs({ images: 'win2022', force: true }, 'scheduled')).toEqual({ context: ['hephestus'] });
+  });
+
+  it('gives the scheduled monitor job none of the open_update parameters', () => {
+    const scheduled = generateContinuationConfig(
+      { kind: 'scheduled', parameters: { images: 'win2022', force: true } },
+      { orbVersion: '1.2.3' },
+    );
+    expect(workflowJobs(scheduled.config)).toEqual([
+      ['hephestus/open_update', { context: ['hephestus'] }],
+      ['hephestus/monitor', { context: ['hephestus'] }],
+    ]);
   });
 
   it('accepts any list of image names and puts it in the config verbatim', () => {

@@ -5,7 +5,7 @@ import { BUNDLE } from '../cli/run-cli.js';
 interface Summary {
   ok: boolean;
   stages: Array<{ flow: string; repo: string; exitCode: number }>;
-  pullRequests: Array<{ repo: string; state: string; merged: boolean }>;
+  pullRequests: Array<{ repo: string; title: string; merged: boolean }>;
   images: Array<{ image: string; region: string; status: string; channel?: string }>;
   slackMessages: number;
   pipelinesTriggered: number;

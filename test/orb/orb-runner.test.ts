@@ -445,6 +445,9 @@ describe('the orb jobs', () => {
     // No images: hephestus reads the lock file (bump.source: lock) or names the missing parameter itself.
     ['bump_consumer', {}, ['run', 'bump-consumer', '--config=hephestus.yml']],
     ['announce', { config: 'ci/hephestus.yml' }, ['run', 'announce', '--config=ci/hephestus.yml']],
+    ['monitor', {}, ['run', 'monitor', '--config=hephestus.yml']],
+    ['monitor', { dry_run: true }, ['run', 'monitor', '--config=hephestus.yml', '--dry-run']],
+    ['check_lock', { config: 'ci/hephestus.yml' }, ['run', 'check-lock', '--config=ci/hephestus.yml']],
   ])('runs the %s job as hephestus %j', async (job, given, argv) => {
     const base = await freshBase();
     const calls = join(base, 'calls.jsonl');

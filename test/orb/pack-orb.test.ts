@@ -177,7 +177,15 @@ describe('the hephestus orb', () => {
 
   it('has the executor, the commands and the jobs the issue asks for', async () => {
     const { orb } = await loadOrb();
-    const flows = ['open_update', 'build_validate', 'promote', 'bump_consumer', 'announce'];
+    const flows = [
+      'open_update',
+      'build_validate',
+      'promote',
+      'bump_consumer',
+      'announce',
+      'monitor',
+      'check_lock',
+    ];
     expect(Object.keys(orb.executors as object)).toEqual(['default']);
     expect(Object.keys(orb.jobs as object).sort()).toEqual([...flows].sort());
     expect(Object.keys(orb.commands as object)).toEqual(

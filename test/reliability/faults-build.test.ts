@@ -111,7 +111,16 @@ describe('faults survived: builds', () => {
         out: path.join(scratch, `artifacts-${n}.json`),
         log: path.join(scratch, `packer-${n}.log`),
       };
-      const args = ['packer', 'build', 'packer', '--var', `aws_endpoint_ec2=${sandbox.urls.ec2}`];
+      // As build-validate calls it: the template file, its variable file, and the run's variables.
+      const args = [
+        'packer',
+        'build',
+        path.join(repo, 'packer/windows.pkr.hcl'),
+        '--var-file',
+        path.join(repo, 'packer/windows.auto.pkrvars.hcl'),
+        ...['aws_region=us-east-1', 'ami_regions=["us-west-2"]', `git_sha=${'0'.repeat(40)}`],
+        `aws_endpoint_ec2=${sandbox.urls.ec2}`,
+      ].flatMap((arg, i) => (i > 4 ? ['--var', arg] : [arg]));
       const child = spawn(process.execPath, [BUNDLE, ...args, '--out', files.out, '--log', files.log], {
         cwd: repo,
         env,
@@ -143,7 +152,7 @@ describe('faults survived: builds', () => {
         (await waiting()).match(/Waiting for the AMI to become ready|Waiting for AMI to become ready/g)
           ?.length !== 2
       ) {
-        if (Date.now() - start > 60_000)
+        if (!stopped.running() || Date.now() - start > 60_000)
           throw new Error(`packer never waited for its AMIs:\n${stopped.output()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
@@ -154,11 +163,16 @@ describe('faults survived: builds', () => {
     }
     const result = JSON.parse(await readFile(stopped.files.out, 'utf8')) as {
       builds: Array<{ name: string; artifacts: Array<{ images?: unknown[] }> }>;
-      errors: Array<{ message: string }>;
+      errors: Array<{ build: string; message: string }>;
     };
-    expect(result.errors.map((e) => e.message)).toContain('packer was stopped by SIGTERM');
+    // Packer says it was cancelled, and each build that was under way says where it stopped.
+    expect(result.errors.map((e) => [e.build, e.message.split('\n')[0]])).toEqual([
+      ['', 'Cancelling build after receiving terminated'],
+      ['amazon-ebs.win2019', expect.stringMatching(/^Error waiting for AMI: RequestCanceled/)],
+      ['amazon-ebs.win2022', expect.stringMatching(/^Error waiting for AMI: RequestCanceled/)],
+    ]);
     expect(result.builds.flatMap((b) => b.artifacts.flatMap((a) => a.images ?? []))).toEqual([]);
-    expect(stopped.output()).toMatch(/ERROR packer was stopped by SIGTERM/);
+    expect(stopped.output()).toMatch(/ERROR Cancelling build after receiving terminated/);
     // Packer cancelled cleanly: no builder instance is left running.
     expect(liveInstances()).toEqual([]);
 
