@@ -8,21 +8,14 @@
 import type { HephestusConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
 import { ExitCode, InputError } from '../errors.js';
-import { updateBranchName, updatePullRequest } from '../github/update-pull-request.js';
+import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { checkout, readTarget, repoPath } from './checkout.js';
 import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
 import { fetchLock } from './lock-store.js';
-import {
-  notify,
-  PullRequestBodyMemory,
-  pullRequestInfo,
-  slackFailed,
-  willNotify,
-  withMarkersOf,
-} from './notices.js';
+import { proposeUpdate, recordProposal } from './propose-update.js';
 import { updateBranch } from './update-branch.js';
 
 export interface FileBump {
@@ -83,7 +76,6 @@ export async function bumpRepository(
   const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
   const openPullRequests = await prs.listOpen(co.config.git.default_branch);
-  const existing = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
   const bumpFiles = co.config.bump?.files ?? [];
   const update = await updateBranch(context, co, branch, commitMessage(bumps), async () => {
     for (const [index, entry] of bumpFiles.entries()) {
@@ -101,53 +93,25 @@ export async function bumpRepository(
     }
   });
   report.diff = update.diff;
-  const request = {
+  const proposal = await proposeUpdate(context, co, prs, {
+    update,
+    openPullRequests,
     imageSet,
     branch,
-    base: co.config.git.default_branch,
-    openPullRequests,
     title: `Windows image update: ${names.join(', ')}`,
-    body: withMarkersOf(pullRequestBody(bumps, used), existing?.body),
-    labels: co.config.github.labels,
-    reviewers: co.config.github.reviewers,
-    author: co.author ?? { name: '', email: '' },
-  };
-  if (context.dryRun) {
-    report.outcome = !existing ? 'created' : update.step.status === 'pushed' ? 'updated' : 'unchanged';
-    if (update.step.status === 'no-diff') report.outcome = existing ? 'closed' : 'unchanged';
-    report.summary.push(`dry run: the pull request would be ${report.outcome}`);
-    return report;
-  }
-  const result = await updatePullRequest(prs, update.step, request);
-  report.outcome = result.outcome;
-  report.pullRequest = result.pullRequest;
-  report.summary.push(
-    ...(result.changes.length ? result.changes : [`pull request ${result.outcome}`]),
-    ...result.notes,
-  );
-  if (result.outcome === 'closed' || !result.pullRequest) return report;
-  // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
-  if (!willNotify(context, co.config, 'update_opened')) return report;
-  const pr =
-    existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
-      ? existing
-      : await prs.findOpen(branch);
-  if (pr) {
-    const message = updateOpenedMessage({
-      pr: pullRequestInfo(repository.fullName, pr),
-      images: names.map((image) => ({ image, amis: used[image] ?? {} })),
-      validation: names.map((image) => ({
-        image,
-        status: 'passed' as const,
-        detail: 'validated by the images pipeline',
-      })),
-    });
-    report.slack = await notify(context, co.config, 'update_opened', message, {
-      memory: new PullRequestBodyMemory(prs, pr.number, pr.body),
-      threadUnder: null,
-    });
-    if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
-  }
+    body: pullRequestBody(bumps, used),
+    message: (pr) =>
+      updateOpenedMessage({
+        pr,
+        images: names.map((image) => ({ image, amis: used[image] ?? {} })),
+        validation: names.map((image) => ({
+          image,
+          status: 'passed' as const,
+          detail: 'validated by the images pipeline',
+        })),
+      }),
+  });
+  recordProposal(report, proposal);
   return report;
 }
 

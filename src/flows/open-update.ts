@@ -7,20 +7,13 @@ import { type BaseAmi, compareWithPin, findBaseAmi, type PinComparison } from '.
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
 import { ExitCode, InputError } from '../errors.js';
-import { updateBranchName, updatePullRequest } from '../github/update-pull-request.js';
+import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { imageSetName, parseImageNames } from './image-set.js';
-import {
-  notify,
-  PullRequestBodyMemory,
-  pullRequestInfo,
-  slackFailed,
-  willNotify,
-  withMarkersOf,
-} from './notices.js';
+import { proposeUpdate, recordProposal } from './propose-update.js';
 import { updateBranch } from './update-branch.js';
 
 export interface BaseAmiCheck {
@@ -76,7 +69,6 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
   const openPullRequests = await prs.listOpen(co.config.git.default_branch);
-  const existing = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
   const update = await updateBranch(
     context,
     co,
@@ -99,69 +91,31 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     },
   );
   report.diff = update.diff;
-  const request = {
+  const proposal = await proposeUpdate(context, co, prs, {
+    update,
+    openPullRequests,
     imageSet,
     branch,
-    base: co.config.git.default_branch,
-    openPullRequests,
     title: `Windows image update: ${images.map((i) => i.name).join(', ')}`,
-    // The Slack markers of the PR as it is when written, not as this run first saw it (another run may post meanwhile).
     body: pullRequestBody(report.images),
-    keepFromBody: withMarkersOf,
-    labels: co.config.github.labels,
-    reviewers: co.config.github.reviewers,
-    author: co.author ?? { name: '', email: '' },
-  };
-  if (context.dryRun) {
-    report.outcome = !existing ? 'created' : update.step.status === 'pushed' ? 'updated' : 'unchanged';
-    if (update.step.status === 'no-diff') report.outcome = existing ? 'closed' : 'unchanged';
-    context.wouldDo(`${report.outcome === 'created' ? 'open' : 'update'} the pull request from ${branch}`);
-    report.summary.push(`dry run: the pull request would be ${report.outcome}`);
-    return report;
-  }
-  const result = await updatePullRequest(prs, update.step, request);
-  report.outcome = result.outcome;
-  report.pullRequest = result.pullRequest;
-  report.summary.push(
-    ...(result.changes.length ? result.changes : [`pull request ${result.outcome}`]),
-    ...result.notes,
-  );
-  if (result.outcome === 'closed' || !result.pullRequest) return report;
-  if (!existing && result.outcome !== 'created') {
-    // Another run opened the PR while this one ran (GitHub's 422, or the list after our push found it): the
-    // opening is that run's event to announce, and two runs posting at once would announce it twice.
-    report.summary.push(`#${result.pullRequest.number} was opened by a concurrent run, which announces it`);
-    return report;
-  }
-
-  // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
-  if (!willNotify(context, co.config, 'update_opened')) return report;
-  const pr =
-    existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
-      ? existing
-      : await prs.findOpen(branch);
-  if (pr) {
-    const message = updateOpenedMessage({
-      pr: pullRequestInfo(repository.fullName, pr),
-      images: bumps.length
-        ? bumps.map(({ check }) => ({
-            image: check.image,
-            amis: { [check.region]: check.latest },
-            previous: { [check.region]: check.pinned },
-          }))
-        : report.images.map((check) => ({ image: check.image, amis: { [check.region]: check.latest } })),
-      validation: images.map((image) => ({
-        image: image.name,
-        status: 'skipped' as const,
-        detail: 'built and validated on every push to the update branch',
-      })),
-    });
-    report.slack = await notify(context, co.config, 'update_opened', message, {
-      memory: new PullRequestBodyMemory(prs, pr.number, pr.body),
-      threadUnder: null,
-    });
-    if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
-  }
+    message: (pr) =>
+      updateOpenedMessage({
+        pr,
+        images: bumps.length
+          ? bumps.map(({ check }) => ({
+              image: check.image,
+              amis: { [check.region]: check.latest },
+              previous: { [check.region]: check.pinned },
+            }))
+          : report.images.map((check) => ({ image: check.image, amis: { [check.region]: check.latest } })),
+        validation: images.map((image) => ({
+          image: image.name,
+          status: 'skipped' as const,
+          detail: 'built and validated on every push to the update branch',
+        })),
+      }),
+  });
+  recordProposal(report, proposal);
   return report;
 }
 
