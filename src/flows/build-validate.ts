@@ -373,7 +373,7 @@ function buildOf(result: PackerResult, image: ImageConfig, only: boolean) {
 }
 
 /** The artifacts of the image's build when none of them is an AMI (another builder's output), else undefined. */
-function genericArtifactsOf(
+export function genericArtifactsOf(
   result: PackerResult,
   image: ImageConfig,
   only: boolean,
