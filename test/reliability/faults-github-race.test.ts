@@ -233,4 +233,34 @@ describe('faults survived: people and races on the update pull request', () => {
     expect(updateNotices()).toHaveLength(1);
     expectNoSecrets(task);
   });
+  it('the PR merged by a person before validation: promote refuses, promotes nothing and starts no consumer', async ({
+    task,
+  }) => {
+    task.meta.figure = 'fault';
+    const first = await open();
+    expect(first.report?.outcome, first.output).toBe('created');
+    const number = first.report?.pullRequest?.number as number;
+    const { data: merged } = await github.octokit.rest.pulls.merge({ owner, repo, pull_number: number });
+
+    for (let i = 0; i < 2; i++) {
+      const promote = await runFlowOnSandbox(sandbox, 'promote', {
+        repo: IMAGES_REPO,
+        sha: merged.sha,
+        branch: 'main',
+      });
+      runs.push(promote as FlowRun<OpenUpdateReport>);
+      expect(promote.exitCode, promote.output).toBe(1);
+      expect(promote.error?.message).toMatch(
+        /no validated AMI of win20(22|19) built from .*run build-validate on the pull request first/,
+      );
+    }
+    // Nothing points at unvalidated images: no AMI in a channel, no consumer pipeline, no lock-file PR.
+    const inChannel = [...sandbox.ec2.state.images.values()].filter(
+      (image) => image.tags['hephestus:channel'],
+    );
+    expect(inChannel).toHaveLength(0);
+    expect(sandbox.circleci.state.triggers).toHaveLength(0);
+    expect(openPullHeads(sandbox, IMAGES_REPO)).toEqual([]);
+    expectNoSecrets(task);
+  });
 });
