@@ -17,7 +17,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
     out: { type: 'string', default: join(repo, 'dist', 'orb.yml') },
-    schema: { type: 'string', default: join(repo, '..', 'shared', 'schemas', 'circleci-config.schema.json') },
+    // A vendored, unedited copy of ../shared/schemas (a CircleCI checkout has no ../shared); a test keeps them equal.
+    schema: { type: 'string', default: join(repo, 'vendor', 'circleci-config.schema.json') },
     tag: { type: 'string', default: process.env.CIRCLE_TAG },
   },
 });

@@ -202,3 +202,10 @@ describe('the hephestus orb', () => {
     );
   });
 });
+
+describe('vendor/circleci-config.schema.json', () => {
+  it('is an unedited copy of the shared schema (the pack script uses it where ../shared is absent)', async () => {
+    const vendored = await readFile(new URL('../../vendor/circleci-config.schema.json', import.meta.url));
+    expect(vendored.equals(await readFile(configSchemaPath))).toBe(true);
+  });
+});
