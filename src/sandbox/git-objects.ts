@@ -69,12 +69,9 @@ export async function listTree(gitDir: string, tree: string, recursive = false):
 export async function entryAt(gitDir: string, commit: string, path: string): Promise<TreeEntry | undefined> {
   const clean = path.replace(/^\/+|\/+$/g, '');
   if (clean === '') return { mode: '040000', type: 'tree', sha: await git(gitDir, ['rev-parse', `${commit}^{tree}`]), path: '' };
-  const [entry] = await listTree(gitDir, `${commit}:${parentOf(clean)}`).catch(() => []);
   const name = clean.slice(clean.lastIndexOf('/') + 1);
-  const found = (await listTree(gitDir, `${commit}:${parentOf(clean)}`).catch(() => [] as TreeEntry[])).find(
-    (e) => e.path === name,
-  );
-  void entry;
+  const siblings = await listTree(gitDir, `${commit}:${parentOf(clean)}`).catch(() => [] as TreeEntry[]);
+  const found = siblings.find((e) => e.path === name);
   return found ? { ...found, path: clean } : undefined;
 }
 
