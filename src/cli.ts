@@ -25,6 +25,8 @@ const program = new Command('hephestus')
   )
   .version(VERSION, '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
+  // The help texts are laid out for 110 columns (tables of flows, examples); narrower wrapping breaks them mid-line.
+  .configureHelp({ helpWidth: Math.max(process.stdout.columns ?? 0, 120) })
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
   .addHelpText(

@@ -68,7 +68,13 @@ export async function listTree(gitDir: string, tree: string, recursive = false):
 /** The entry at `path` in `commit`'s tree, or undefined when there is none. */
 export async function entryAt(gitDir: string, commit: string, path: string): Promise<TreeEntry | undefined> {
   const clean = path.replace(/^\/+|\/+$/g, '');
-  if (clean === '') return { mode: '040000', type: 'tree', sha: await git(gitDir, ['rev-parse', `${commit}^{tree}`]), path: '' };
+  if (clean === '')
+    return {
+      mode: '040000',
+      type: 'tree',
+      sha: await git(gitDir, ['rev-parse', `${commit}^{tree}`]),
+      path: '',
+    };
   const name = clean.slice(clean.lastIndexOf('/') + 1);
   const siblings = await listTree(gitDir, `${commit}:${parentOf(clean)}`).catch(() => [] as TreeEntry[]);
   const found = siblings.find((e) => e.path === name);
@@ -79,7 +85,11 @@ export async function entryAt(gitDir: string, commit: string, path: string): Pro
  * Writes a tree: `base` (a tree sha, or none for an empty start) with `entries` applied in order, as
  * `POST /git/trees` does. A temporary index does the work: it handles nested paths and keeps entries sorted.
  */
-export async function writeTree(gitDir: string, base: string | undefined, entries: NewTreeEntry[]): Promise<string> {
+export async function writeTree(
+  gitDir: string,
+  base: string | undefined,
+  entries: NewTreeEntry[],
+): Promise<string> {
   const indexDir = await mkdtemp(join(tmpdir(), 'sandbox-tree-'));
   const env = { GIT_INDEX_FILE: join(indexDir, 'index') };
   try {
@@ -91,7 +101,10 @@ export async function writeTree(gitDir: string, base: string | undefined, entrie
       }
       await removePath(gitDir, path, env);
       if (entry.content === undefined && (entry.sha === null || entry.sha === undefined)) continue;
-      const sha = entry.content !== undefined ? await writeBlob(gitDir, Buffer.from(entry.content, 'utf8')) : String(entry.sha);
+      const sha =
+        entry.content !== undefined
+          ? await writeBlob(gitDir, Buffer.from(entry.content, 'utf8'))
+          : String(entry.sha);
       const type = await objectType(gitDir, sha);
       if (entry.mode === '040000') {
         if (type !== 'tree') throw new TreeInputError(`tree.sha ${sha} is not a valid tree`);
@@ -115,7 +128,11 @@ export async function writeTree(gitDir: string, base: string | undefined, entrie
 async function removePath(gitDir: string, path: string, env: Record<string, string>): Promise<void> {
   const listed = await git(gitDir, ['ls-files', '-z', '--', path], { env });
   const paths = listed.split('\0').filter(Boolean);
-  if (paths.length > 0) await git(gitDir, ['update-index', '--force-remove', '-z', '--stdin'], { env, input: `${paths.join('\0')}\0` });
+  if (paths.length > 0)
+    await git(gitDir, ['update-index', '--force-remove', '-z', '--stdin'], {
+      env,
+      input: `${paths.join('\0')}\0`,
+    });
 }
 
 function parentOf(path: string): string {
@@ -130,7 +147,12 @@ function gitBytes(gitDir: string, args: string[], input?: Buffer): Promise<Buffe
       'git',
       args,
       {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', GIT_DIR: gitDir, GIT_CONFIG_NOSYSTEM: '1' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          GIT_DIR: gitDir,
+          GIT_CONFIG_NOSYSTEM: '1',
+        },
         encoding: 'buffer',
         maxBuffer: 64 * 1024 * 1024,
       },

@@ -5,6 +5,7 @@
  * the fields GitHub's OpenAPI schemas require (test/sandbox/openapi.ts checks every one).
  */
 import {
+  type CommitInfo,
   commitFileOnBranch,
   commitsBetween,
   commitTree,
@@ -21,6 +22,17 @@ import {
   updateBranch,
 } from './bare-repo.js';
 import { bareRepoDir, gitRoutes, registerGitHttp } from './git-http.js';
+import {
+  entryAt,
+  listTree,
+  type NewTreeEntry,
+  objectType,
+  readBlob,
+  type TreeEntry,
+  TreeInputError,
+  writeBlob,
+  writeTree,
+} from './git-objects.js';
 import {
   checkRunJson,
   combinedStatusJson,
@@ -297,6 +309,192 @@ export function createGitHubService(options: GitHubServiceOptions) {
     await deleteBranch(repo.dir, branch);
     await syncRepo(repo);
     return { status: 204 };
+  });
+
+  // --- git data and contents (an update committed without a clone) ---
+  const gitUrl = (base: UrlBase, repo: SandboxRepo, kind: string, sha: string) =>
+    `${base.api}/repos/${repo.fullName}/git/${kind}/${sha}`;
+  const treeBody = async (base: UrlBase, repo: SandboxRepo, sha: string, recursive: boolean) => ({
+    sha,
+    url: gitUrl(base, repo, 'trees', sha),
+    truncated: false,
+    tree: (await listTree(repo.dir, sha, recursive)).map((e) => ({
+      path: e.path,
+      mode: e.mode,
+      type: e.type,
+      sha: e.sha,
+      ...(e.size !== undefined ? { size: e.size } : {}),
+      url: gitUrl(base, repo, e.type === 'tree' ? 'trees' : 'blobs', e.sha),
+    })),
+  });
+  const gitCommitBody = (base: UrlBase, repo: SandboxRepo, commit: CommitInfo) => ({
+    sha: commit.sha,
+    node_id: `C_kwDO${Buffer.from(commit.sha.slice(0, 12)).toString('base64url')}`,
+    url: gitUrl(base, repo, 'commits', commit.sha),
+    html_url: `${base.web}/${repo.fullName}/commit/${commit.sha}`,
+    author: commit.author,
+    committer: commit.committer,
+    message: commit.message,
+    tree: { sha: commit.tree, url: gitUrl(base, repo, 'trees', commit.tree) },
+    parents: commit.parents.map((sha) => ({
+      sha,
+      url: gitUrl(base, repo, 'commits', sha),
+      html_url: `${base.web}/${repo.fullName}/commit/${sha}`,
+    })),
+    verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+  });
+  const objectOf = async (repo: SandboxRepo, sha: string | undefined, type: string) => {
+    if ((await objectType(repo.dir, sha ?? '')) !== type) throw notFound();
+    return sha as string;
+  };
+
+  api('GET', '/repos/:owner/:repo/contents/:path*', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const ref = req.url.searchParams.get('ref') ?? repo.defaultBranch;
+    const commit = await resolveCommit(repo.dir, repo.branches[ref] ? `refs/heads/${ref}` : ref);
+    if (!commit)
+      throw new ApiError(404, {
+        message: `No commit found for the ref ${ref}`,
+        documentation_url: DOCS,
+        status: '404',
+      });
+    const path = req.params.path ?? '';
+    const entry = await entryAt(repo.dir, commit, path);
+    if (!entry) throw notFound();
+    const item = (e: TreeEntry) => {
+      const self = `${base.api}/repos/${repo.fullName}/contents/${e.path}?ref=${ref}`;
+      const git = gitUrl(base, repo, e.type === 'tree' ? 'trees' : 'blobs', e.sha);
+      const html = `${base.web}/${repo.fullName}/${e.type === 'tree' ? 'tree' : 'blob'}/${ref}/${e.path}`;
+      return {
+        type:
+          e.type === 'tree'
+            ? 'dir'
+            : e.type === 'commit'
+              ? 'submodule'
+              : e.mode === '120000'
+                ? 'symlink'
+                : 'file',
+        size: e.size ?? 0,
+        name: e.path.slice(e.path.lastIndexOf('/') + 1),
+        path: e.path,
+        sha: e.sha,
+        url: self,
+        git_url: git,
+        html_url: html,
+        download_url: e.type === 'blob' ? `${base.web}/${repo.fullName}/raw/${ref}/${e.path}` : null,
+        _links: { self, git, html },
+      };
+    };
+    if (entry.type === 'tree') {
+      const children = await listTree(repo.dir, entry.sha);
+      return {
+        status: 200,
+        body: children.map((child) =>
+          item({ ...child, path: entry.path ? `${entry.path}/${child.path}` : child.path }),
+        ),
+      };
+    }
+    if (entry.type !== 'blob' || entry.mode === '120000') throw notFound();
+    const bytes = await readBlob(repo.dir, entry.sha);
+    // GitHub wraps the base64 at 60 characters, as MIME does; clients must strip the newlines.
+    const content = (bytes.toString('base64').match(/.{1,60}/g) ?? []).join('\n');
+    return {
+      status: 200,
+      body: { ...item(entry), content: content ? `${content}\n` : '', encoding: 'base64' },
+    };
+  });
+
+  api('POST', '/repos/:owner/:repo/git/blobs', async ({ req, base, input }) => {
+    const repo = repoOf(req);
+    if (typeof input.content !== 'string')
+      throw validationFailed([], 'Invalid request.\n\n"content" wasn\'t supplied.');
+    const encoding = input.encoding ?? 'utf-8';
+    if (encoding !== 'utf-8' && encoding !== 'base64')
+      throw validationFailed([], `encoding ${String(encoding)} is not supported`);
+    const sha = await writeBlob(
+      repo.dir,
+      Buffer.from(input.content, encoding === 'base64' ? 'base64' : 'utf8'),
+    );
+    return { status: 201, body: { url: gitUrl(base, repo, 'blobs', sha), sha } };
+  });
+
+  api('GET', '/repos/:owner/:repo/git/blobs/:sha', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const sha = await objectOf(repo, req.params.sha, 'blob');
+    const bytes = await readBlob(repo.dir, sha);
+    return {
+      status: 200,
+      body: {
+        sha,
+        node_id: `B_kwDO${Buffer.from(sha.slice(0, 12)).toString('base64url')}`,
+        size: bytes.length,
+        url: gitUrl(base, repo, 'blobs', sha),
+        content: bytes.toString('base64'),
+        encoding: 'base64',
+      },
+    };
+  });
+
+  api('POST', '/repos/:owner/:repo/git/trees', async ({ req, base, input }) => {
+    const repo = repoOf(req);
+    if (!Array.isArray(input.tree))
+      throw validationFailed([], 'Invalid request.\n\n"tree" wasn\'t supplied.');
+    let baseTree: string | undefined;
+    if (input.base_tree !== undefined) {
+      baseTree = await git(repo.dir, [
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        `${String(input.base_tree)}^{tree}`,
+      ]).catch(() => '');
+      if (!baseTree) throw validationFailed([], 'base_tree is not a valid tree oid');
+    }
+    let sha: string;
+    try {
+      sha = await writeTree(repo.dir, baseTree, input.tree as NewTreeEntry[]);
+    } catch (error) {
+      if (error instanceof TreeInputError)
+        throw validationFailed([], `GitRPC::BadObjectState: ${error.message}`);
+      throw error;
+    }
+    return { status: 201, body: await treeBody(base, repo, sha, false) };
+  });
+
+  api('GET', '/repos/:owner/:repo/git/trees/:sha', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const sha = await objectOf(repo, req.params.sha, 'tree');
+    const recursive = ['1', 'true'].includes(req.url.searchParams.get('recursive') ?? '');
+    return { status: 200, body: await treeBody(base, repo, sha, recursive) };
+  });
+
+  api('POST', '/repos/:owner/:repo/git/commits', async ({ req, base, input }) => {
+    const repo = repoOf(req);
+    const tree = String(input.tree ?? '');
+    if ((await objectType(repo.dir, tree)) !== 'tree') throw validationFailed([], 'Tree SHA does not exist');
+    const parents = Array.isArray(input.parents) ? input.parents.map(String) : [];
+    for (const parent of parents) {
+      if ((await objectType(repo.dir, parent)) !== 'commit')
+        throw validationFailed([], 'Parent SHA does not exist or is not a commit object');
+    }
+    const now = timestamp();
+    const person = (value: unknown, fallback: GitIdentity): GitIdentity => {
+      const given = isObject(value) ? value : {};
+      return {
+        name: typeof given.name === 'string' ? given.name : fallback.name,
+        email: typeof given.email === 'string' ? given.email : fallback.email,
+        date: typeof given.date === 'string' ? given.date : now,
+      };
+    };
+    const author = person(input.author, merger);
+    const committer = person(input.committer, isObject(input.author) ? author : merger);
+    const sha = await commitTree(repo.dir, tree, parents, String(input.message ?? ''), author, committer);
+    return { status: 201, body: gitCommitBody(base, repo, await readCommit(repo.dir, sha)) };
+  });
+
+  api('GET', '/repos/:owner/:repo/git/commits/:sha', async ({ req, base }) => {
+    const repo = repoOf(req);
+    const sha = await objectOf(repo, req.params.sha, 'commit');
+    return { status: 200, body: gitCommitBody(base, repo, await readCommit(repo.dir, sha)) };
   });
 
   api('GET', '/repos/:owner/:repo/commits/:ref', async ({ req, base }) => {
