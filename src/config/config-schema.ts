@@ -3,6 +3,7 @@
  * definition (`npm run schema`), so editors complete exactly what the CLI accepts.
  */
 import { z } from 'zod';
+import { isBranchName } from '../git/branch-name.js';
 
 /** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const RegionSchema = z
@@ -18,27 +19,6 @@ export const RegionSchema = z
 export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, {
   error: (issue) => `${JSON.stringify(issue.input)} is not an AMI id (ami- and 8 or 17 hex digits)`,
 });
-
-/**
- * True when git would accept `name` as a branch (git-check-ref-format's rules, printable ASCII only), and no
- * command line would read it as an option. The same rules as the git module's `assertBranchName`, kept here
- * so the configuration does not load the git client to validate a string.
- */
-export function isBranchName(name: string): boolean {
-  return !(
-    name === '' ||
-    name === '@' ||
-    name.startsWith('-') ||
-    name.startsWith('/') ||
-    name.endsWith('/') ||
-    name.endsWith('.') ||
-    name.includes('..') ||
-    name.includes('//') ||
-    name.includes('@{') ||
-    /[^\x21-\x7e]|[~^:?*[\\]/.test(name) ||
-    name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
-  );
-}
 
 /** A branch name git accepts. */
 export const BranchNameSchema = z.string().refine(isBranchName, {

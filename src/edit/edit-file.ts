@@ -7,8 +7,9 @@ import { lstat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, lineColumnAt } from '../errors.js';
 import { writeFileAtomic } from '../fs/write-file-atomic.js';
-import { EditError, type FormatName, type FormatUpdater } from './format.js';
-import { updaterFor, updaterForFormat } from './updaters.js';
+import { checkEditOptions, editText } from './edit-text.js';
+import type { FormatName } from './format.js';
+import { updaterFor } from './updaters.js';
 
 /** Files larger than this are refused: no file people edit by hand and bump by tool is this big. */
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
@@ -40,93 +41,28 @@ export interface EditResult {
   diff: string;
 }
 
-const BOM = '\uFEFF';
-
 /** Applies one edit to a file. Throws {@link InputError} (exit 2) for bad input; the file is then untouched. */
 export async function editFile(request: EditRequest): Promise<EditResult> {
   const { file } = request;
-  if (request.embedded !== undefined && request.innerPath === undefined) {
-    throw new InputError('--embedded needs --inner-path (the path inside the embedded document)', {
-      setting: '--inner-path',
-    });
-  }
-  if (request.innerPath !== undefined && request.embedded === undefined) {
-    throw new InputError('--inner-path needs --embedded (the format of the embedded document)', {
-      setting: '--embedded',
-    });
-  }
-  const updater = updaterFor(file, request.format);
+  checkEditOptions(request);
+  // The format is known from the name alone: an unknown one is refused before the file is looked at.
+  updaterFor(file, request.format);
   const target = await resolveTarget(file, request.root);
   const original = await readText(target, file);
-
-  const hasBom = original.startsWith(BOM);
-  const before = hasBom ? original.slice(BOM.length) : original;
-  let after: string;
-  let oldValue: string | undefined;
-  try {
-    if (request.embedded !== undefined && request.innerPath !== undefined) {
-      const inner = updaterForFormat(request.embedded, '--embedded');
-      const innerBefore = updater.readString(before, request.path);
-      const innerAfter = inEmbedded(request.embedded, request.path, () => {
-        const edited = inner.updateContent(innerBefore, request.innerPath as string, request.value, {
-          create: request.create,
-        });
-        inner.verifyEdit(innerBefore, edited, request.innerPath as string, request.value);
-        return edited;
-      });
-      after = updater.updateContent(before, request.path, innerAfter);
-      updater.verifyEdit(before, after, request.path, innerAfter);
-      oldValue = tryRead(inner, innerBefore, request.innerPath);
-    } else {
-      after = updater.updateContent(before, request.path, request.value, { create: request.create });
-      updater.verifyEdit(before, after, request.path, request.value);
-      oldValue = tryRead(updater, before, request.path);
-    }
-  } catch (error) {
-    if (error instanceof EditError) throw error.inFile(file);
-    throw error;
-  }
-
-  const changed = after !== before;
-  const output = hasBom ? BOM + after : after;
-  if (changed && !request.dryRun) await writeFileAtomic(target, output);
+  const edited = editText(request, original);
+  const { changed } = edited;
+  if (changed && !request.dryRun) await writeFileAtomic(target, edited.text);
   return {
     file,
-    format: updater.format,
+    format: edited.format,
     path: request.path,
     ...(request.innerPath !== undefined ? { innerPath: request.innerPath } : {}),
-    ...(oldValue !== undefined ? { before: oldValue } : {}),
+    ...(edited.before !== undefined ? { before: edited.before } : {}),
     after: request.value,
     changed,
     written: changed && !request.dryRun,
-    diff: changed ? unifiedDiff(file, original, output) : '',
+    diff: changed ? unifiedDiff(file, original, edited.text) : '',
   };
-}
-
-/**
- * Runs an edit inside an embedded document. Its errors' lines and columns count within the embedded text, not
- * the file, so they are moved into the message and the location names the outer path instead.
- */
-function inEmbedded<T>(format: string, outerPath: string, edit: () => T): T {
-  try {
-    return edit();
-  } catch (error) {
-    if (!(error instanceof EditError)) throw error;
-    const { line, column } = error.location;
-    const where =
-      line !== undefined ? ` line ${line}${column !== undefined ? `, column ${column}` : ''}` : '';
-    throw new EditError(error.kind, `in the embedded ${format} document${where}: ${error.message}`, {
-      setting: `--path ${outerPath}`,
-    });
-  }
-}
-
-function tryRead(updater: FormatUpdater, text: string, at: string): string | undefined {
-  try {
-    return updater.readString(text, at);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Follows a symbolic link to the file it names (so the link survives the atomic rename), inside `root` if given. */

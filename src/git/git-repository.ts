@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { type SimpleGit, simpleGit } from 'simple-git';
 import { ExternalServiceError, FailureError, HephestusError, InputError } from '../errors.js';
 import { Redactor } from '../log/redact.js';
+import { isBranchName } from './branch-name.js';
 import { remoteOrigin, withCredentials } from './git-credentials.js';
 import { pushRejection } from './push-rejection.js';
 import { type GitCommandKind, redactGitError } from './redact-git-error.js';
@@ -397,19 +398,7 @@ export function foreignCommits(
  * command line would read as an option.
  */
 export function assertBranchName(name: string): string {
-  const bad =
-    name === '' ||
-    name.startsWith('-') ||
-    name.startsWith('/') ||
-    name.endsWith('/') ||
-    name.endsWith('.') ||
-    name.includes('..') ||
-    name.includes('//') ||
-    name.includes('@{') ||
-    name === '@' ||
-    // Printable ASCII only (stricter than git, which allows other Unicode), without git's special characters.
-    /[^\x21-\x7e]|[~^:?*[\\]/.test(name) ||
-    name.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'));
-  if (bad) throw new InputError(`not a valid branch name: ${JSON.stringify(name)}`, { setting: 'branch' });
+  if (!isBranchName(name))
+    throw new InputError(`not a valid branch name: ${JSON.stringify(name)}`, { setting: 'branch' });
   return name;
 }

@@ -128,11 +128,14 @@ export async function writeTree(
 async function removePath(gitDir: string, path: string, env: Record<string, string>): Promise<void> {
   const listed = await git(gitDir, ['ls-files', '-z', '--', path], { env });
   const paths = listed.split('\0').filter(Boolean);
-  if (paths.length > 0)
-    await git(gitDir, ['update-index', '--force-remove', '-z', '--stdin'], {
+  // `--index-info` works without a work tree (`--force-remove` does not); mode 0 removes an entry.
+  const zero = '0'.repeat(40);
+  if (paths.length > 0) {
+    await git(gitDir, ['update-index', '-z', '--index-info'], {
       env,
-      input: `${paths.join('\0')}\0`,
+      input: paths.map((p) => `0 ${zero}\t${p}\0`).join(''),
     });
+  }
 }
 
 function parentOf(path: string): string {
@@ -161,6 +164,8 @@ function gitBytes(gitDir: string, args: string[], input?: Buffer): Promise<Buffe
         else resolve(stdout);
       },
     );
+    // A git that fails early closes its stdin; the failure is reported through its exit code instead.
+    child.stdin?.on('error', () => {});
     if (input !== undefined) child.stdin?.end(input);
   });
 }
