@@ -40,6 +40,14 @@ export function registerFlows(program: Command): void {
       .addOption(
         new Option('--artifacts <dir>', 'build-validate: keep the packer log and parsed artifacts here'),
       )
+      .addOption(
+        new Option(
+          '--via <path>',
+          'bump-consumer: commit in a clone pushed with git, or through the GitHub API (no clone, four writes)',
+        )
+          .choices(['clone', 'api'])
+          .default('clone'),
+      )
       .addHelpText(
         'after',
         `

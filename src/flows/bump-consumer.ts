@@ -5,18 +5,26 @@
  * come from `--images` (the pipeline parameter the promote flow passed), directly from promote, or, with
  * `bump.source: lock`, from the lock file on the images repository's default branch.
  */
-import type { HephestusConfig } from '../config/config-schema.js';
-import { editFile } from '../edit/edit-file.js';
-import { ExitCode, InputError } from '../errors.js';
+import { posix } from 'node:path';
+import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
+import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
+import { gitAuthor } from '../config/secrets.js';
+import { editFile, unifiedDiff } from '../edit/edit-file.js';
+import { editText } from '../edit/edit-text.js';
+import { ExitCode, FailureError, InputError } from '../errors.js';
+import { type BranchTip, type FileContent, GitData } from '../github/git-data.js';
+import type { PullRequests } from '../github/pull-requests.js';
+import type { PullRequest } from '../github/schema.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
-import { checkout, readTarget, repoPath } from './checkout.js';
+import { updateBranchViaApi } from './api-update-branch.js';
+import { type Checkout, checkout, readTarget, repoPath, targetIn } from './checkout.js';
 import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
 import { fetchLock } from './lock-store.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
-import { updateBranch } from './update-branch.js';
+import { type BranchUpdate, updateBranch } from './update-branch.js';
 
 export interface FileBump {
   file: string;
@@ -52,32 +60,71 @@ export async function bumpRepository(
   repository: RepositoryName,
   given: ImageAmiMap | undefined,
 ): Promise<BumpConsumerReport> {
-  const co = await checkout(context, { repository, commits: true });
-  const images = given ?? (await imagesFromLock(context, co.config));
-  const bumps = await planBumps(co.dir, co.config, images);
-  const names = [...new Set(bumps.map((b) => b.image))];
-  const imageSet = imageSetName(names);
-  const branch = updateBranchName(imageSet, co.config.git.branch_prefix);
-  const used = Object.fromEntries(names.map((name) => [name, images[name] ?? {}]));
-  const report: BumpConsumerReport = {
-    flow: 'bump-consumer',
-    outcome: 'unchanged',
-    repository: repository.fullName,
-    dryRun: context.dryRun,
-    exitCode: ExitCode.ok,
-    imageSet,
-    branch,
-    images: used,
-    files: bumps,
-    diff: '',
-    summary: [],
-    slack: [],
+  if (context.options.via !== 'api') {
+    return bumpInClone(context, repository, await checkout(context, { repository, commits: true }), given);
+  }
+  const data = new GitData(context.github(), { owner: repository.owner, repo: repository.repo });
+  const { config, base } = await readConsumer(context, data);
+  const author = gitAuthor(config.git, context.env);
+  if (!author) throw noAuthor(context);
+  const images = given ?? (await imagesFromLock(context, config));
+  const prs = context.pullRequests(repository);
+  const texts = new Map<string, string>();
+  // Promises, so two entries naming one file read it once even when read at once.
+  const reads = new Map<string, Promise<string>>();
+  const readText = (entry: FileTarget, setting: string): Promise<string> => {
+    const path = inRepository(entry.file, `${setting}.file`);
+    let read = reads.get(path);
+    if (!read) {
+      read = data.readFile(path, base.sha).then((text) => {
+        if (text === undefined) throw new InputError('file not found', { file: entry.file, setting });
+        texts.set(path, text);
+        return text;
+      });
+      reads.set(path, read);
+    }
+    return read;
   };
+  // The files and the open PRs are independent reads: made at once, a bump costs one round trip for them.
+  const files = config.bump?.files ?? [];
+  const [openPullRequests] = await Promise.all([
+    prs.listOpen(config.git.default_branch),
+    ...[...files.entries()]
+      .filter(([, entry]) => images[entry.image])
+      .map(([index, entry]) => readText(entry, `bump.files[${index}]`)),
+  ]);
+  const bumps = await planBumps(config, images, async (entry, setting) =>
+    targetIn(await readText(entry, setting), entry, setting),
+  );
+  const changed = editInMemory(files, bumps, texts);
+  const plan = planOf(config, bumps, images);
+  const update = await updateBranchViaApi(context, {
+    data,
+    base,
+    branch: plan.branch,
+    message: commitMessage(bumps),
+    author,
+    files: changed,
+    diff: changed.map((file) => unifiedDiff(file.path, texts.get(file.path) ?? '', file.text)).join(''),
+  });
+  return propose(context, { config, author }, repository, plan, prs, openPullRequests, update);
+}
+
+/** bump-consumer in a clone (`--via clone`, the default): edited on disk, committed and pushed with git. */
+async function bumpInClone(
+  context: FlowContext,
+  repository: RepositoryName,
+  co: Checkout,
+  given: ImageAmiMap | undefined,
+): Promise<BumpConsumerReport> {
+  const images = given ?? (await imagesFromLock(context, co.config));
+  const bumps = await planBumps(co.config, images, (entry, setting) => readTarget(co.dir, entry, setting));
+  const plan = planOf(co.config, bumps, images);
   const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
   const openPullRequests = await prs.listOpen(co.config.git.default_branch);
   const bumpFiles = co.config.bump?.files ?? [];
-  const update = await updateBranch(context, co, branch, commitMessage(bumps), async () => {
+  const update = await updateBranch(context, co, plan.branch, commitMessage(bumps), async () => {
     for (const [index, entry] of bumpFiles.entries()) {
       const bump = bumps.find((b) => b.index === index);
       if (!bump) continue;
@@ -92,14 +139,87 @@ export async function bumpRepository(
       });
     }
   });
-  report.diff = update.diff;
+  return propose(context, co, repository, plan, prs, openPullRequests, update);
+}
+
+/** The files `bumps` change, with their new text, edited from `texts` (path -> text at the base). */
+function editInMemory(
+  files: NonNullable<HephestusConfig['bump']>['files'],
+  bumps: ReadonlyArray<FileBump & { index: number }>,
+  texts: ReadonlyMap<string, string>,
+): FileContent[] {
+  const edited = new Map<string, string>();
+  for (const bump of bumps) {
+    const entry = files[bump.index] as (typeof files)[number];
+    const path = inRepository(entry.file, `bump.files[${bump.index}].file`);
+    const current = edited.get(path) ?? (texts.get(path) as string);
+    const edit = {
+      file: entry.file,
+      path: entry.path,
+      value: bump.after,
+      format: entry.format,
+      embedded: entry.embedded,
+      innerPath: entry.inner_path,
+    };
+    edited.set(path, editText(edit, current).text);
+  }
+  return [...edited]
+    .filter(([path, text]) => text !== texts.get(path))
+    .map(([path, text]) => ({ path, text }));
+}
+
+interface BumpPlan {
+  bumps: Array<FileBump & { index: number }>;
+  names: string[];
+  imageSet: string;
+  branch: string;
+  used: ImageAmiMap;
+}
+
+function planOf(config: HephestusConfig, bumps: BumpPlan['bumps'], images: ImageAmiMap): BumpPlan {
+  const names = [...new Set(bumps.map((b) => b.image))];
+  const imageSet = imageSetName(names);
+  return {
+    bumps,
+    names,
+    imageSet,
+    branch: updateBranchName(imageSet, config.git.branch_prefix),
+    used: Object.fromEntries(names.map((name) => [name, images[name] ?? {}])),
+  };
+}
+
+/** The PR half, the same for both paths: open or update the update PR, and report. */
+async function propose(
+  context: FlowContext,
+  co: Pick<Checkout, 'config' | 'author'>,
+  repository: RepositoryName,
+  plan: BumpPlan,
+  prs: PullRequests,
+  openPullRequests: PullRequest[],
+  update: BranchUpdate,
+): Promise<BumpConsumerReport> {
+  const { names, used } = plan;
+  const report: BumpConsumerReport = {
+    flow: 'bump-consumer',
+    outcome: 'unchanged',
+    repository: repository.fullName,
+    dryRun: context.dryRun,
+    exitCode: ExitCode.ok,
+    imageSet: plan.imageSet,
+    branch: plan.branch,
+    images: used,
+    files: plan.bumps,
+    diff: update.diff,
+    summary: [],
+    slack: [],
+  };
   const proposal = await proposeUpdate(context, co, prs, {
     update,
     openPullRequests,
-    imageSet,
-    branch,
+    imageSet: plan.imageSet,
+    branch: plan.branch,
     title: `Windows image update: ${names.join(', ')}`,
-    body: pullRequestBody(bumps, used),
+    body: pullRequestBody(plan.bumps, used),
     message: (pr) =>
       updateOpenedMessage({
         pr,
@@ -113,6 +233,44 @@ export async function bumpRepository(
   });
   recordProposal(report, proposal);
   return report;
+}
+
+/**
+ * The consumer's configuration and default-branch tip, through the contents API. As the clone does, `main` is
+ * read first and the configured default branch after, when the configuration names another.
+ */
+async function readConsumer(
+  context: FlowContext,
+  data: GitData,
+): Promise<{ config: HephestusConfig; base: BranchTip }> {
+  const file = context.options.config ?? DEFAULT_CONFIG_FILE;
+  const at = async (branch: string) => {
+    const base = await data.branch(branch);
+    if (!base) throw new FailureError(`${data.fullName} has no branch ${branch}`);
+    const text = await data.readFile(inRepository(file, '--config'), base.sha);
+    if (text === undefined)
+      throw new InputError(`configuration file not found in ${data.fullName}`, { file });
+    return { config: parseConfig(text, file), base };
+  };
+  const guess = await at('main');
+  const branch = guess.config.git.default_branch;
+  return branch === 'main' ? guess : at(branch);
+}
+
+function noAuthor(context: FlowContext): InputError {
+  return new InputError(
+    'no git author: set git.author_name and git.author_email in hephestus.yml (or HEPHESTUS_GIT_AUTHOR_NAME/_EMAIL)',
+    { file: context.options.config ?? DEFAULT_CONFIG_FILE, setting: 'git.author_name' },
+  );
+}
+
+/** A path from configuration as a path in the repository (refused when it leads out of it). */
+function inRepository(file: string, setting: string): string {
+  const path = posix.normalize(file.replace(/\\/g, '/'));
+  if (path.startsWith('../') || path === '..' || posix.isAbsolute(path) || path === '.') {
+    throw new InputError(`${JSON.stringify(file)} lies outside the repository`, { setting });
+  }
+  return path.replace(/^\.\//, '');
 }
 
 /** The AMIs the images repository's lock file names, for `bump.source: lock`. */
@@ -157,9 +315,9 @@ export function imagesOfBody(body: string): ImageAmiMap | undefined {
 }
 
 async function planBumps(
-  dir: string,
   config: HephestusConfig,
   images: ImageAmiMap,
+  readValue: (entry: FileTarget, setting: string) => Promise<string>,
 ): Promise<Array<FileBump & { index: number }>> {
   const files = config.bump?.files;
   if (!files)
@@ -180,7 +338,7 @@ async function planBumps(
         setting: `${setting}.region`,
       });
     }
-    const before = await readTarget(dir, entry, setting);
+    const before = await readValue(entry, setting);
     bumps.push({
       index,
       file: entry.file,

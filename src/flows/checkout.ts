@@ -101,7 +101,12 @@ export function repoPath(dir: string, file: string, setting: string): string {
 
 /** The string value at a configured target (embedded documents looked into), as the editor would read it. */
 export async function readTarget(dir: string, target: FileTarget, setting: string): Promise<string> {
-  const text = (await readFile(repoPath(dir, target.file, setting), 'utf8')).replace(/^\uFEFF/, '');
+  return targetIn(await readFile(repoPath(dir, target.file, setting), 'utf8'), target, setting);
+}
+
+/** The string value at a configured target in `content` (the target file's text). */
+export function targetIn(content: string, target: FileTarget, setting: string): string {
+  const text = content.replace(/^\uFEFF/, '');
   const outer = updaterFor(target.file, target.format);
   try {
     const value = outer.readString(text, target.path);

@@ -36,6 +36,11 @@ export interface FlowOptions {
   junit?: string;
   /** A directory for build-validate's packer log and parsed artifacts. */
   artifacts?: string;
+  /**
+   * How bump-consumer commits: in a clone pushed with git (default), or through GitHub's contents and git data
+   * API (no clone, but four content-creating requests per consumer and no compare-and-swap on the ref).
+   */
+  via?: 'clone' | 'api';
 }
 
 export interface RepositoryName {

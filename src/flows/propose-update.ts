@@ -48,7 +48,7 @@ export interface Proposal {
 /** Opens, updates or closes the update PR of `input.branch`, and posts its notice once. */
 export async function proposeUpdate(
   context: FlowContext,
-  co: Checkout,
+  co: Pick<Checkout, 'config' | 'author'>,
   prs: PullRequests,
   input: ProposalInput,
 ): Promise<Proposal> {

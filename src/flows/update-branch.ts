@@ -5,7 +5,7 @@
  */
 import { simpleGit } from 'simple-git';
 import { FailureError } from '../errors.js';
-import { foreignCommits, trackingRef } from '../git/git-repository.js';
+import { type CommitSummary, foreignCommits, type GitIdentity, trackingRef } from '../git/git-repository.js';
 import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
@@ -71,7 +71,15 @@ async function foreignOn(co: Checkout, branch: string) {
   const commits = await co.git.commitsSince(trackingRef(co.config.git.default_branch), trackingRef(branch), {
     recentOnly: true,
   });
-  const foreign = foreignCommits(commits, co.author ? [co.author] : []);
+  return foreignOnTop(commits, co.author);
+}
+
+/** The commits by anyone but `author` made on top of the branch's own commits (`commits` newest first). */
+export function foreignOnTop(
+  commits: readonly CommitSummary[],
+  author: GitIdentity | undefined,
+): CommitSummary[] {
+  const foreign = foreignCommits(commits, author ? [author] : []);
   // Newest first: commits older than the branch's first own commit are the base it was built on, which a
   // force-push of the default branch left behind; only commits made on top of ours are someone's work.
   const firstOwn = commits.findLastIndex((commit) => !foreign.includes(commit));

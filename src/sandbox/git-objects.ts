@@ -3,7 +3,7 @@
  * and read as bytes, trees built on a base tree with a throwaway index, tree listings.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { git, runGit } from './bare-repo.js';
@@ -84,6 +84,7 @@ export async function entryAt(gitDir: string, commit: string, path: string): Pro
 /**
  * Writes a tree: `base` (a tree sha, or none for an empty start) with `entries` applied in order, as
  * `POST /git/trees` does. A temporary index does the work: it handles nested paths and keeps entries sorted.
+ * Each step is one git process for all entries (a bump is served in a handful of processes, not dozens).
  */
 export async function writeTree(
   gitDir: string,
@@ -93,49 +94,94 @@ export async function writeTree(
   const indexDir = await mkdtemp(join(tmpdir(), 'sandbox-tree-'));
   const env = { GIT_INDEX_FILE: join(indexDir, 'index') };
   try {
+    const paths = entries.map((entry) => cleanPath(entry.path));
     await git(gitDir, base ? ['read-tree', base] : ['read-tree', '--empty'], { env });
-    for (const entry of entries) {
-      const path = entry.path.replace(/^\/+|\/+$/g, '');
-      if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
-        throw new TreeInputError(`invalid path ${JSON.stringify(entry.path)}`);
-      }
-      await removePath(gitDir, path, env);
-      if (entry.content === undefined && (entry.sha === null || entry.sha === undefined)) continue;
-      const sha =
-        entry.content !== undefined
-          ? await writeBlob(gitDir, Buffer.from(entry.content, 'utf8'))
-          : String(entry.sha);
-      const type = await objectType(gitDir, sha);
+    const blobs = await writeContents(
+      gitDir,
+      indexDir,
+      entries.map((entry) => entry.content),
+    );
+    const shas = entries.map((entry, i) => blobs[i] ?? entry.sha ?? undefined);
+    const given = shas.filter((sha, i): sha is string => sha !== undefined && blobs[i] === undefined);
+    const types = await objectTypes(gitDir, given);
+    // Whatever lies at or under a path goes first (`--index-info` removes with mode 0), then the new entries.
+    const existing = (await git(gitDir, ['ls-files', '-z', '--', ...paths], { env }))
+      .split('\0')
+      .filter(Boolean);
+    const lines = existing.map((path) => `0 ${ZERO}\t${path}\0`);
+    const prefixed: Array<{ path: string; sha: string }> = [];
+    for (const [i, entry] of entries.entries()) {
+      const sha = shas[i];
+      const path = paths[i] as string;
+      if (sha === undefined) continue;
+      const type = blobs[i] !== undefined ? 'blob' : types.get(sha);
       if (entry.mode === '040000') {
         if (type !== 'tree') throw new TreeInputError(`tree.sha ${sha} is not a valid tree`);
-        await git(gitDir, ['read-tree', `--prefix=${path}/`, sha], { env });
+        prefixed.push({ path, sha });
       } else if (['100644', '100755', '120000'].includes(entry.mode)) {
         if (type !== 'blob') throw new TreeInputError(`tree.sha ${sha} is not a valid blob`);
-        await git(gitDir, ['update-index', '--add', '--cacheinfo', `${entry.mode},${sha},${path}`], { env });
+        lines.push(`${entry.mode} ${sha}\t${path}\0`);
       } else if (entry.mode === '160000') {
-        await git(gitDir, ['update-index', '--add', '--cacheinfo', `${entry.mode},${sha},${path}`], { env });
+        lines.push(`${entry.mode} ${sha}\t${path}\0`);
       } else {
         throw new TreeInputError(`invalid tree mode ${JSON.stringify(entry.mode)}`);
       }
     }
+    if (lines.length > 0) {
+      await git(gitDir, ['update-index', '-z', '--index-info'], { env, input: lines.join('') });
+    }
+    for (const { path, sha } of prefixed) await git(gitDir, ['read-tree', `--prefix=${path}/`, sha], { env });
     return await git(gitDir, ['write-tree'], { env });
   } finally {
     await rm(indexDir, { recursive: true, force: true });
   }
 }
 
-/** Removes `path` (a file, or everything under a directory) from the temporary index. */
-async function removePath(gitDir: string, path: string, env: Record<string, string>): Promise<void> {
-  const listed = await git(gitDir, ['ls-files', '-z', '--', path], { env });
-  const paths = listed.split('\0').filter(Boolean);
-  // `--index-info` works without a work tree (`--force-remove` does not); mode 0 removes an entry.
-  const zero = '0'.repeat(40);
-  if (paths.length > 0) {
-    await git(gitDir, ['update-index', '-z', '--index-info'], {
-      env,
-      input: paths.map((p) => `0 ${zero}\t${p}\0`).join(''),
-    });
+const ZERO = '0'.repeat(40);
+
+function cleanPath(given: string): string {
+  const path = given.replace(/^\/+|\/+$/g, '');
+  if (path === '' || path.split('/').some((part) => part === '' || part === '.' || part === '..')) {
+    throw new TreeInputError(`invalid path ${JSON.stringify(given)}`);
   }
+  return path;
+}
+
+/** Writes each given content as a blob with one `hash-object` for all; the sha per item (undefined where none). */
+async function writeContents(
+  gitDir: string,
+  scratch: string,
+  contents: Array<string | undefined>,
+): Promise<Array<string | undefined>> {
+  const files: string[] = [];
+  for (const [i, content] of contents.entries()) {
+    if (content === undefined) continue;
+    const file = join(scratch, `blob-${i}`);
+    await writeFile(file, content);
+    files.push(file);
+  }
+  if (files.length === 0) return contents.map(() => undefined);
+  const out = await git(gitDir, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+    input: `${files.join('\n')}\n`,
+  });
+  const shas = out.split('\n');
+  let next = 0;
+  return contents.map((content) => (content === undefined ? undefined : shas[next++]));
+}
+
+/** The type of each of `shas` (absent when the repository has no such object), with one `cat-file`. */
+export async function objectTypes(gitDir: string, shas: string[]): Promise<Map<string, string>> {
+  const valid = shas.filter((sha) => /^[0-9a-f]{40}$/.test(sha));
+  if (valid.length === 0) return new Map();
+  const out = await git(gitDir, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    input: `${valid.join('\n')}\n`,
+  });
+  const types = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [sha, type] = line.split(' ');
+    if (sha && type && type !== 'missing') types.set(sha, type);
+  }
+  return types;
 }
 
 function parentOf(path: string): string {

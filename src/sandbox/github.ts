@@ -27,6 +27,7 @@ import {
   listTree,
   type NewTreeEntry,
   objectType,
+  objectTypes,
   readBlob,
   type TreeEntry,
   TreeInputError,
@@ -351,13 +352,9 @@ export function createGitHubService(options: GitHubServiceOptions) {
   api('GET', '/repos/:owner/:repo/contents/:path*', async ({ req, base }) => {
     const repo = repoOf(req);
     const ref = req.url.searchParams.get('ref') ?? repo.defaultBranch;
-    const commit = await resolveCommit(repo.dir, repo.branches[ref] ? `refs/heads/${ref}` : ref);
-    if (!commit)
-      throw new ApiError(404, {
-        message: `No commit found for the ref ${ref}`,
-        documentation_url: DOCS,
-        status: '404',
-      });
+    // Read straight from the ref: an unknown ref finds no entry (404), with no process spent resolving it first.
+    const commit = repo.branches[ref] ? `refs/heads/${ref}` : /^[0-9a-f]{40}$/.test(ref) ? ref : '';
+    if (!commit) throw notFound();
     const path = req.params.path ?? '';
     const entry = await entryAt(repo.dir, commit, path);
     if (!entry) throw notFound();
@@ -470,10 +467,11 @@ export function createGitHubService(options: GitHubServiceOptions) {
   api('POST', '/repos/:owner/:repo/git/commits', async ({ req, base, input }) => {
     const repo = repoOf(req);
     const tree = String(input.tree ?? '');
-    if ((await objectType(repo.dir, tree)) !== 'tree') throw validationFailed([], 'Tree SHA does not exist');
     const parents = Array.isArray(input.parents) ? input.parents.map(String) : [];
+    const types = await objectTypes(repo.dir, [tree, ...parents]);
+    if (types.get(tree) !== 'tree') throw validationFailed([], 'Tree SHA does not exist');
     for (const parent of parents) {
-      if ((await objectType(repo.dir, parent)) !== 'commit')
+      if (types.get(parent) !== 'commit')
         throw validationFailed([], 'Parent SHA does not exist or is not a commit object');
     }
     const now = timestamp();
