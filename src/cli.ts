@@ -181,8 +181,13 @@ sandbox
       'and stay up until interrupted. For trying hephestus, the AWS SDK, git or Packer without any account.',
   )
   .option('--dir <dir>', 'keep the sandbox state (bare repositories) in this directory')
+  .option(
+    '--aws-time-scale <factor>',
+    'how fast EC2 and SSM states move: 0 at once (so Packer finishes in seconds), 1 as long as on AWS',
+    '0',
+  )
   .option('--json', 'print one JSON document with the endpoints and environment on standard output')
-  .action(async (options: CommonOptions & { dir?: string }) => {
+  .action(async (options: CommonOptions & { dir?: string; awsTimeScale?: string }) => {
     await runCommand(options, async (context) => {
       const { sandboxUpCommand } = await import('./cli/sandbox-command.js');
       await sandboxUpCommand(options, context);

@@ -1,13 +1,20 @@
 /** `hephestus sandbox up`: the sandbox in the foreground, until interrupted. */
+import { InputError } from '../errors.js';
 import type { CommandContext } from './run-command.js';
 
 /** Starts the sandbox, prints its endpoints and environment, and waits for SIGINT or SIGTERM. */
 export async function sandboxUpCommand(
-  options: { dir?: string },
+  options: { dir?: string; awsTimeScale?: string },
   { logger, json }: CommandContext,
 ): Promise<void> {
+  const scale = Number(options.awsTimeScale ?? '0');
+  if (options.awsTimeScale?.trim() === '' || !Number.isFinite(scale) || scale < 0) {
+    throw new InputError(`expected a number of 0 or more, got ${JSON.stringify(options.awsTimeScale)}`, {
+      setting: '--aws-time-scale',
+    });
+  }
   const { startSandbox, IMAGES_REPO, SERVICE_REPO } = await import('../sandbox/start-sandbox.js');
-  const sandbox = await startSandbox(options.dir ? { dir: options.dir } : {});
+  const sandbox = await startSandbox({ ...(options.dir ? { dir: options.dir } : {}), ec2: { scale } });
   const repositories = Object.fromEntries(
     [IMAGES_REPO, SERVICE_REPO].map((name) => [name, sandbox.cloneUrl(name)]),
   );

@@ -3,12 +3,17 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { Octokit } from '@octokit/rest';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../../src/sandbox/start-sandbox.js';
-import { BUNDLE } from '../cli/run-cli.js';
+import { BUNDLE, runCli } from '../cli/run-cli.js';
 
 describe('startSandbox', () => {
   let sandbox: Sandbox;
@@ -120,8 +125,41 @@ describe('hephestus sandbox up --json', () => {
       headers: { authorization: `token ${document.env.GITHUB_TOKEN}` },
     });
     expect(repo.status).toBe(200);
+    // By default AWS states move at once (--aws-time-scale 0), so Packer or a person with the CLI waits for nothing.
+    const ec2 = new EC2Client({
+      region: document.env.AWS_REGION,
+      endpoint: document.env.AWS_ENDPOINT_URL_EC2,
+      credentials: {
+        accessKeyId: document.env.AWS_ACCESS_KEY_ID as string,
+        secretAccessKey: document.env.AWS_SECRET_ACCESS_KEY as string,
+      },
+    });
+    const { Images } = await ec2.send(new DescribeImagesCommand({ Owners: ['801119661308'] }));
+    const { Instances } = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: Images?.[0]?.ImageId,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: 't3.large',
+      }),
+    );
+    const { Reservations } = await ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [Instances?.[0]?.InstanceId as string] }),
+    );
+    expect(Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe('running');
+
     const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('hephestus sandbox up --aws-time-scale', () => {
+  it('exits 2 naming the option for a value that is not a number of 0 or more', () => {
+    for (const bad of ['abc', '-1', '']) {
+      const run = runCli(['sandbox', 'up', '--aws-time-scale', bad]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('--aws-time-scale: expected a number of 0 or more');
+    }
   });
 });
