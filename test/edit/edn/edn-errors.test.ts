@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EditError } from '../../../src/edit/format.js';
+import type { EditError } from '../../../src/edit/format.js';
 import { ednUpdater } from '../../../src/edit/formats/edn.js';
+import { editError } from '../updater-harness.js';
 
 const fixture = readFileSync(new URL('../../fixtures/edn/vm-manager-config.edn', import.meta.url), 'utf8');
 
-/** The EditError that `action` throws, after checking that it throws one. */
-function errorOf(action: () => unknown): EditError {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(EditError);
-    return error as EditError;
-  }
-  throw new Error('expected an EditError, but nothing was thrown');
-}
-
 function updateError(text: string, path: string, create = false): EditError {
-  return errorOf(() => ednUpdater.updateContent(text, path, 'new', { create }));
+  return editError(() => ednUpdater.updateContent(text, path, 'new', { create }));
 }
 
 describe('ednUpdater syntax errors', () => {
@@ -159,7 +149,7 @@ describe('ednUpdater.verifyEdit', () => {
     ['a key was dropped', '{:images {"gce" "new" :other "same"}}', /differs/],
     ['the result does not parse', '{:images {"gce" "new" :other "same"} :n 1', /does not read back/],
   ])('rejects an edit where %s', (_name, after, message) => {
-    const error = errorOf(() => ednUpdater.verifyEdit(before, after, '[:images "gce"]', 'new'));
+    const error = editError(() => ednUpdater.verifyEdit(before, after, '[:images "gce"]', 'new'));
     expect(error.kind).toBe('verification');
     expect(error.message).toMatch(message);
   });

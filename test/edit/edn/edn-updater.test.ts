@@ -1,16 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ednUpdater } from '../../../src/edit/formats/edn.js';
+import { editWith } from '../updater-harness.js';
+
+const edit = editWith(ednUpdater);
 
 const fixture = readFileSync(new URL('../../fixtures/edn/vm-manager-config.edn', import.meta.url), 'utf8');
 const crlf = fixture.replaceAll('\n', '\r\n');
-
-/** Edits, verifies the edit, and returns the result. */
-function edit(text: string, path: string, value: string, create = false): string {
-  const after = ednUpdater.updateContent(text, path, value, { create });
-  ednUpdater.verifyEdit(text, after, path, value);
-  return after;
-}
 
 /** Asserts that `after` is `before` with exactly `old` (at its only occurrence) replaced by `replacement`. */
 function expectOnlyReplaced(before: string, after: string, old: string, replacement: string): void {

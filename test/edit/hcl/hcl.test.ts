@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are HCL source, where ${...} is HCL syntax
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EditError } from '../../../src/edit/format.js';
 import { hclUpdater, quoteHclString } from '../../../src/edit/formats/hcl.js';
+import { editError } from '../updater-harness.js';
 import { asHclJsonString, changedSpan, hclToJson, jsonDifferences, packer } from './support.js';
 
 const fixture = (name: string) =>
@@ -10,16 +10,6 @@ const fixture = (name: string) =>
 const template = fixture('windows-2022.pkr.hcl');
 const pkrvars = fixture('windows.auto.pkrvars.hcl');
 const crlf = (text: string) => text.replaceAll('\n', '\r\n');
-
-function editError(run: () => unknown): EditError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EditError) return error;
-    throw error;
-  }
-  throw new Error('expected an EditError');
-}
 
 describe('hclUpdater.updateContent on the Windows template', () => {
   // path, the old expression as written (unique in the file with the text after it), where hcl2json shows it, a new value

@@ -1,31 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EditError } from '../../../src/edit/format.js';
 import { jsonUpdater } from '../../../src/edit/formats/json.js';
+import { editError, editWith } from '../updater-harness.js';
 import { changedOnlyWithin, changedRegion } from '../yaml/changed-region.js';
+
+const edit = editWith(jsonUpdater);
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/json/${name}`, import.meta.url), 'utf8');
 const template = fixture('windows-2022.json');
 const crlfTemplate = fixture('windows-2019-crlf.json');
 const tabbed = fixture('tabs-no-final-newline.json');
-
-/** Runs the edit and the updater's own verification, as `hephestus edit` does. */
-function edit(text: string, path: string, value: string, create = false): string {
-  const after = jsonUpdater.updateContent(text, path, value, { create });
-  jsonUpdater.verifyEdit(text, after, path, value);
-  return after;
-}
-
-function editError(action: () => unknown): EditError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof EditError) return error;
-    throw error;
-  }
-  throw new Error('expected an EditError');
-}
 
 describe('jsonUpdater on a Packer template', () => {
   it('replaces only the old string literal', async () => {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EditError } from '../../../src/edit/format.js';
 import { yamlUpdater } from '../../../src/edit/formats/yaml.js';
+import { editError, editWith } from '../updater-harness.js';
 import { changedOnlyWithin, changedRegion } from './changed-region.js';
+
+const edit = editWith(yamlUpdater);
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../fixtures/yaml/${name}`, import.meta.url), 'utf8');
@@ -11,23 +13,6 @@ const packerVariables = fixture('packer-variables.yml');
 const configMap = fixture('helm-configmap.yaml');
 const compose = fixture('docker-compose.yml');
 const deployment = fixture('deployment.yaml');
-
-/** Runs the edit and the updater's own verification, as `hephestus edit` does. */
-function edit(text: string, path: string, value: string, create = false): string {
-  const after = yamlUpdater.updateContent(text, path, value, { create });
-  yamlUpdater.verifyEdit(text, after, path, value);
-  return after;
-}
-
-function editError(action: () => unknown): EditError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof EditError) return error;
-    throw error;
-  }
-  throw new Error('expected an EditError');
-}
 
 describe('yamlUpdater on a Packer variables file', () => {
   it('bumps a plain scalar in place, keeping the comment after it', async () => {
