@@ -24,7 +24,7 @@ import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
 import { fetchLock } from './lock-store.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
-import { type BranchUpdate, updateBranch } from './update-branch.js';
+import { type BranchUpdate, reportedHead, updateBranch } from './update-branch.js';
 
 export interface FileBump {
   file: string;
@@ -124,21 +124,29 @@ async function bumpInClone(
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
   const openPullRequests = await prs.listOpen(co.config.git.default_branch);
   const bumpFiles = co.config.bump?.files ?? [];
-  const update = await updateBranch(context, co, plan.branch, commitMessage(bumps), async () => {
-    for (const [index, entry] of bumpFiles.entries()) {
-      const bump = bumps.find((b) => b.index === index);
-      if (!bump) continue;
-      await editFile({
-        file: repoPath(co.dir, entry.file, `bump.files[${index}].file`),
-        path: entry.path,
-        value: bump.after,
-        format: entry.format,
-        embedded: entry.embedded,
-        innerPath: entry.inner_path,
-        root: co.dir,
-      });
-    }
-  });
+  const head = reportedHead(openPullRequests, repository, plan.branch);
+  const update = await updateBranch(
+    context,
+    co,
+    plan.branch,
+    commitMessage(bumps),
+    async () => {
+      for (const [index, entry] of bumpFiles.entries()) {
+        const bump = bumps.find((b) => b.index === index);
+        if (!bump) continue;
+        await editFile({
+          file: repoPath(co.dir, entry.file, `bump.files[${index}].file`),
+          path: entry.path,
+          value: bump.after,
+          format: entry.format,
+          embedded: entry.embedded,
+          innerPath: entry.inner_path,
+          root: co.dir,
+        });
+      }
+    },
+    head,
+  );
   return propose(context, co, repository, plan, prs, openPullRequests, update);
 }
 

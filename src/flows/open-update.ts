@@ -14,7 +14,7 @@ import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { imageSetName, parseImageNames } from './image-set.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
-import { updateBranch } from './update-branch.js';
+import { reportedHead, updateBranch } from './update-branch.js';
 
 export interface BaseAmiCheck {
   image: string;
@@ -89,6 +89,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
         });
       }
     },
+    reportedHead(openPullRequests, repository, branch),
   );
   report.diff = update.diff;
   const proposal = await proposeUpdate(context, co, prs, {

@@ -6,9 +6,11 @@
 import { simpleGit } from 'simple-git';
 import { FailureError } from '../errors.js';
 import { type CommitSummary, foreignCommits, type GitIdentity, trackingRef } from '../git/git-repository.js';
+import { GitData } from '../github/git-data.js';
+import type { PullRequest } from '../github/schema.js';
 import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
-import type { FlowContext } from './flow-context.js';
+import type { FlowContext, RepositoryName } from './flow-context.js';
 
 export interface BranchUpdate {
   step: GitStepResult;
@@ -21,6 +23,12 @@ export interface BranchUpdate {
 /**
  * Resets `branch` to the default branch, runs `apply` (the edits), commits, and pushes unless the remote
  * branch already has the same content. In a dry run nothing is pushed and the step says what would happen.
+ *
+ * `reportedHead` is the branch's head as its open pull request reported it (the flows list their open PRs
+ * anyway). When that commit is our own, it is all the remote branch needs to tell: nothing sits on top of it,
+ * and its tree says whether the update is already there. One REST read of the commit then replaces a fetch of
+ * the branch, the costliest step after the clone (see docs/performance.md); the push's lease still refuses
+ * the push if the branch moved since. Without it, or when the head is someone else's, the branch is fetched.
  */
 export async function updateBranch(
   context: FlowContext,
@@ -28,6 +36,7 @@ export async function updateBranch(
   branch: string,
   message: string,
   apply: () => Promise<void>,
+  reportedHead?: string,
 ): Promise<BranchUpdate> {
   const { git } = co;
   const base = trackingRef(co.config.git.default_branch);
@@ -36,16 +45,19 @@ export async function updateBranch(
     await apply();
     return git.commitAll(message);
   };
-  const remote = await git.fetchBranch(branch);
+  const ownHead = reportedHead === undefined ? undefined : await ownCommit(context, co, reportedHead);
+  const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
   const sha = await rebuild();
   const diff = sha ? await local(co.dir, ['diff', base, 'HEAD']) : '';
   if (!sha) return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff };
 
   if (remote !== undefined) {
-    const foreign = await foreignOn(co, branch);
+    // Our own head has nothing on top of it; a fetched branch is looked through.
+    const foreign = ownHead ? [] : await foreignOn(co, branch);
     // Putting the update on top of someone's commits could undo what they meant; leave the branch to them.
     if (foreign.length > 0) return { step: { status: 'blocked', foreignCommits: foreign }, diff, sha };
-    if ((await tree(co.dir, 'HEAD')) === (await tree(co.dir, trackingRef(branch)))) {
+    const remoteTree = ownHead ? ownHead.tree : await tree(co.dir, trackingRef(branch));
+    if ((await tree(co.dir, 'HEAD')) === remoteTree) {
       return { step: { status: 'up-to-date' }, diff, sha: remote };
     }
   }
@@ -53,16 +65,41 @@ export async function updateBranch(
     context.wouldDo(`push ${branch} (${remote ? 'replacing' : 'creating'} it)`);
     return { step: { status: 'pushed' }, diff, sha };
   }
-  const pushed = await git.pushWithRetry(branch, remote, async () => {
-    if ((await foreignOn(co, branch)).length > 0) {
-      throw new FailureError(
-        `git: someone else pushed to ${branch} meanwhile; not overwriting their commits`,
-      );
-    }
-    await rebuild();
-  });
+  const pushed = await git.pushWithRetry(
+    branch,
+    remote,
+    async () => {
+      if ((await foreignOn(co, branch)).length > 0) {
+        throw new FailureError(
+          `git: someone else pushed to ${branch} meanwhile; not overwriting their commits`,
+        );
+      }
+      await rebuild();
+    },
+    { head: sha },
+  );
   context.logger.info(`pushed ${branch} at ${pushed.sha.slice(0, 12)}`);
   return { step: { status: 'pushed' }, diff, sha: pushed.sha };
+}
+
+/** The head of `branch` as its open pull request in `repository` reports it (see {@link updateBranch}). */
+export function reportedHead(
+  openPullRequests: readonly PullRequest[],
+  repository: RepositoryName,
+  branch: string,
+): string | undefined {
+  return openPullRequests.find((pr) => pr.headRef === branch && pr.headRepo === repository.fullName)?.headSha;
+}
+
+/**
+ * `sha` with its tree when it is a commit of ours (author and committer), else undefined. The flows rebuild the
+ * branch as one commit on the default branch, so a head of ours is a branch holding only our work.
+ */
+async function ownCommit(context: FlowContext, co: Checkout, sha: string) {
+  const { owner, repo } = co.repository;
+  const commit = await new GitData(context.github(), { owner, repo }).commit(sha);
+  if (!commit || !co.author) return undefined;
+  return foreignCommits([commit], [co.author]).length === 0 ? commit : undefined;
 }
 
 async function foreignOn(co: Checkout, branch: string) {

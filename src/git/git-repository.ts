@@ -188,17 +188,21 @@ export class GitRepository {
   /** Stages every change and commits it as the configured author and committer; the new sha, or undefined when nothing changed. */
   async commitAll(message: string): Promise<string | undefined> {
     await this.git('local', 'staging', (git) => git.add(['--all']));
-    const staged = await this.git('local', 'diff of the staged changes', (git) =>
-      git.raw(['diff', '--cached', '--name-only']),
-    );
-    if (staged.trim() === '') return undefined;
     const { author, committer } = this.settings;
-    await this.git('local', 'commit', (git) => git.commit(message), {
+    const result = await this.git('local', 'commit', (git) => git.commit(message), {
       GIT_AUTHOR_NAME: author.name,
       GIT_AUTHOR_EMAIL: author.email,
       GIT_COMMITTER_NAME: committer.name,
       GIT_COMMITTER_EMAIL: committer.email,
     });
+    // simple-git commits with core.abbrev=40, so its summary holds the full sha, and answers an empty one when
+    // git found nothing to commit: the index then tells that apart from a commit that did not happen.
+    if (/^[0-9a-f]{40}$/.test(result.commit)) return result.commit;
+    const staged = await this.git('local', 'diff of the staged changes', (git) =>
+      git.raw(['diff', '--cached', '--name-only']),
+    );
+    if (staged.trim() === '') return undefined;
+    if (result.commit === '') throw new FailureError('git: the commit of the staged changes made no commit');
     return this.revParse('HEAD');
   }
 
@@ -250,11 +254,12 @@ export class GitRepository {
 
   /**
    * Pushes HEAD to `refs/heads/<branch>` only if the remote branch is still at `expectedSha` (undefined: it must
-   * not exist). A branch that moved meanwhile is reported, not overwritten; other refusals throw.
+   * not exist). A branch that moved meanwhile is reported, not overwritten; other refusals throw. `head` is
+   * HEAD's sha when the caller knows it (saves asking git).
    */
-  async push(branch: string, expectedSha: string | undefined): Promise<PushResult> {
+  async push(branch: string, expectedSha: string | undefined, head?: string): Promise<PushResult> {
     assertBranchName(branch);
-    const sha = await this.revParse('HEAD');
+    const sha = head ?? (await this.revParse('HEAD'));
     try {
       await this.git('remote', `push to ${branch}`, (git) =>
         git.raw([
@@ -280,17 +285,19 @@ export class GitRepository {
 
   /**
    * Pushes as {@link push}; when the branch moved (someone pushed first), fetches its new head, lets `reapply`
-   * rebuild the update on it, and tries again, at most `maxRetries` times (default 3).
+   * rebuild the update on it, and tries again, at most `maxRetries` times (default 3). `head` as in {@link push}.
    */
   async pushWithRetry(
     branch: string,
     expectedSha: string | undefined,
     reapply: Reapply,
-    maxRetries = DEFAULT_MAX_RETRIES,
+    options: { maxRetries?: number; head?: string } = {},
   ): Promise<{ sha: string; retries: number }> {
+    const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     let lease = expectedSha;
     for (let retries = 0; ; retries++) {
-      const result = await this.push(branch, lease);
+      // `head` is HEAD's sha before the first attempt only: a re-applied update is a new commit.
+      const result = await this.push(branch, lease, retries === 0 ? options.head : undefined);
       if (result.status === 'pushed') return { sha: result.sha, retries };
       if (retries >= maxRetries) {
         throw new FailureError(
@@ -342,8 +349,8 @@ export class GitRepository {
     env: Record<string, string> = {},
   ): Promise<T> {
     const { token, origin, redactor, timeoutMs } = this.settings;
-    return withCredentials(token, origin, async (credentials) => {
-      const git = simpleGit({ baseDir, config: [credentials], timeout: { block: timeoutMs } }).env({
+    const runWith = async (config: string[]) => {
+      const git = simpleGit({ baseDir, config, timeout: { block: timeoutMs } }).env({
         ...gitEnvironment(process.env),
         ...env,
       });
@@ -352,7 +359,12 @@ export class GitRepository {
       } catch (error) {
         throw redactGitError(error, redactor, what, kind);
       }
-    });
+    };
+    // Only commands that talk to the remote get the token (and the temporary file that carries it). In a
+    // blobless clone any command may fetch a missing file's contents, so there every command gets it.
+    return kind === 'remote' || !this.settings.shallow
+      ? withCredentials(token, origin, (credentials) => runWith([credentials]))
+      : runWith([]);
   }
 }
 

@@ -63,6 +63,26 @@ export type Comparison = z.output<typeof CompareSchema>;
 
 const ShaSchema = z.object({ sha: z.string() }).transform((object) => object.sha);
 
+const GitPersonSchema = z.object({ name: z.string(), email: z.string() });
+const GitCommitSchema = z
+  .object({
+    sha: z.string(),
+    message: z.string(),
+    tree: z.object({ sha: z.string() }),
+    author: GitPersonSchema,
+    committer: GitPersonSchema,
+  })
+  .transform((c): CommitSummary & { tree: string } => ({
+    sha: c.sha,
+    subject: c.message.split('\n')[0] ?? '',
+    authorName: c.author.name,
+    authorEmail: c.author.email,
+    committerName: c.committer.name,
+    committerEmail: c.committer.email,
+    tree: c.tree.sha,
+  }));
+export type GitCommit = z.output<typeof GitCommitSchema>;
+
 /** A file's new text for {@link GitData.createTree}. */
 export interface FileContent {
   path: string;
@@ -99,6 +119,17 @@ export class GitData {
       RefSchema,
       (o) => o.rest.git.getRef({ ...this.repository, ref: `heads/${branch}` }),
       [404],
+    );
+    return result.ok ? result.data : undefined;
+  }
+
+  /** One commit's identities and tree (`GET /git/commits/{sha}`), or undefined when there is no such commit. */
+  async commit(sha: string): Promise<GitCommit | undefined> {
+    const result = await this.client.attempt(
+      `read the commit ${sha} in ${this.fullName}`,
+      GitCommitSchema,
+      (o) => o.rest.git.getCommit({ ...this.repository, commit_sha: sha }),
+      [404, 422],
     );
     return result.ok ? result.data : undefined;
   }

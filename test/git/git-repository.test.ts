@@ -244,7 +244,7 @@ describe('GitRepository over smart HTTP with a token', () => {
         await repo.resetBranch(branch, remoteSha ?? trackingRef(BASE));
         await edit(repo, 'deps.edn', `{:deps {:f ${8 + reapplied}}}\n`);
       },
-      2,
+      { maxRetries: 2 },
     );
 
     await expect(attempt).rejects.toThrow(FailureError);
