@@ -9,15 +9,15 @@
  * The history is built with `git fast-import`; its binary weight grows with the commit count (a tenth at 2,000).
  * After the first (untimed) round every run updates the existing branch and pull request, the common case.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from '../src/sandbox/bare-repo.js';
 import { importHistory } from './fast-import-history.js';
 import type { Figure } from './figures.js';
-import { BUMP_FILE, benchFlowContext, bumpConsumerFlow } from './flow-step.js';
-import { BENCH_TOKEN, BOT, startBenchGitHub } from './github-sandbox.js';
+import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
+import { startBenchGitHub } from './github-sandbox.js';
 import { timeAsync } from './measure.js';
+import { shellFloor } from './shell-floor.js';
 
 export interface BigRepoOptions {
   /** Megabytes of binary history at 20,000 commits (the issue asks for 300). */
@@ -123,33 +123,6 @@ export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figu
   } finally {
     await github.stop();
   }
-}
-
-/** The shell a person would write, run through bash asynchronously (the sandbox answers from this process). */
-function shellFloor(url: string, dir: string, branch: string, ami: string): Promise<void> {
-  const auth = Buffer.from(`x-access-token:${BENCH_TOKEN}`).toString('base64');
-  const script = [
-    'set -euo pipefail',
-    `git -c http.extraHeader="Authorization: Basic ${auth}" clone -q --depth 1 --single-branch --branch main "$URL" "$DIR"`,
-    'cd "$DIR"',
-    `sed -i -E 's/("windows-server-2022" )"ami-[0-9a-f]+"/\\1"'"$AMI"'"/' ${BUMP_FILE}`,
-    `git -c user.name="${BOT.name}" -c user.email="${BOT.email}" commit -qam "Bump windows-server-2022 to $AMI"`,
-    `git -c http.extraHeader="Authorization: Basic ${auth}" push -q origin "HEAD:refs/heads/$BRANCH"`,
-  ].join('\n');
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', script], {
-      env: { ...process.env, URL: url, DIR: dir, AMI: ami, BRANCH: branch, GIT_TERMINAL_PROMPT: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`shell floor failed: ${stderr}`)),
-    );
-  });
 }
 
 function repoName(commits: number): string {

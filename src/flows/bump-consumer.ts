@@ -18,7 +18,14 @@ import type { PullRequest } from '../github/schema.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { updateBranchViaApi } from './api-update-branch.js';
-import { type Checkout, checkout, readTarget, repoPath, targetIn } from './checkout.js';
+import {
+  ASSUMED_DEFAULT_BRANCH,
+  type Checkout,
+  checkout,
+  readTarget,
+  repoPath,
+  targetIn,
+} from './checkout.js';
 import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
@@ -61,7 +68,20 @@ export async function bumpRepository(
   given: ImageAmiMap | undefined,
 ): Promise<BumpConsumerReport> {
   if (context.options.via !== 'api') {
-    return bumpInClone(context, repository, await checkout(context, { repository, commits: true }), given);
+    const prs = context.pullRequests(repository);
+    // Listed while the clone runs, against the branch the clone assumes is the default one (listed again when
+    // the configuration names another): one round trip less on the way to the push.
+    const listed = prs.listOpen(ASSUMED_DEFAULT_BRANCH).then(
+      (list) => ({ list }),
+      (error: unknown) => ({ error }),
+    );
+    const co = await checkout(context, { repository, commits: true });
+    const early = await listed;
+    const openPullRequests =
+      co.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early
+        ? early.list
+        : await prs.listOpen(co.config.git.default_branch);
+    return bumpInClone(context, repository, co, given, prs, openPullRequests);
   }
   const data = new GitData(context.github(), { owner: repository.owner, repo: repository.repo });
   const { config, base } = await readConsumer(context, data);
@@ -116,13 +136,13 @@ async function bumpInClone(
   repository: RepositoryName,
   co: Checkout,
   given: ImageAmiMap | undefined,
+  prs: PullRequests,
+  /** One list serves both this run's own PR (its body keeps our markers) and the update below. */
+  openPullRequests: PullRequest[],
 ): Promise<BumpConsumerReport> {
   const images = given ?? (await imagesFromLock(context, co.config));
   const bumps = await planBumps(co.config, images, (entry, setting) => readTarget(co.dir, entry, setting));
   const plan = planOf(co.config, bumps, images);
-  const prs = context.pullRequests(repository);
-  // One list serves both this run's own PR (its body keeps our markers) and the update below.
-  const openPullRequests = await prs.listOpen(co.config.git.default_branch);
   const bumpFiles = co.config.bump?.files ?? [];
   const head = reportedHead(openPullRequests, repository, plan.branch);
   const update = await updateBranch(

@@ -25,6 +25,9 @@ export interface Checkout {
   sha: string;
 }
 
+/** The branch a checkout clones when none is given, before the configuration names the default branch. */
+export const ASSUMED_DEFAULT_BRANCH = 'main';
+
 // Commits are only made after the configuration named the real author; a clone needs some identity up front.
 const READ_ONLY_IDENTITY: GitIdentity = { name: 'hephestus', email: 'hephestus@localhost' };
 
@@ -67,7 +70,7 @@ async function cloneAndRead(
   identity: GitIdentity,
 ): Promise<Omit<Checkout, 'author'>> {
   const dir = join(await context.workDir('clone'), 'repo');
-  const branch = options.branch ?? 'main';
+  const branch = options.branch ?? ASSUMED_DEFAULT_BRANCH;
   const url = `${context.endpoints.githubServer}/${options.repository.fullName}.git`;
   context.logger.info(`cloning ${options.repository.fullName} (${branch})`);
   const git = await GitRepository.clone({
