@@ -45,11 +45,14 @@ export async function updateBranch(
     await apply();
     return git.commitAll(message);
   };
-  const ownHead = reportedHead === undefined ? undefined : await ownCommit(context, co, reportedHead);
+  // The reported head's owner is asked while the update is rebuilt: neither needs the other.
+  const [ownHead, sha] = await settleBoth(
+    reportedHead === undefined ? Promise.resolve(undefined) : ownCommit(context, co, reportedHead),
+    rebuild(),
+  );
   const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
-  const sha = await rebuild();
-  const diff = sha ? await local(co.dir, ['diff', base, 'HEAD']) : '';
-  if (!sha) return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff };
+  if (!sha) return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff: '' };
+  const [diff, headTree] = await Promise.all([local(co.dir, ['diff', base, 'HEAD']), tree(co.dir, 'HEAD')]);
 
   if (remote !== undefined) {
     // Our own head has nothing on top of it; a fetched branch is looked through.
@@ -57,9 +60,7 @@ export async function updateBranch(
     // Putting the update on top of someone's commits could undo what they meant; leave the branch to them.
     if (foreign.length > 0) return { step: { status: 'blocked', foreignCommits: foreign }, diff, sha };
     const remoteTree = ownHead ? ownHead.tree : await tree(co.dir, trackingRef(branch));
-    if ((await tree(co.dir, 'HEAD')) === remoteTree) {
-      return { step: { status: 'up-to-date' }, diff, sha: remote };
-    }
+    if (headTree === remoteTree) return { step: { status: 'up-to-date' }, diff, sha: remote };
   }
   if (context.dryRun) {
     context.wouldDo(`push ${branch} (${remote ? 'replacing' : 'creating'} it)`);
@@ -121,6 +122,14 @@ export function foreignOnTop(
   // force-push of the default branch left behind; only commits made on top of ours are someone's work.
   const firstOwn = commits.findLastIndex((commit) => !foreign.includes(commit));
   return firstOwn < 0 ? foreign : foreign.filter((commit) => commits.indexOf(commit) < firstOwn);
+}
+
+/** Both results once both have finished (so no git command outlives a failure), or the first failure. */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 function tree(dir: string, rev: string): Promise<string> {
