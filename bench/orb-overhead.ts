@@ -1,20 +1,23 @@
 /**
- * Orb step overhead: what the orb's `install` command does (orb/src/scripts/install.sh: `npm install --global` of
- * the packed tarball into a prefix of its own, with a cold npm cache) plus the first command, against a plain
+ * Orb step overhead: the orb's `install` command itself (orb/src/scripts/install.sh run by bash with the
+ * PARAM_* variables the orb sets, a BASH_ENV file and the test runner's `circleci env subst` shim on PATH; it
+ * checks and unpacks the packed tarball into a prefix of its own) plus the first command, against a plain
  * `npm install -g` of the same tarball plus the first command, and against running from source with
- * `npx tsx src/cli.ts --help`. Every run starts from an empty prefix and an empty cache.
+ * `npx tsx src/cli.ts --help`. Every run starts from an empty prefix and an empty npm cache.
  *
  * The tarball is this repository's `npm pack`. dist/hephestus.mjs is self-contained, so every package the tarball
  * still declares under `dependencies` is a registry download the install could do without: the details name them.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { writeShim } from '../test/orb/orb-runner.js';
 import type { Figure } from './figures.js';
 import { hyperfine } from './measure.js';
 
-export function orbOverheadFigures(root: string, options: { runs?: number } = {}): Figure[] {
+/** Times the orb's install plus the first command against `npm install -g` and tsx; two figures. */
+export async function orbOverheadFigures(root: string, options: { runs?: number } = {}): Promise<Figure[]> {
   const work = mkdtempSync(path.join(tmpdir(), 'hephestus-orb-bench-'));
   try {
     execFileSync('npm', ['pack', '--silent', '--pack-destination', work], {
@@ -26,14 +29,21 @@ export function orbOverheadFigures(root: string, options: { runs?: number } = {}
     const tarball = path.join(work, tarballName);
     const manifest = JSON.parse(
       execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }),
-    ) as { dependencies?: Record<string, string> };
+    ) as { version: string; dependencies?: Record<string, string> };
     const dependencies = Object.keys(manifest.dependencies ?? {});
 
     const prefix = path.join(work, 'prefix');
     const cache = path.join(work, 'cache');
+    const shim = path.join(work, 'shim');
+    mkdirSync(shim);
+    await writeShim(shim);
+    const bashEnv = path.join(work, 'bash-env');
+    const script = path.join(root, 'orb', 'src', 'scripts', 'install.sh');
     const fresh = `rm -rf '${prefix}' '${cache}'`;
     const first = `'${prefix}/bin/hephestus' --help > /dev/null`;
-    const orbInstall = `${fresh} && npm install --global --prefix '${prefix}' --cache '${cache}' --no-audit --no-fund --ignore-scripts '${tarball}' > /dev/null 2>&1 && ${first}`;
+    // As a CircleCI step: the parameters as PARAM_* variables, BASH_ENV a file of its own, `circleci` on PATH.
+    const stepEnv = `PATH='${shim}':"$PATH" BASH_ENV='${bashEnv}' PARAM_VERSION='${manifest.version}' PARAM_TARBALL='${tarball}' PARAM_PREFIX='${prefix}'`;
+    const orbInstall = `${fresh} && : > '${bashEnv}' && ${stepEnv} bash -eo pipefail '${script}' > /dev/null && ${first}`;
     const plainInstall = `${fresh} && npm install -g --prefix '${prefix}' --cache '${cache}' '${tarball}' > /dev/null 2>&1 && ${first}`;
     const fromSource = `npx --no-install tsx src/cli.ts --help > /dev/null`;
     const [ours, plain, source] = hyperfine([orbInstall, plainInstall, fromSource], {

@@ -2,9 +2,11 @@
  * The orb under test, read and packed from orb/src, and the `hephestus` programs the runner puts on PATH: the
  * real bundled CLI, or a recorder that writes each call's argv and secrets as a JSON line.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type OrbSource, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,25 +72,46 @@ export async function recordedCalls(log: string): Promise<RecordedCall[]> {
 }
 
 /**
- * A directory holding an `npm` that "installs" by copying the `hephestus` of `hephestusDir` into
- * `--prefix`/bin and records its own calls in `log`: the install command runs without the registry.
+ * A directory holding an `npm` whose `npm pack hephestus@<version> --pack-destination <dir>` puts a hephestus
+ * package tarball in `<dir>`, its bin running the `hephestus` of `hephestusDir`, and records its own calls in
+ * `log`: the install command runs without the registry.
  */
 export async function fakeNpm(dir: string, hephestusDir: string, log: string): Promise<string> {
+  return packingNpm(
+    dir,
+    await fakePackage(join(dir, 'package-source'), join(hephestusDir, 'hephestus')),
+    log,
+  );
+}
+
+/** A directory holding an `npm` whose `npm pack <spec> --pack-destination <dir>` copies `tarball` there. */
+export async function packingNpm(dir: string, tarball: string, log: string): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'npm'),
     `#!/bin/bash
 set -euo pipefail
 printf '%s\\n' "$*" >>'${log}'
-prefix=""
+[[ "$1" == pack ]] || { echo "npm (test fake): only pack is available here" >&2; exit 1; }
+destination="."
 while [[ $# -gt 0 ]]; do
-  if [[ "$1" == "--prefix" ]]; then prefix="$2"; shift; fi
+  if [[ "$1" == "--pack-destination" ]]; then destination="$2"; shift; fi
   shift
 done
-mkdir -p "$prefix/bin"
-cp '${join(hephestusDir, 'hephestus')}' '${join(hephestusDir, 'package.json')}' "$prefix/bin/"
+cp '${tarball}' "$destination/"
+basename '${tarball}'
 `,
     { mode: 0o755 },
   );
   return dir;
+}
+
+/** Packs, as `npm pack` lays it out, a package named `name` whose bin execs `program`; returns the tarball. */
+export async function fakePackage(dir: string, program: string, name = 'hephestus'): Promise<string> {
+  await mkdir(join(dir, 'package', 'dist'), { recursive: true });
+  await writeFile(join(dir, 'package', 'package.json'), `${JSON.stringify({ name, version: '0.1.0' })}\n`);
+  await writeFile(join(dir, 'package', 'dist', 'hephestus.mjs'), `#!/bin/sh\nexec '${program}' "$@"\n`);
+  const tarball = join(dir, `${name}-0.1.0.tgz`);
+  await promisify(execFile)('tar', ['-czf', tarball, '-C', dir, 'package']);
+  return tarball;
 }

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cliBundle, fakeNpm, loadOrb, recordedCalls, recordingHephestus, repoRoot } from './orb-fixture.js';
+import { fakeNpm, loadOrb, recordedCalls, recordingHephestus } from './orb-fixture.js';
 import { type ConcreteStep, expandJob, expandSteps, runCommand, runJob, runSteps } from './orb-runner.js';
 import { substitute } from './orb-template.js';
 
@@ -502,41 +502,4 @@ describe('the orb jobs', () => {
     );
     expect((await readFile(npmLog, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
-});
-
-describe('the install command with a real tarball', () => {
-  it('installs an npm pack tarball into a temporary prefix, after which hephestus --help succeeds', async () => {
-    expect(await exists(cliBundle)).toBe(true);
-    const packDir = join(scratch, 'pack');
-    await mkdir(packDir, { recursive: true });
-    const { stdout } = await promisify(execFile)('npm', ['pack', '--silent', '--pack-destination', packDir], {
-      cwd: repoRoot,
-    });
-    const tarball = join(packDir, stdout.trim().split('\n').pop() as string);
-    const base = await freshBase();
-    const result = await runSteps(
-      orb,
-      [
-        { install: { tarball } },
-        { run: { name: 'help', command: 'hephestus --help && command -v hephestus' } },
-      ],
-      {
-        base,
-        // The runner's HOME is empty; the machine's npm cache saves fetching the dependencies again.
-        env: {
-          npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
-          npm_config_prefer_offline: 'true',
-        },
-        stepTimeout: 240_000,
-      },
-    );
-    expect(result.steps.map((step) => [step.name, step.status])).toEqual([
-      ['Install the hephestus CLI', 'success'],
-      ['help', 'success'],
-    ]);
-    expect(result.steps[1]?.output).toContain('Usage: hephestus');
-    expect(
-      result.steps[1]?.output.trim().endsWith(join(base, 'home', '.hephestus', 'bin', 'hephestus')),
-    ).toBe(true);
-  }, 300_000);
 });

@@ -426,7 +426,12 @@ async function runStep(step: ConcreteStep, context: StepContext): Promise<StepRe
         if (!entry) continue;
         const manifest = JSON.parse(await readFile(join(entry, 'manifest.json'), 'utf8')) as string[];
         for (const [index, path] of manifest.entries()) {
-          await cp(join(entry, String(index)), path, { recursive: true, force: true });
+          // Verbatim, as CircleCI's tar keeps them: a relative link (the installed CLI's bin) stays relative.
+          await cp(join(entry, String(index)), path, {
+            recursive: true,
+            force: true,
+            verbatimSymlinks: true,
+          });
         }
         return done(`Found a cache from key ${key}`);
       }
@@ -440,7 +445,7 @@ async function runStep(step: ConcreteStep, context: StepContext): Promise<StepRe
       await mkdir(entry, { recursive: true });
       for (const path of step.paths.map(where)) {
         if (!(await exists(path))) continue;
-        await cp(path, join(entry, String(saved.length)), { recursive: true });
+        await cp(path, join(entry, String(saved.length)), { recursive: true, verbatimSymlinks: true });
         saved.push(path);
       }
       await writeFile(join(entry, 'manifest.json'), JSON.stringify(saved));
@@ -562,7 +567,8 @@ if (args[0] === 'env' && args[1] === 'subst') {
 }
 `;
 
-async function writeShim(bin: string): Promise<void> {
+/** Writes the `circleci` shim (`circleci env subst` only) into `bin`. */
+export async function writeShim(bin: string): Promise<void> {
   // The package.json makes node read the extension-less shim as CommonJS wherever the scratch directory is.
   await writeFile(join(bin, 'package.json'), '{"type":"commonjs"}\n');
   await writeFile(join(bin, 'circleci'), SHIM, { mode: 0o755 });

@@ -1,0 +1,255 @@
+/**
+ * The orb's `install` command (orb/src/scripts/install.sh) run as CircleCI would, against this repository's own
+ * `npm pack` tarball and against hand-made tarballs it must refuse.
+ */
+import { execFile } from 'node:child_process';
+import {
+  copyFile,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliBundle, fakePackage, loadOrb, packingNpm, repoRoot } from './orb-fixture.js';
+import { type JobResult, runSteps } from './orb-runner.js';
+
+const run = promisify(execFile);
+const { orb } = await loadOrb();
+const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+const scratch = await mkdtemp(join(tmpdir(), 'orb-install-'));
+afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+let counter = 0;
+async function freshBase(): Promise<string> {
+  const base = join(scratch, `run-${++counter}`);
+  await mkdir(base, { recursive: true });
+  return base;
+}
+
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
+
+/** The default prefix of the install command under a runner base. */
+const prefixOf = (base: string) => join(base, 'home', '.hephestus');
+
+// Packing is slow (a few seconds), so the file packs once; dist/ is the build already there.
+let packed: string;
+beforeAll(async () => {
+  expect(await exists(cliBundle)).toBe(true);
+  const packDir = join(scratch, 'pack');
+  await mkdir(packDir, { recursive: true });
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: repoRoot });
+  packed = join(packDir, stdout.trim().split('\n').pop() as string);
+}, 120_000);
+
+async function install(base: string, tarball: string, then: string): Promise<JobResult> {
+  return runSteps(orb, [{ install: { tarball } }, { run: { name: 'then', command: then } }], { base });
+}
+
+/** The output of the install step, which is the first. */
+const installOutput = (result: JobResult) => result.steps[0]?.output ?? '';
+
+describe('install from a tarball', () => {
+  it('unpacks the packed tarball into an empty prefix, links its bin and puts it on PATH', async () => {
+    const base = await freshBase();
+    const prefix = prefixOf(base);
+    const result = await install(base, packed, 'hephestus --version && command -v hephestus');
+    expect(result.steps.map((step) => [step.name, step.status])).toEqual([
+      ['Install the hephestus CLI', 'success'],
+      ['then', 'success'],
+    ]);
+    expect(installOutput(result).trim().endsWith(version)).toBe(true);
+    expect(result.steps[1]?.output).toBe(`${version}\n${join(prefix, 'bin', 'hephestus')}\n`);
+    // A relative link, as npm makes it, survives the prefix being cached and restored elsewhere.
+    expect(await readlink(join(prefix, 'bin', 'hephestus'))).toBe(
+      '../lib/node_modules/hephestus/dist/hephestus.mjs',
+    );
+    const bundle = await lstat(join(prefix, 'lib', 'node_modules', 'hephestus', 'dist', 'hephestus.mjs'));
+    expect(bundle.mode & 0o111).toBe(0o111);
+    expect(await readdir(join(prefix, 'lib', 'node_modules'))).toEqual(['hephestus']);
+  });
+
+  it('runs a command that needs the chunks and seeds the tarball carries', async () => {
+    const base = await freshBase();
+    const result = await install(base, packed, 'hephestus --help');
+    expect(result.status).toBe('success');
+    expect(result.steps[1]?.output).toContain('Usage: hephestus');
+  });
+
+  it('installs again over an existing install, replacing it whole and leaving no staging, old or new, behind', async () => {
+    const base = await freshBase();
+    const prefix = prefixOf(base);
+    const packageDir = join(prefix, 'lib', 'node_modules', 'hephestus');
+    expect((await install(base, packed, 'true')).status).toBe('success');
+    await writeFile(join(packageDir, 'left-from-an-older-version.js'), '');
+    // What a run killed while unpacking leaves.
+    await mkdir(join(prefix, 'lib', 'node_modules', '.hephestus-new-killed', 'dist'), { recursive: true });
+    const again = await install(base, packed, 'hephestus --version');
+    expect(again.status).toBe('success');
+    expect(again.steps[1]?.output).toBe(`${version}\n`);
+    expect(await exists(join(packageDir, 'left-from-an-older-version.js'))).toBe(false);
+    expect(await readdir(join(prefix, 'lib', 'node_modules'))).toEqual(['hephestus']);
+    expect(await readdir(join(prefix, 'bin'))).toEqual(['hephestus']);
+  });
+
+  it('accepts a relative path and a tarball name holding a colon, which tar would take for a remote host', async () => {
+    const base = await freshBase();
+    await mkdir(join(base, 'project'), { recursive: true });
+    await copyFile(packed, join(base, 'project', 'odd:name.tgz'));
+    const result = await install(base, 'odd:name.tgz', 'hephestus --version');
+    expect(result.steps[1]?.output).toBe(`${version}\n`);
+  });
+});
+
+describe('install refuses a tarball that is not a hephestus package', () => {
+  /** Packs a small hephestus-like package, with `extra` renamed to `member` or linked, as the case needs. */
+  async function craft(
+    name: string,
+    options: { member?: string; link?: string; packageName?: string; drop?: string } = {},
+  ): Promise<string> {
+    const dir = join(scratch, `craft-${++counter}`);
+    const tarball = await fakePackage(dir, '/bin/true', options.packageName);
+    if (options.member === undefined && options.link === undefined && options.drop === undefined)
+      return tarball;
+    const args = ['-czf', join(dir, name), '-C', dir];
+    if (options.member !== undefined) {
+      await writeFile(join(dir, 'package', 'extra'), 'escaped\n');
+      // --transform names the member as given; -P keeps a leading slash.
+      args.push('-P', `--transform=s,^package/extra$,${options.member},`);
+    }
+    if (options.link !== undefined) await symlink(options.link, join(dir, 'package', 'dist', 'link'));
+    if (options.drop !== undefined) await rm(join(dir, options.drop));
+    await run('tar', [...args, 'package']);
+    return join(dir, name);
+  }
+
+  const cases: Array<[string, () => Promise<string>, string]> = [
+    [
+      'a member climbing out with ../',
+      () => craft('up.tgz', { member: 'package/../../escape' }),
+      "climbs out with '..'",
+    ],
+    ['a member with an absolute path', () => craft('abs.tgz', { member: '/tmp/escape' }), 'absolute path'],
+    ['a member outside package/', () => craft('out.tgz', { member: 'other/file' }), 'outside package/'],
+    ['a symbolic link', () => craft('link.tgz', { link: '/etc' }), 'not a plain file or directory'],
+    ['another package', () => craft('left-pad.tgz', { packageName: 'left-pad' }), 'the package "left-pad"'],
+    [
+      'no bundle',
+      () => craft('empty.tgz', { drop: 'package/dist/hephestus.mjs' }),
+      'no package/dist/hephestus.mjs',
+    ],
+    [
+      'not a gzip tar',
+      async () => {
+        const file = join(scratch, `plain-${++counter}.tgz`);
+        await writeFile(file, '{"name":"hephestus"}\n');
+        return file;
+      },
+      'is not a gzip tar archive',
+    ],
+    ['a missing file', async () => join(scratch, 'nowhere.tgz'), 'no tarball at'],
+  ];
+
+  it.each(cases)('%s: exit 2 and nothing installed', async (_, make, message) => {
+    const base = await freshBase();
+    const result = await install(base, await make(), 'true');
+    expect(result.steps.map((step) => step.status)).toEqual(['failed', 'skipped']);
+    expect(result.steps[0]?.exitCode).toBe(2);
+    expect(installOutput(result)).toContain(message);
+    expect(await exists(prefixOf(base))).toBe(false);
+    expect(await readdir(base)).not.toContain('escape');
+  });
+
+  it('leaves the live install working when a new tarball is refused', async () => {
+    const base = await freshBase();
+    expect((await install(base, packed, 'true')).status).toBe('success');
+    const refused = await install(base, await craft('other.tgz', { packageName: 'other' }), 'true');
+    expect(refused.steps[0]?.exitCode).toBe(2);
+    const live = await runSteps(
+      orb,
+      [{ run: { name: 'v', command: `'${prefixOf(base)}/bin/hephestus' --version` } }],
+      {
+        base,
+      },
+    );
+    expect(live.steps[0]?.output).toBe(`${version}\n`);
+  });
+
+  it('refuses every member path with a .. segment, wherever it sits', async () => {
+    const segment = fc.stringMatching(/^[a-z0-9_-][a-z0-9._-]{0,7}$/).filter((s) => s !== '.' && s !== '..');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(segment, { maxLength: 3 }),
+        fc.array(segment, { maxLength: 3 }),
+        async (before, after) => {
+          const member = ['package', ...before, '..', ...after].join('/');
+          const base = await freshBase();
+          const result = await install(base, await craft('prop.tgz', { member }), 'true');
+          expect(result.steps[0]?.exitCode).toBe(2);
+          expect(await exists(prefixOf(base))).toBe(false);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 60_000);
+});
+
+describe('install from the registry', () => {
+  it('fetches the version with npm pack, unpacks it, and skips npm when the prefix already holds it', async () => {
+    const base = await freshBase();
+    const log = join(base, 'npm.log');
+    const npm = await packingNpm(join(base, 'npm'), packed, log);
+    const steps = [
+      { install: { version, cache: false } },
+      { run: { name: 'then', command: 'hephestus --version' } },
+    ];
+    const first = await runSteps(orb, steps, { base, path: [npm] });
+    expect(first.steps[1]?.output).toBe(`${version}\n`);
+    const calls = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatch(
+      new RegExp(
+        `^pack hephestus@${version.replaceAll('.', '\\.')} --pack-destination /\\S+ --ignore-scripts --silent$`,
+      ),
+    );
+    const second = await runSteps(orb, steps, { base, path: [npm] });
+    expect(installOutput(second)).toContain(`hephestus ${version} is already installed`);
+    expect((await readFile(log, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses what the registry hands back when it is not hephestus, with exit 2', async () => {
+    const base = await freshBase();
+    const other = await fakePackage(join(base, 'other'), '/bin/true', 'not-hephestus');
+    const npm = await packingNpm(join(base, 'npm'), other, join(base, 'npm.log'));
+    const result = await runSteps(orb, [{ install: { version, cache: false } }], { base, path: [npm] });
+    expect(result.steps[0]?.exitCode).toBe(2);
+    expect(installOutput(result)).toContain('the package "not-hephestus"');
+    expect(await exists(prefixOf(base))).toBe(false);
+  });
+
+  it('fails with npm when npm pack fails, installing nothing', async () => {
+    const base = await freshBase();
+    const npm = join(base, 'npm');
+    await mkdir(npm, { recursive: true });
+    await writeFile(join(npm, 'npm'), '#!/bin/sh\necho "npm error 404 Not Found" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const result = await runSteps(orb, [{ install: { version, cache: false } }], { base, path: [npm] });
+    expect(result.steps[0]?.exitCode).toBe(1);
+    expect(installOutput(result)).toContain('404');
+    expect(await exists(prefixOf(base))).toBe(false);
+  });
+});
