@@ -44,9 +44,9 @@ export async function apiCallFigures(): Promise<Figure[]> {
     let unchangedWrites = -1;
     for (const scenario of SCENARIOS) {
       const context = benchFlowContext(github);
-      const recording = github.record();
+      const recording = await github.record();
       const report = await bumpConsumerFlow(context, REPO, scenario.ami);
-      const calls = recording.done();
+      const calls = await recording.done();
       await context.dispose();
       const rest = calls.filter((call) => !isGitCall(call));
       const writes = rest.filter(isWrite);
@@ -92,12 +92,12 @@ export async function apiCallFigures(): Promise<Figure[]> {
 /** The git requests of the shell floor's clone, and of its push, counted by the sandbox. */
 async function floorRequests(github: BenchGitHub): Promise<{ clone: number; push: number }> {
   const dir = await mkdtemp(path.join(github.tmp, 'floor-'));
-  const clone = github.record();
+  const clone = await github.record();
   await floorClone(github.cloneUrl(REPO), path.join(dir, 'repo'));
-  const cloned = clone.done().length;
-  const push = github.record();
+  const cloned = (await clone.done()).length;
+  const push = await github.record();
   await floorCommitAndPush(path.join(dir, 'repo'), 'floor-requests', 'ami-0ccccccccccccccc3');
-  const pushed = push.done().length;
+  const pushed = (await push.done()).length;
   await rm(dir, { recursive: true, force: true });
   return { clone: cloned, push: pushed };
 }

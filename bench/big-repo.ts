@@ -12,10 +12,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from '../src/sandbox/bare-repo.js';
-import { importHistory } from './fast-import-history.js';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { startBenchGitHub } from './github-sandbox.js';
+import { importHistoryApart } from './import-history-process.js';
 import { timeAsync } from './measure.js';
 import { shellFloor } from './shell-floor.js';
 
@@ -39,9 +39,8 @@ export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figu
       const started = performance.now();
       const dir = await github.seed(repoName(size.commits));
       const from = await git(dir, ['rev-parse', 'refs/heads/main']);
-      await importHistory(dir, { commits: size.commits, historyBytes: size.mb * 1024 * 1024, from });
-      await git(dir, ['repack', '-adq']);
-      await github.service.sync(repoName(size.commits));
+      await importHistoryApart(dir, { commits: size.commits, historyBytes: size.mb * 1024 * 1024, from });
+      await github.sync(repoName(size.commits));
       built[size.commits] = (performance.now() - started) / 1000;
     }
 

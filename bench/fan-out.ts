@@ -7,15 +7,22 @@
  * Here CONCURRENCY consumers run at once in one flow context, so every write goes through one client whose
  * write queue runs one request at a time, and the throttling plugin caps concurrent requests at 10. GitHub also
  * asks for a second between writes; the client paces them so in production, and the details give what that
- * floor adds (`pacedWritesFloorS`). The sandbox's git http-backend and the git clients share the machine's cores
- * with this process; `cpuSecondsPerConsumer` tells how much of the fan-out is CPU the cores must do anyway.
+ * floor adds (`pacedWritesFloorS`).
+ *
+ * The sandbox's GitHub runs in a process of its own but on the same cores as the clients, so here the fan-out is
+ * bound by CPU, not by waiting on a remote as in production: the details split the CPU seconds per consumer
+ * between the clients (this process and its git children) and the server, and give the shell floor
+ * (`git clone`, `sed`, `git commit`, `git push`; shell-floor.ts) fanned out the same way as the reference for
+ * what this machine allows any clone-and-push bump.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { isGitCall, isWrite, startBenchGitHub } from './github-sandbox.js';
-import { median } from './measure.js';
+import { cpuSeconds, median } from './measure.js';
+import { shellFloor } from './shell-floor.js';
 
 /**
  * Consumers bumped at once: each is a few sequential git processes and requests, so with 2 cores about 8 keep
@@ -62,29 +69,53 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
         await context.dispose();
       }
     };
+    // The shell floor fanned out the same way: what the machine allows any clone-and-push bump.
+    const floorBump = async (repos: readonly string[]) => {
+      const round = ++rounds;
+      const dir = await mkdtemp(path.join(github.tmp, 'floor-'));
+      await mapLimit(repos, CONCURRENCY, (fullName) =>
+        shellFloor(
+          github.cloneUrl(fullName),
+          path.join(dir, fullName.replace('/', '-')),
+          `floor-${round}`,
+          `ami-0${String(round).padStart(16, '0')}`,
+        ),
+      );
+      await rm(dir, { recursive: true, force: true });
+    };
     const one: number[] = [];
     const all: number[] = [];
+    const floorOne: number[] = [];
+    const floorAll: number[] = [];
     let writes = 0;
     let restCalls = 0;
-    const cpu: number[] = [];
-    // A warm-up of each, then interleaved rounds so noise falls on both alike.
+    const clientCpu: number[] = [];
+    const serverCpu: number[] = [];
+    const seconds = async (work: () => Promise<void>) => {
+      const start = performance.now();
+      await work();
+      return (performance.now() - start) / 1000;
+    };
+    // A warm-up of each, then interleaved rounds so noise falls on all alike.
     await bump(names.slice(0, 1));
     await bump(names);
+    await floorBump(names);
     for (let run = 0; run < runs; run++) {
-      let start = performance.now();
-      await bump(names.slice(run % names.length, (run % names.length) + 1));
-      one.push((performance.now() - start) / 1000);
-      const recording = github.record();
-      const cpuBefore = childAndSelfCpu();
-      start = performance.now();
-      await bump(names);
-      all.push((performance.now() - start) / 1000);
-      cpu.push(childAndSelfCpu() - cpuBefore);
-      const calls = recording.done().filter((call) => !isGitCall(call));
+      const single = names.slice(run % names.length, (run % names.length) + 1);
+      one.push(await seconds(() => bump(single)));
+      floorOne.push(await seconds(() => floorBump(single)));
+      const recording = await github.record();
+      const [clientBefore, serverBefore] = [cpuSeconds(), await github.serverCpuSeconds()];
+      all.push(await seconds(() => bump(names)));
+      clientCpu.push(cpuSeconds() - clientBefore);
+      serverCpu.push((await github.serverCpuSeconds()) - serverBefore);
+      floorAll.push(await seconds(() => floorBump(names)));
+      const calls = (await recording.done()).filter((call) => !isGitCall(call));
       restCalls = calls.length;
       writes = calls.filter(isWrite).length;
     }
     const ratio = median(all) / median(one);
+    const cpu = clientCpu.map((client, i) => client + (serverCpu[i] as number));
     return [
       {
         name: `fan-out: ${consumers} consumers vs 1`,
@@ -101,7 +132,12 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
           writesPerFanOut: writes,
           pacedWritesFloorS: Math.max(0, writes - 1),
           cpuSecondsPerConsumer: round(median(cpu) / consumers),
+          clientCpuSecondsPerConsumer: round(median(clientCpu) / consumers),
+          serverCpuSecondsPerConsumer: round(median(serverCpu) / consumers),
           cpuBoundFloorS: round(median(cpu) / os.availableParallelism()),
+          shellFloorOneMedianS: round(median(floorOne)),
+          shellFloorAllMedianS: round(median(floorAll)),
+          shellFloorRatio: round(median(floorAll) / median(floorOne)),
           cores: os.availableParallelism(),
           via: 'bump-consumer flow (src/flows/bump-consumer.ts), in-process',
           runs,
@@ -111,17 +147,6 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
   } finally {
     await github.stop();
   }
-}
-
-/**
- * CPU seconds used so far by this process (the sandbox, the flow) and its waited-for children (git clients and
- * the sandbox's git http-backend): utime, stime, cutime and cstime of /proc/self/stat, in clock ticks of 1/100 s.
- */
-function childAndSelfCpu(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14-17 of proc(5), counted from the state field (3) here.
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
 }
 
 function round(value: number): number {

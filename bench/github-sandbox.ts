@@ -1,63 +1,111 @@
 /**
- * The sandbox's GitHub service served from the benchmark's own process, with helpers to seed repositories, build
- * clients and count the REST and git calls a piece of work made. Children that talk to it (git) must be spawned
- * asynchronously: a blocking spawn would stop the server that answers them.
+ * The sandbox's GitHub for the benchmarks, run in a process of its own (github-server.ts, forked here and driven
+ * over IPC), with helpers to seed repositories, build clients and count the REST and git calls a piece of work
+ * made. The measured flows run in the benchmark's process and talk to it over loopback, as a real run talks
+ * to GitHub.
  */
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { GitIdentity } from '../src/git/git-repository.js';
 import { GitHubClient } from '../src/github/github-client.js';
-import { git } from '../src/sandbox/bare-repo.js';
-import { createGitHubService, type GitHubService } from '../src/sandbox/github.js';
-import { listen, type RecordedCall } from '../src/sandbox/http.js';
-import { seedDirs } from '../src/sandbox/seed-repos.js';
+import type { RecordedCall } from '../src/sandbox/http.js';
+import type { ServerRequest } from './github-server.js';
 
 export const BENCH_TOKEN = `ghs_bench${'5c1d'.repeat(6)}`;
 export const BOT: GitIdentity = { name: 'Hephestus Bot', email: 'hephestus-bot@example.com' };
 
 export interface BenchGitHub {
-  service: GitHubService;
   url: string;
   tmp: string;
   /** Seeds `fullName` with the service repository's files (and GitHub's partial-clone support); its bare directory. */
   seed(fullName: string): Promise<string>;
+  /** Makes the server re-read `fullName`'s branches after its bare repository was changed behind its back. */
+  sync(fullName: string): Promise<void>;
   cloneUrl(fullName: string): string;
   /** A client without GitHub's write pacing (see the fan-out benchmark for what the pacing costs). */
   client(): GitHubClient;
   /** Calls recorded from now on. */
-  record(): { done(): RecordedCall[] };
+  record(): Promise<{ done(): Promise<RecordedCall[]> }>;
+  /** CPU seconds the server process and its children (git http-backend and friends) have used so far. */
+  serverCpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts the GitHub service on a free loopback port. */
+type Request = ServerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+const SERVER = fileURLToPath(new URL('./github-server.ts', import.meta.url));
+
+/** Starts the GitHub service in a child process on a free loopback port. */
 export async function startBenchGitHub(): Promise<BenchGitHub> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'hephestus-bench-github-'));
-  const service = createGitHubService({ reposDir: path.join(tmp, 'repos'), token: BENCH_TOKEN });
-  const server = await listen(service.router.listener);
+  const child = fork(SERVER, [path.join(tmp, 'repos'), BENCH_TOKEN], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await ready(child);
+  const call = ipcCaller(child);
+  const clonePaths = new Map<string, string>();
   return {
-    service,
-    url: server.url,
+    url,
     tmp,
     async seed(fullName) {
-      await service.seedRepo(fullName, seedDirs.serviceRepo);
-      const dir = service.repo(fullName).dir;
-      // GitHub serves partial clones; without this http-backend would ignore --filter=blob:none.
-      await git(dir, ['config', 'uploadpack.allowFilter', 'true']);
+      const { dir, clonePath } = (await call({ op: 'seed', fullName })) as { dir: string; clonePath: string };
+      clonePaths.set(fullName, clonePath);
       return dir;
     },
-    cloneUrl: (fullName) => `${server.url}${service.clonePath(fullName)}`,
-    client: () =>
-      new GitHubClient({ token: BENCH_TOKEN, baseUrl: server.url, pacing: false, retryBaseMs: 5 }),
-    record() {
-      const start = service.router.calls.length;
-      return { done: () => service.router.calls.slice(start) };
+    async sync(fullName) {
+      await call({ op: 'sync', fullName });
     },
+    cloneUrl: (fullName) => `${url}${clonePaths.get(fullName) ?? `/${fullName}.git`}`,
+    client: () => new GitHubClient({ token: BENCH_TOKEN, baseUrl: url, pacing: false, retryBaseMs: 5 }),
+    async record() {
+      const start = (await call({ op: 'callCount' })) as number;
+      return { done: async () => (await call({ op: 'callsSince', index: start })) as RecordedCall[] };
+    },
+    serverCpuSeconds: async () => (await call({ op: 'cpuSeconds' })) as number,
     async stop() {
-      await server.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await call({ op: 'stop' });
+      await exited;
       await rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+function ready(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { ready?: string }) => {
+      if (!message.ready) return;
+      child.off('message', onMessage);
+      resolve(message.ready);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) =>
+      reject(new Error(`the bench GitHub server exited (${code}) before it listened`)),
+    );
+  });
+}
+
+/** Sends requests to the server and resolves each with its answer (matched by id). */
+function ipcCaller(child: ChildProcess): (request: Request) => Promise<unknown> {
+  let next = 0;
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {
+    if (message.id === undefined) return;
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error !== undefined) waiter?.reject(new Error(`bench GitHub server: ${message.error}`));
+    else waiter?.resolve(message.result);
+  });
+  return (request) =>
+    new Promise((resolve, reject) => {
+      const id = ++next;
+      pending.set(id, { resolve, reject });
+      child.send({ ...request, id });
+    });
 }
 
 /** True for git smart-HTTP calls (clone, fetch, push), as opposed to REST calls. */
