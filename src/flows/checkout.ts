@@ -84,8 +84,8 @@ async function cloneAndRead(
     history: 'tip',
     redactor: context.logger.redactor,
   });
-  const config = await loadConfig(join(dir, configFile(context)));
-  return { repository: options.repository, git, dir, config, branch, sha: await git.revParse('HEAD') };
+  const [config, sha] = await Promise.all([loadConfig(join(dir, configFile(context))), git.revParse('HEAD')]);
+  return { repository: options.repository, git, dir, config, branch, sha };
 }
 
 function configFile(context: FlowContext): string {

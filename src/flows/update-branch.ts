@@ -52,7 +52,7 @@ export async function updateBranch(
   );
   const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
   if (!sha) return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff: '' };
-  const [diff, headTree] = await Promise.all([local(co.dir, ['diff', base, 'HEAD']), tree(co.dir, 'HEAD')]);
+  const { diff, tree: headTree } = await headCommit(co.dir);
 
   if (remote !== undefined) {
     // Our own head has nothing on top of it; a fetched branch is looked through.
@@ -130,6 +130,17 @@ async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
   if (ra.status === 'rejected') throw ra.reason;
   if (rb.status === 'rejected') throw rb.reason;
   return [ra.value, rb.value];
+}
+
+/**
+ * HEAD's tree and its diff against its parent (the default branch: the update is one commit on it), asked of git
+ * at once: `git show` prints the tree the format names, a blank line, then the same patch `git diff base HEAD`
+ * prints. Signatures are left out so that a user's `log.showSignature` cannot add lines.
+ */
+async function headCommit(dir: string): Promise<{ tree: string; diff: string }> {
+  const out = await local(dir, ['-c', 'log.showSignature=false', 'show', '--format=%T', 'HEAD']);
+  const newline = out.indexOf('\n');
+  return { tree: out.slice(0, newline).trim(), diff: out.slice(newline + 1).replace(/^\n/, '') };
 }
 
 function tree(dir: string, rev: string): Promise<string> {

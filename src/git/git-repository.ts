@@ -263,6 +263,10 @@ export class GitRepository {
     try {
       await this.git('remote', `push to ${branch}`, (git) =>
         git.raw([
+          // A single-branch clone fetches only its base, so git would leave the update branch's tracking ref
+          // alone; this refspec, for this push only, has the push move it (no second git command for it).
+          '-c',
+          `remote.${REMOTE}.fetch=+refs/heads/${branch}:${trackingRef(branch)}`,
           'push',
           '--porcelain',
           `--force-with-lease=refs/heads/${branch}:${expectedSha ?? ''}`,
@@ -276,10 +280,6 @@ export class GitRepository {
       }
       throw error;
     }
-    // A single-branch clone has no fetch refspec for the update branch, so git leaves its tracking ref alone.
-    await this.git('local', `update of ${trackingRef(branch)}`, (git) =>
-      git.raw(['update-ref', trackingRef(branch), sha]),
-    );
     return { status: 'pushed', sha };
   }
 
