@@ -152,32 +152,31 @@ export interface FileChange {
 
 /** Files changed between two commits, with line counts (binary files count 0). */
 export async function diffFiles(gitDir: string, from: string, to: string): Promise<FileChange[]> {
-  const raw = await git(gitDir, ['diff-tree', '-r', '-M', '--no-commit-id', from, to]);
-  const numstat = await git(gitDir, ['diff-tree', '-r', '-M', '--no-commit-id', '--numstat', from, to]);
-  const counts = numstat
+  // One diff-tree for both: its raw lines (`:mode mode sha sha status\tpath`) come first, then as many numstat lines.
+  const lines = (
+    await git(gitDir, ['diff-tree', '-r', '-M', '--no-commit-id', '--raw', '--numstat', from, to])
+  )
     .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split('\t'));
-  return raw
-    .split('\n')
-    .filter(Boolean)
-    .map((line, i) => {
-      const [meta = '', ...paths] = line.split('\t');
-      const [, , , blobSha = '', code = 'M'] = meta.split(' ');
-      const [added = '0', deleted = '0'] = counts[i] ?? [];
-      const letter = code[0];
-      const status =
-        letter === 'A' ? 'added' : letter === 'D' ? 'removed' : letter === 'R' ? 'renamed' : 'modified';
-      const change: FileChange = {
-        filename: paths[paths.length - 1] ?? '',
-        status,
-        additions: Number(added) || 0,
-        deletions: Number(deleted) || 0,
-        blobSha,
-      };
-      if (status === 'renamed') change.previousFilename = paths[0];
-      return change;
-    });
+    .filter(Boolean);
+  const raw = lines.filter((line) => line.startsWith(':'));
+  const counts = lines.filter((line) => !line.startsWith(':')).map((line) => line.split('\t'));
+  return raw.map((line, i) => {
+    const [meta = '', ...paths] = line.split('\t');
+    const [, , , blobSha = '', code = 'M'] = meta.split(' ');
+    const [added = '0', deleted = '0'] = counts[i] ?? [];
+    const letter = code[0];
+    const status =
+      letter === 'A' ? 'added' : letter === 'D' ? 'removed' : letter === 'R' ? 'renamed' : 'modified';
+    const change: FileChange = {
+      filename: paths[paths.length - 1] ?? '',
+      status,
+      additions: Number(added) || 0,
+      deletions: Number(deleted) || 0,
+      blobSha,
+    };
+    if (status === 'renamed') change.previousFilename = paths[0];
+    return change;
+  });
 }
 
 /** Merges two commits' trees without a working tree; `undefined` when they conflict. */

@@ -192,11 +192,15 @@ export function createGitHubService(options: GitHubServiceOptions) {
     pullJson(base, repo, pr, baseTip(repo, pr));
   const fullPull = async (base: UrlBase, repo: SandboxRepo, pr: SandboxPull) => {
     const baseSha = baseTip(repo, pr);
-    const files = pr.merged
-      ? []
-      : await diffFiles(repo.dir, await mergeBase(repo.dir, baseSha, pr.head.sha), pr.head.sha);
-    const mergeable =
-      pr.state === 'open' ? (await mergeTrees(repo.dir, baseSha, pr.head.sha)) !== undefined : null;
+    // The diff and the merge check are independent git runs: asked at once.
+    const [files, mergeable] = await Promise.all([
+      pr.merged
+        ? []
+        : mergeBase(repo.dir, baseSha, pr.head.sha).then((from) => diffFiles(repo.dir, from, pr.head.sha)),
+      pr.state === 'open'
+        ? mergeTrees(repo.dir, baseSha, pr.head.sha).then((tree) => tree !== undefined)
+        : null,
+    ]);
     return pullJson(base, repo, pr, baseSha, {
       baseSha,
       mergeable,
