@@ -5,12 +5,47 @@
  * `hephestus --help` parses commander and the command table only. A single-file bundle was measured at over 2x
  * the start-up of `node -e 0` for `--help` (Node 20 has no compile cache to hide the parse).
  */
-import { cp, readFile, rm } from 'node:fs/promises';
-import { build } from 'esbuild';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { build, type OutputFile, type Plugin } from 'esbuild';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
+
+const SHEBANG = '#!/usr/bin/env node\n';
+// Some CommonJS dependencies call require() on Node builtins; esbuild routes those calls through its runtime
+// helper, which needs a `require` in scope. Only files that mention one get it (see withRequireShim).
+const REQUIRE_SHIM =
+  "import { createRequire as __hephestusCreateRequire } from 'node:module';\n" +
+  'const require = __hephestusCreateRequire(import.meta.url);\n';
+
+/**
+ * commander requires node:child_process at load, only to spawn executable subcommands, which hephestus does not
+ * have; loading it (with net and dgram) cost about a millisecond of every start. This gives commander a stand-in
+ * that requires the real module on first use.
+ */
+const lazyChildProcessForCommander: Plugin = {
+  name: 'lazy-child-process-for-commander',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      args.importer.includes(`${path.sep}node_modules${path.sep}commander${path.sep}`)
+        ? { path: 'child_process', namespace: 'lazy-child-process' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+/** The text of one output file: the shebang on the entry, the require shim where the code uses `require`. */
+function withRequireShim(file: OutputFile): string {
+  const code = file.text;
+  const shim = /\brequire\b/.test(code) ? REQUIRE_SHIM : '';
+  return path.basename(file.path) === 'hephestus.mjs' ? SHEBANG + shim + code : shim + code;
+}
 
 await rm('dist/chunks', { recursive: true, force: true });
 const result = await build({
@@ -30,12 +65,14 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   define: { HEPHESTUS_VERSION: JSON.stringify(pkg.version) },
-  // Some CommonJS dependencies call require() on Node builtins; give the ESM bundle a require to do so.
-  banner: {
-    js: "#!/usr/bin/env node\nimport { createRequire as __hephestusCreateRequire } from 'node:module';\nconst require = __hephestusCreateRequire(import.meta.url);",
-  },
+  plugins: [lazyChildProcessForCommander],
+  write: false,
   logLevel: 'warning',
 });
+for (const file of result.outputFiles) {
+  await mkdir(path.dirname(file.path), { recursive: true });
+  await writeFile(file.path, withRequireShim(file));
+}
 
 // The sandbox seeds its repositories from these folders; the bundle finds them beside itself.
 await rm('dist/seeds', { recursive: true, force: true });

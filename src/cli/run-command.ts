@@ -4,9 +4,8 @@
  */
 
 import type { Command } from 'commander';
-import { redactorFromEnv } from '../config/secrets.js';
 import { ExitCode, HephestusError } from '../errors.js';
-import { Logger } from '../log/logger.js';
+import type { Logger } from '../log/logger.js';
 
 export interface CommonOptions {
   json?: boolean;
@@ -23,6 +22,11 @@ export async function runCommand(
   options: CommonOptions,
   body: (context: CommandContext) => Promise<ExitCode | undefined> | ExitCode | undefined,
 ): Promise<void> {
+  // Imported here, not at the top: `hephestus --help` runs no command and so needs neither (nor node:util).
+  const [{ Logger }, { redactorFromEnv }] = await Promise.all([
+    import('../log/logger.js'),
+    import('../config/secrets.js'),
+  ]);
   const logger = new Logger({ redactor: redactorFromEnv(), level: options.verbose ? 'debug' : 'info' });
   const json = options.json === true;
   try {

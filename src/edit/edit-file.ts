@@ -6,10 +6,10 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, lineColumnAt } from '../errors.js';
-import { writeFileAtomic } from '../fs/write-file-atomic.js';
-import { checkEditOptions, editText } from './edit-text.js';
-import type { FormatName } from './format.js';
-import { updaterFor } from './updaters.js';
+import { applyEdit, checkEditOptions } from './apply-edit.js';
+import type { FormatName, FormatUpdater } from './format.js';
+import { checkFormatName, formatOf } from './format-name.js';
+import { loadUpdater } from './load-updater.js';
 
 /** Files larger than this are refused: no file people edit by hand and bump by tool is this big. */
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
@@ -46,12 +46,21 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
   const { file } = request;
   checkEditOptions(request);
   // The format is known from the name alone: an unknown one is refused before the file is looked at.
-  updaterFor(file, request.format);
+  const outerLoading = loadUpdater(formatOf(file, request.format));
+  // Its code loads while the file is read; a failure surfaces where it is awaited, not as an unhandled rejection.
+  outerLoading.catch(() => undefined);
   const target = await resolveTarget(file, request.root);
   const original = await readText(target, file);
-  const edited = editText(request, original);
+  const edited = applyEdit(request, original, {
+    outer: await outerLoading,
+    ...(await innerUpdater(request.embedded)),
+  });
   const { changed } = edited;
-  if (changed && !request.dryRun) await writeFileAtomic(target, edited.text);
+  if (changed && !request.dryRun) {
+    // Only a real write needs node:crypto (for the temporary name); a dry run does not pay for loading it.
+    const { writeFileAtomic } = await import('../fs/write-file-atomic.js');
+    await writeFileAtomic(target, edited.text);
+  }
   return {
     file,
     format: edited.format,
@@ -63,6 +72,12 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
     written: changed && !request.dryRun,
     diff: changed ? unifiedDiff(file, original, edited.text) : '',
   };
+}
+
+/** The embedded document's updater, if the edit has one; an unknown format is refused only now, as before. */
+async function innerUpdater(embedded: string | undefined): Promise<{ inner?: FormatUpdater }> {
+  if (embedded === undefined) return {};
+  return { inner: await loadUpdater(checkFormatName(embedded, '--embedded')) };
 }
 
 /** Follows a symbolic link to the file it names (so the link survives the atomic rename), inside `root` if given. */

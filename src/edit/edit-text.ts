@@ -1,108 +1,16 @@
 /**
- * The in-memory half of an edit: one value in one document's text changed by the format's pure updater (twice
- * for a document embedded in a string), verified by re-parsing. No I/O: `hephestus edit` reads and writes the
- * file around it; bump-consumer's API path feeds it text read through GitHub's contents API.
+ * The in-memory half of an edit, synchronous: every format's updater at hand (`updaters.ts`), the edit itself done
+ * by {@link applyEdit}. No I/O: bump-consumer's API path feeds it text read through GitHub's contents API.
  */
-import { InputError } from '../errors.js';
-import { EditError, type FormatName, type FormatUpdater } from './format.js';
+import { applyEdit, checkEditOptions, type TextEdit, type TextEditResult } from './apply-edit.js';
 import { updaterFor, updaterForFormat } from './updaters.js';
 
-export interface TextEdit {
-  /** The file's name: it picks the format unless `format` is given, and locates errors. */
-  file: string;
-  path: string;
-  value: string;
-  format?: string;
-  embedded?: string;
-  innerPath?: string;
-  create?: boolean;
-}
-
-export interface TextEditResult {
-  format: FormatName;
-  /** The old string value, when the old value was a string. */
-  before?: string;
-  /** The new text (a leading byte-order mark kept). */
-  text: string;
-  changed: boolean;
-}
-
-const BOM = '\uFEFF';
-
-/** Checks an edit's options before any text is read: `embedded` and `innerPath` come together. */
-export function checkEditOptions(edit: Pick<TextEdit, 'embedded' | 'innerPath'>): void {
-  if (edit.embedded !== undefined && edit.innerPath === undefined) {
-    throw new InputError('--embedded needs --inner-path (the path inside the embedded document)', {
-      setting: '--inner-path',
-    });
-  }
-  if (edit.innerPath !== undefined && edit.embedded === undefined) {
-    throw new InputError('--inner-path needs --embedded (the format of the embedded document)', {
-      setting: '--embedded',
-    });
-  }
-}
+export { checkEditOptions, type TextEdit, type TextEditResult } from './apply-edit.js';
 
 /** Applies one edit to `original` (a file's text). Throws {@link InputError} (exit 2) for bad input. */
 export function editText(edit: TextEdit, original: string): TextEditResult {
   checkEditOptions(edit);
-  const updater = updaterFor(edit.file, edit.format);
-  const hasBom = original.startsWith(BOM);
-  const before = hasBom ? original.slice(BOM.length) : original;
-  let after: string;
-  let oldValue: string | undefined;
-  try {
-    if (edit.embedded !== undefined && edit.innerPath !== undefined) {
-      const inner = updaterForFormat(edit.embedded, '--embedded');
-      const innerPath = edit.innerPath;
-      const innerBefore = updater.readString(before, edit.path);
-      const innerAfter = inEmbedded(edit.embedded, edit.path, () => {
-        const edited = inner.updateContent(innerBefore, innerPath, edit.value, { create: edit.create });
-        inner.verifyEdit(innerBefore, edited, innerPath, edit.value);
-        return edited;
-      });
-      after = updater.updateContent(before, edit.path, innerAfter);
-      updater.verifyEdit(before, after, edit.path, innerAfter);
-      oldValue = tryRead(inner, innerBefore, innerPath);
-    } else {
-      after = updater.updateContent(before, edit.path, edit.value, { create: edit.create });
-      updater.verifyEdit(before, after, edit.path, edit.value);
-      oldValue = tryRead(updater, before, edit.path);
-    }
-  } catch (error) {
-    if (error instanceof EditError) throw error.inFile(edit.file);
-    throw error;
-  }
-  return {
-    format: updater.format,
-    ...(oldValue !== undefined ? { before: oldValue } : {}),
-    text: hasBom ? BOM + after : after,
-    changed: after !== before,
-  };
-}
-
-/**
- * Runs an edit inside an embedded document. Its errors' lines and columns count within the embedded text, not
- * the file, so they are moved into the message and the location names the outer path instead.
- */
-function inEmbedded<T>(format: string, outerPath: string, edit: () => T): T {
-  try {
-    return edit();
-  } catch (error) {
-    if (!(error instanceof EditError)) throw error;
-    const { line, column } = error.location;
-    const where =
-      line !== undefined ? ` line ${line}${column !== undefined ? `, column ${column}` : ''}` : '';
-    throw new EditError(error.kind, `in the embedded ${format} document${where}: ${error.message}`, {
-      setting: `--path ${outerPath}`,
-    });
-  }
-}
-
-function tryRead(updater: FormatUpdater, text: string, at: string): string | undefined {
-  try {
-    return updater.readString(text, at);
-  } catch {
-    return undefined;
-  }
+  const outer = updaterFor(edit.file, edit.format);
+  const inner = edit.embedded !== undefined ? updaterForFormat(edit.embedded, '--embedded') : undefined;
+  return applyEdit(edit, original, { outer, ...(inner !== undefined ? { inner } : {}) });
 }

@@ -1,10 +1,15 @@
-/** Picks the updater for a file: by `--format`, else by its extension. */
-import { InputError } from '../errors.js';
+/**
+ * Picks the updater for a file: by `--format`, else by its extension. Every format is loaded here, for callers
+ * that edit synchronously; `hephestus edit` loads only the one it needs through `load-updater.ts`.
+ */
 import type { FormatName, FormatUpdater } from './format.js';
+import { checkFormatName, formatOf } from './format-name.js';
 import { ednUpdater } from './formats/edn.js';
 import { hclUpdater } from './formats/hcl.js';
 import { jsonUpdater } from './formats/json.js';
 import { yamlUpdater } from './formats/yaml.js';
+
+export { FORMAT_NAMES } from './format-name.js';
 
 const UPDATERS: Record<FormatName, FormatUpdater> = {
   edn: ednUpdater,
@@ -13,44 +18,12 @@ const UPDATERS: Record<FormatName, FormatUpdater> = {
   hcl: hclUpdater,
 };
 
-export const FORMAT_NAMES = Object.keys(UPDATERS) as FormatName[];
-
-const EXTENSIONS: Array<[suffix: string, format: FormatName]> = [
-  ['.edn', 'edn'],
-  ['.yml', 'yaml'],
-  ['.yaml', 'yaml'],
-  ['.json', 'json'],
-  ['.hcl', 'hcl'],
-];
-
 /** The updater for `format`, or for the file's extension (`.pkr.hcl` and `.pkrvars.hcl` end in `.hcl`). */
 export function updaterFor(file: string, format?: string): FormatUpdater {
-  if (format !== undefined) {
-    if (!(format in UPDATERS)) {
-      throw new InputError(`unknown format "${format}" (one of ${FORMAT_NAMES.join(', ')})`, {
-        setting: '--format',
-      });
-    }
-    return UPDATERS[format as FormatName];
-  }
-  const lower = file.toLowerCase();
-  const match = EXTENSIONS.find(([suffix]) => lower.endsWith(suffix));
-  if (!match) {
-    throw new InputError(
-      `cannot tell the format from the file name; pass --format (${FORMAT_NAMES.join(', ')})`,
-      {
-        file,
-        setting: '--format',
-      },
-    );
-  }
-  return UPDATERS[match[1]];
+  return UPDATERS[formatOf(file, format)];
 }
 
 /** The updater for an embedded document's format. */
 export function updaterForFormat(format: string, setting: string): FormatUpdater {
-  if (!(format in UPDATERS)) {
-    throw new InputError(`unknown format "${format}" (one of ${FORMAT_NAMES.join(', ')})`, { setting });
-  }
-  return UPDATERS[format as FormatName];
+  return UPDATERS[checkFormatName(format, setting)];
 }
