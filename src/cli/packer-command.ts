@@ -4,9 +4,7 @@ import type { PackerBuildCliOptions } from '../cli.js';
 import { ExitCode, InputError } from '../errors.js';
 import { mergePackerResults, type PackerResult } from '../packer/artifacts.js';
 import { parseManifest } from '../packer/manifest.js';
-import { runPackerBuild } from '../packer/packer-build.js';
 import { parsePackerLog, parsePackerLogFile } from '../packer/parse-log.js';
-import { renderProgress } from '../packer/progress-view.js';
 import type { CommandContext, CommonOptions } from './run-command.js';
 
 /** Parses a machine-readable log (and a manifest); exit 1 when a build errored. */
@@ -38,6 +36,11 @@ export async function packerBuildCommand(
   options: CommonOptions & PackerBuildCliOptions,
   { logger, json }: CommandContext,
 ): Promise<ExitCode> {
+  // Loaded here, not at the top: `packer parse` shares this module and starts faster without child_process.
+  const [{ runPackerBuild }, { renderProgress }] = await Promise.all([
+    import('../packer/packer-build.js'),
+    import('../packer/progress-view.js'),
+  ]);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
