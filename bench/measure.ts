@@ -55,6 +55,29 @@ export function hyperfine(
   }
 }
 
+/**
+ * Wall times of `commands` (argv arrays, no shell) run in turn, one run of each per iteration, after `warmup`
+ * iterations: seconds per command per iteration, less the time of spawning `true` measured in the same iteration
+ * (the spawning's own cost, which hyperfine subtracts for its shell). hyperfine times one command's runs as a
+ * block, so a neighbour's burst of work on a shared machine falls on one command only; run in turn, it falls on
+ * all of them alike, and a ratio taken per iteration keeps it out.
+ */
+export function interleaved(commands: string[][], options: { runs: number; warmup: number }): number[][] {
+  const time = (argv: string[]) => {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(argv[0] as string, argv.slice(1), { stdio: 'ignore' });
+    if (result.status !== 0) throw new Error(`${argv.join(' ')} exited with ${result.status}`);
+    return Number(process.hrtime.bigint() - start) / 1e9;
+  };
+  const times: number[][] = commands.map(() => []);
+  for (let i = 0; i < options.warmup + options.runs; i++) {
+    const spawnCost = time(['true']);
+    const round = commands.map((argv) => Math.max(0, time(argv) - spawnCost));
+    if (i >= options.warmup) round.forEach((t, c) => times[c]?.push(t));
+  }
+  return times;
+}
+
 /** Peak resident memory of a shell command and its children, in bytes (Linux getrusage, via python3). */
 export function peakMemory(command: string, cwd?: string): number {
   const script =

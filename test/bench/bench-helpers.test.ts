@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { mapLimit } from '../../bench/fan-out.js';
 import { historyStream, importHistory } from '../../bench/fast-import-history.js';
 import { isGitCall, isWrite } from '../../bench/github-sandbox.js';
+import { interleaved } from '../../bench/measure.js';
 import { callBound, scheduledCalls } from '../../bench/waits.js';
 import { AWS_WAIT_DELAYS } from '../../src/aws/waits.js';
 
@@ -67,6 +68,23 @@ describe('mapLimit', () => {
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('interleaved', () => {
+  it('runs every command once per iteration after the warm-up, in turn', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hephestus-interleaved-'));
+    const log = path.join(dir, 'order');
+    const append = (name: string) => ['sh', '-c', `printf ${name} >> ${log}`];
+    const times = interleaved([append('a'), append('b')], { runs: 3, warmup: 2 });
+    expect(await readFile(log, 'utf8')).toBe('ababababab');
+    expect(times.map((t) => t.length)).toEqual([3, 3]);
+    expect(times.flat().every((t) => t >= 0)).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fails on a command that fails, rather than timing its error', () => {
+    expect(() => interleaved([['false']], { runs: 1, warmup: 0 })).toThrow(/false exited with 1/);
   });
 });
 
