@@ -73,7 +73,8 @@ export function interleaved(commands: string[][], options: { runs: number; warmu
   for (let i = 0; i < options.warmup + options.runs; i++) {
     const spawnCost = time(['true']);
     const round = commands.map((argv) => Math.max(0, time(argv) - spawnCost));
-    if (i >= options.warmup) round.forEach((t, c) => times[c]?.push(t));
+    if (i < options.warmup) continue;
+    for (const [c, t] of round.entries()) times[c]?.push(t);
   }
   return times;
 }

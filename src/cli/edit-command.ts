@@ -1,17 +1,9 @@
 /** `hephestus edit`: the CLI face of {@link editFile}. */
-import { editFile } from '../edit/edit-file.js';
+import { type EditRequest, editFile } from '../edit/edit-file.js';
 import type { CommandContext } from './run-command.js';
 
-export interface EditOptions {
-  path: string;
-  value: string;
-  format?: string;
-  embedded?: string;
-  innerPath?: string;
-  create?: boolean;
-  dryRun?: boolean;
-  root?: string;
-}
+/** The edit `hephestus edit <file>` asks for: everything but the file, which is its argument. */
+export type EditOptions = Omit<EditRequest, 'file'>;
 
 /** Runs one edit and reports it as text or JSON. */
 export async function editCommand(

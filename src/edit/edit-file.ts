@@ -6,7 +6,7 @@
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, lineColumnAt } from '../errors.js';
-import { applyEdit, checkEditOptions } from './apply-edit.js';
+import { applyEdit, checkEditOptions, type TextEdit } from './apply-edit.js';
 import type { FormatName, FormatUpdater } from './format.js';
 import { checkFormatName, formatOf } from './format-name.js';
 import { loadUpdater } from './load-updater.js';
@@ -14,14 +14,7 @@ import { loadUpdater } from './load-updater.js';
 /** Files larger than this are refused: no file people edit by hand and bump by tool is this big. */
 export const MAX_EDIT_BYTES = 10 * 1024 * 1024;
 
-export interface EditRequest {
-  file: string;
-  path: string;
-  value: string;
-  format?: string;
-  embedded?: string;
-  innerPath?: string;
-  create?: boolean;
+export interface EditRequest extends TextEdit {
   dryRun?: boolean;
   /** When set, the file (after following links) must lie inside this directory. */
   root?: string;

@@ -7,7 +7,6 @@ import {
   copyFile,
   lstat,
   mkdir,
-  mkdtemp,
   readdir,
   readFile,
   readlink,
@@ -15,32 +14,26 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBundle, fakePackage, loadOrb, packingNpm, repoRoot } from './orb-fixture.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  cliBundle,
+  exists,
+  fakePackage,
+  loadOrb,
+  packingNpm,
+  repoRoot,
+  scratchBases,
+} from './orb-fixture.js';
 import { type JobResult, runSteps } from './orb-runner.js';
 
 const run = promisify(execFile);
 const { orb } = await loadOrb();
 const { version } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-const scratch = await mkdtemp(join(tmpdir(), 'orb-install-'));
-afterAll(() => rm(scratch, { recursive: true, force: true }));
-
+const { dir: scratch, freshBase } = await scratchBases('orb-install-');
 let counter = 0;
-async function freshBase(): Promise<string> {
-  const base = join(scratch, `run-${++counter}`);
-  await mkdir(base, { recursive: true });
-  return base;
-}
-
-const exists = (path: string) =>
-  lstat(path).then(
-    () => true,
-    () => false,
-  );
 
 /** The default prefix of the install command under a runner base. */
 const prefixOf = (base: string) => join(base, 'home', '.hephestus');

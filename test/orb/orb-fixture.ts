@@ -3,10 +3,12 @@
  * real bundled CLI, or a recorder that writes each call's argv and secrets as a JSON line.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { afterAll } from 'vitest';
 import { type OrbSource, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,3 +117,28 @@ export async function fakePackage(dir: string, program: string, name = 'hephestu
   await promisify(execFile)('tar', ['-czf', tarball, '-C', dir, 'package']);
   return tarball;
 }
+
+/**
+ * A scratch folder for one test file, removed after it, and fresh run bases inside it (`run-1`, `run-2`, ...):
+ * each test runs the orb's steps under a base of its own.
+ */
+export async function scratchBases(prefix: string): Promise<{ dir: string; freshBase(): Promise<string> }> {
+  const scratch = await mkdtemp(join(tmpdir(), prefix));
+  afterAll(() => rm(scratch, { recursive: true, force: true }));
+  let counter = 0;
+  return {
+    dir: scratch,
+    async freshBase() {
+      const base = join(scratch, `run-${++counter}`);
+      await mkdir(base, { recursive: true });
+      return base;
+    },
+  };
+}
+
+/** True when something (a file, a folder or a link, even a dangling one) is at `path`. */
+export const exists = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );

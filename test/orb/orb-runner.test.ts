@@ -1,30 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { fakeNpm, loadOrb, recordedCalls, recordingHephestus } from './orb-fixture.js';
+import { exists, fakeNpm, loadOrb, recordedCalls, recordingHephestus, scratchBases } from './orb-fixture.js';
 import { type ConcreteStep, expandJob, expandSteps, runCommand, runJob, runSteps } from './orb-runner.js';
 import { substitute } from './orb-template.js';
 
 const { orb } = await loadOrb();
-const scratch = await mkdtemp(join(tmpdir(), 'orb-runner-'));
-afterAll(() => rm(scratch, { recursive: true, force: true }));
-
-let counter = 0;
-async function freshBase(): Promise<string> {
-  const base = join(scratch, `run-${++counter}`);
-  await mkdir(base, { recursive: true });
-  return base;
-}
-
-const exists = (path: string) =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
+const { dir: scratch, freshBase } = await scratchBases('orb-runner-');
 
 /** A small orb written inline, for the runner's own rules. */
 const fragment = parse(`
