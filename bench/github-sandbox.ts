@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { GitIdentity } from '../src/git/git-repository.js';
 import { GitHubClient } from '../src/github/github-client.js';
 import type { RecordedCall } from '../src/sandbox/http.js';
-import type { ServerRequest } from './github-server.js';
+import type { ServerOp } from './github-server.js';
 
 export const BENCH_TOKEN = `ghs_bench${'5c1d'.repeat(6)}`;
 export const BOT: GitIdentity = { name: 'Hephestus Bot', email: 'hephestus-bot@example.com' };
@@ -33,8 +33,6 @@ export interface BenchGitHub {
   serverCpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
-
-type Request = ServerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 const SERVER = fileURLToPath(new URL('./github-server.ts', import.meta.url));
 
@@ -90,7 +88,7 @@ function ready(child: ChildProcess): Promise<string> {
 }
 
 /** Sends requests to the server and resolves each with its answer (matched by id). */
-function ipcCaller(child: ChildProcess): (request: Request) => Promise<unknown> {
+function ipcCaller(child: ChildProcess): (request: ServerOp) => Promise<unknown> {
   let next = 0;
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   child.on('message', (message: { id?: number; result?: unknown; error?: string }) => {

@@ -11,14 +11,17 @@ import { listen } from '../src/sandbox/http.js';
 import { seedDirs } from '../src/sandbox/seed-repos.js';
 import { cpuSeconds } from './measure.js';
 
-/** A request from the benchmark process, answered with the same `id`. */
-export type ServerRequest =
-  | { id: number; op: 'seed'; fullName: string }
-  | { id: number; op: 'sync'; fullName: string }
-  | { id: number; op: 'callCount' }
-  | { id: number; op: 'callsSince'; index: number }
-  | { id: number; op: 'cpuSeconds' }
-  | { id: number; op: 'stop' };
+/** What the benchmark process can ask of the server. */
+export type ServerOp =
+  | { op: 'seed'; fullName: string }
+  | { op: 'sync'; fullName: string }
+  | { op: 'callCount' }
+  | { op: 'callsSince'; index: number }
+  | { op: 'cpuSeconds' }
+  | { op: 'stop' };
+
+/** An operation as sent, answered with the same `id`. */
+export type ServerRequest = ServerOp & { id: number };
 
 const [reposDir, token] = process.argv.slice(2);
 if (!reposDir || !token || !process.send)
