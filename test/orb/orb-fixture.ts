@@ -14,7 +14,16 @@ import { type OrbSource, packOrb, readOrbSource } from '../../src/orb/pack-orb.j
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const orbSourceDir = join(repoRoot, 'orb', 'src');
 export const cliBundle = join(repoRoot, 'dist', 'hephestus.mjs');
-export const configSchemaPath = join(repoRoot, '..', 'shared', 'schemas', 'circleci-config.schema.json');
+/** CircleCI's config schema as the project vendors it: the source every test validates against. */
+export const configSchemaPath = join(repoRoot, 'vendor', 'circleci-config.schema.json');
+/** The workplace's copy beside the checkout; a plain clone has none, and only the vendoring check reads it. */
+export const sharedConfigSchemaPath = join(
+  repoRoot,
+  '..',
+  'shared',
+  'schemas',
+  'circleci-config.schema.json',
+);
 
 /** Every file under `dir` by `/`-separated relative path. */
 export async function readTree(dir: string): Promise<Map<string, string>> {

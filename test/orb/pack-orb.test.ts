@@ -1,10 +1,11 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InputError } from '../../src/errors.js';
 import { includePath, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
 import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
-import { configSchemaPath, loadOrb } from './orb-fixture.js';
+import { configSchemaPath, loadOrb, sharedConfigSchemaPath } from './orb-fixture.js';
 
 const ROOT = 'version: 2.1\ndescription: A test orb.\n';
 
@@ -204,8 +205,21 @@ describe('the hephestus orb', () => {
 });
 
 describe('vendor/circleci-config.schema.json', () => {
-  it('is an unedited copy of the shared schema (the pack script uses it where ../shared is absent)', async () => {
-    const vendored = await readFile(new URL('../../vendor/circleci-config.schema.json', import.meta.url));
-    expect(vendored.equals(await readFile(configSchemaPath))).toBe(true);
+  // The vendored copy is the source of truth (a plain clone has nothing beside it); where the workplace's copy is
+  // there, the two must not drift.
+  it.runIf(existsSync(sharedConfigSchemaPath))('is an unedited copy of the shared schema', async () => {
+    const vendored = await readFile(configSchemaPath);
+    expect(vendored.equals(await readFile(sharedConfigSchemaPath))).toBe(true);
+  });
+
+  it("is CircleCI's config schema, draft-07, describing jobs, workflows and orbs", async () => {
+    const schema = JSON.parse(await readFile(configSchemaPath, 'utf8')) as {
+      $schema?: string;
+      properties?: Record<string, unknown>;
+    };
+    expect(schema.$schema).toContain('draft-07');
+    expect(Object.keys(schema.properties ?? {})).toEqual(
+      expect.arrayContaining(['jobs', 'workflows', 'orbs']),
+    );
   });
 });
