@@ -12,7 +12,8 @@ import { FailureError } from '../errors.js';
 import type { GitIdentity } from '../git/git-repository.js';
 import { type BranchTip, blobSha, type FileContent, type GitData } from '../github/git-data.js';
 import type { FlowContext } from './flow-context.js';
-import { type BranchUpdate, foreignOnTop } from './update-branch.js';
+import { commitsNotOurs } from './foreign-commits.js';
+import type { BranchUpdate } from './update-branch.js';
 
 export interface ApiBranchUpdate {
   data: GitData;
@@ -41,10 +42,20 @@ export async function updateBranchViaApi(
     if (update.files.length === 0)
       return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff: '' };
     if (remote !== undefined) {
-      const comparison = await data.compare(update.base.sha, remote);
-      const foreign = foreignOnTop(comparison.commits, update.author);
-      // Putting the update on top of someone's commits could undo what they meant; leave the branch to them.
-      if (foreign.length > 0) return { step: { status: 'blocked', foreignCommits: foreign }, diff };
+      const { foreign, comparison } = await commitsNotOurs(context, data.repository, {
+        branch,
+        base: update.base.sha,
+        head: remote,
+        author: update.author,
+      });
+      if (foreign.length > 0) {
+        // Someone's commits stay: up to date when the branch holds the update's files already, else left to them
+        // (putting the update on top could undo what they meant).
+        const holds = holdsFiles(comparison.files, update.files);
+        return holds
+          ? { step: { status: 'up-to-date', foreignCommits: foreign }, diff, sha: remote }
+          : { step: { status: 'blocked', foreignCommits: foreign }, diff };
+      }
       if (comparison.behindBy === 0 && sameFiles(comparison.files, update.files)) {
         return { step: { status: 'up-to-date' }, diff, sha: remote };
       }
@@ -83,4 +94,13 @@ function sameFiles(
   if (changed.length !== files.length) return false;
   const wanted = new Map(files.map((file) => [file.path, blobSha(file.text)]));
   return changed.every((file) => file.status !== 'removed' && wanted.get(file.path) === file.sha);
+}
+
+/** True when every file of the update has, on the branch, the text the update would write (other changes aside). */
+function holdsFiles(
+  changed: ReadonlyArray<{ path: string; sha: string | null; status: string }>,
+  files: readonly FileContent[],
+): boolean {
+  const onBranch = new Map(changed.filter((f) => f.status !== 'removed').map((f) => [f.path, f.sha]));
+  return files.every((file) => onBranch.get(file.path) === blobSha(file.text));
 }

@@ -5,12 +5,13 @@
  */
 import { simpleGit } from 'simple-git';
 import { FailureError } from '../errors.js';
-import { type CommitSummary, foreignCommits, type GitIdentity, trackingRef } from '../git/git-repository.js';
+import { foreignCommits, trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import type { PullRequest } from '../github/schema.js';
 import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
+import { commitsNotOurs } from './foreign-commits.js';
 
 export interface BranchUpdate {
   step: GitStepResult;
@@ -56,10 +57,17 @@ export async function updateBranch(
 
   if (remote !== undefined) {
     // Our own head has nothing on top of it; a fetched branch is looked through.
-    const foreign = ownHead ? [] : await foreignOn(co, branch);
-    // Putting the update on top of someone's commits could undo what they meant; leave the branch to them.
-    if (foreign.length > 0) return { step: { status: 'blocked', foreignCommits: foreign }, diff, sha };
+    const foreign = ownHead ? [] : await foreignOn(context, co, branch, remote);
     const remoteTree = ownHead ? ownHead.tree : await tree(co.dir, trackingRef(branch));
+    if (foreign.length > 0) {
+      // Someone's commits stay. When the branch holds the update already, there is nothing to add on top of them;
+      // otherwise the update is not put on top, which could undo what they meant: the branch is left to them.
+      const holds = await holdsUpdate(co, branch, apply);
+      const step = holds
+        ? ({ status: 'up-to-date', foreignCommits: foreign } as const)
+        : ({ status: 'blocked', foreignCommits: foreign } as const);
+      return { step, diff, sha: holds ? remote : sha };
+    }
     if (headTree === remoteTree) return { step: { status: 'up-to-date' }, diff, sha: remote };
   }
   if (context.dryRun) {
@@ -69,8 +77,8 @@ export async function updateBranch(
   const pushed = await git.pushWithRetry(
     branch,
     remote,
-    async () => {
-      if ((await foreignOn(co, branch)).length > 0) {
+    async (moved) => {
+      if (moved !== undefined && (await foreignOn(context, co, branch, moved)).length > 0) {
         throw new FailureError(
           `git: someone else pushed to ${branch} meanwhile; not overwriting their commits`,
         );
@@ -103,25 +111,26 @@ async function ownCommit(context: FlowContext, co: Checkout, sha: string) {
   return foreignCommits([commit], [co.author]).length === 0 ? commit : undefined;
 }
 
-async function foreignOn(co: Checkout, branch: string) {
-  // The clone is shallow; the rule below only trusts commits newer than one of our own, which a depth-bound
-  // fetch of the branch holds.
-  const commits = await co.git.commitsSince(trackingRef(co.config.git.default_branch), trackingRef(branch), {
-    recentOnly: true,
-  });
-  return foreignOnTop(commits, co.author);
+/** The commits on `branch` (at `head`) that are not ours, as {@link commitsNotOurs} defines them. */
+async function foreignOn(context: FlowContext, co: Checkout, branch: string, head: string) {
+  const base = await co.git.revParse(trackingRef(co.config.git.default_branch));
+  const { foreign } = await commitsNotOurs(context, co.repository, { branch, base, head, author: co.author });
+  return foreign;
 }
 
-/** The commits by anyone but `author` made on top of the branch's own commits (`commits` newest first). */
-export function foreignOnTop(
-  commits: readonly CommitSummary[],
-  author: GitIdentity | undefined,
-): CommitSummary[] {
-  const foreign = foreignCommits(commits, author ? [author] : []);
-  // Newest first: commits older than the branch's first own commit are the base it was built on, which a
-  // force-push of the default branch left behind; only commits made on top of ours are someone's work.
-  const firstOwn = commits.findLastIndex((commit) => !foreign.includes(commit));
-  return firstOwn < 0 ? foreign : foreign.filter((commit) => commits.indexOf(commit) < firstOwn);
+/**
+ * True when the fetched `branch` already holds the update: `apply` on top of it changes nothing. Leaves the clone
+ * on the branch's head (the callers are done with it).
+ */
+async function holdsUpdate(co: Checkout, branch: string, apply: () => Promise<void>): Promise<boolean> {
+  await co.git.resetBranch(branch, trackingRef(branch));
+  try {
+    await apply();
+  } catch {
+    // An edit that does not apply to their version of a file: the branch does not hold the update.
+    return false;
+  }
+  return (await local(co.dir, ['status', '--porcelain'])).trim() === '';
 }
 
 /** Both results once both have finished (so no git command outlives a failure), or the first failure. */

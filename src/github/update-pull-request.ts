@@ -27,7 +27,7 @@ export type GitStepResult =
   | { status: 'no-diff'; branchExists: boolean }
   /** The branch carries the update: `pushed` when this run moved it, `up-to-date` when it already did. */
   | { status: 'pushed' | 'up-to-date'; foreignCommits?: readonly CommitSummary[] }
-  /** The branch carries commits by someone else and the update does not apply on top of them; nothing was pushed. */
+  /** The branch carries commits by someone else and does not hold the update; nothing was pushed on top of them. */
   | { status: 'blocked'; foreignCommits: readonly CommitSummary[]; detail?: string };
 
 /** The pull request an update should have. */
@@ -94,8 +94,8 @@ export function planGitStep(step: GitStepResult, request: UpdateRequest): GitSte
         comment: blockedComment(request, step.foreignCommits, step.detail),
         message:
           `the update branch ${request.branch} carries ${plural(step.foreignCommits.length, 'commit')} not made by ` +
-          `${request.author.name} <${request.author.email}>, and the update does not apply on top of them; ` +
-          'nothing was pushed',
+          `${request.author.name} <${request.author.email}> and does not hold this update; an update is never put on ` +
+          "top of someone else's commits, so nothing was pushed",
       };
     case 'pushed':
     case 'up-to-date':
@@ -336,7 +336,7 @@ function blockedComment(request: UpdateRequest, foreign: readonly CommitSummary[
       `- ${c.sha.slice(0, 12)} ${c.subject} (${c.authorName}${c.committerName !== c.authorName ? `, committed by ${c.committerName}` : ''})`,
   );
   return [
-    `Hephestus could not update \`${request.branch}\`: it carries commits not made by ${request.author.name}, and the new update does not apply on top of them. Nothing was pushed, so they are kept.`,
+    `Hephestus could not update \`${request.branch}\`: it carries commits not made by ${request.author.name}, and it does not hold the new update. Hephestus never puts an update on top of someone else's commits (it could undo what they meant), so nothing was pushed and they are kept.`,
     '',
     ...lines,
     ...(detail ? ['', detail] : []),

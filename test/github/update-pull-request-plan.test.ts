@@ -88,8 +88,8 @@ describe('planGitStep', () => {
     expect(plan.kind).toBe('refuse');
     if (plan.kind !== 'refuse') return;
     expect(plan.message).toBe(
-      'the update branch windows-update/windows-2022 carries 1 commit not made by Hephestus Bot <bot@example.invalid>, ' +
-        'and the update does not apply on top of them; nothing was pushed',
+      'the update branch windows-update/windows-2022 carries 1 commit not made by Hephestus Bot <bot@example.invalid> ' +
+        "and does not hold this update; an update is never put on top of someone else's commits, so nothing was pushed",
     );
     await expect(plan.comment).toMatchFileSnapshot('__snapshots__/blocked-comment.md');
   });
