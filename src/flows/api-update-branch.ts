@@ -39,8 +39,28 @@ export async function updateBranchViaApi(
   const { data, branch, diff } = update;
   for (let attempt = 1; ; attempt++) {
     const remote = await data.branchSha(branch);
-    if (update.files.length === 0)
-      return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff: '' };
+    if (update.files.length === 0) {
+      // The default branch holds the update. A branch with someone's work on it is theirs to close; ours goes.
+      const foreign =
+        remote === undefined
+          ? []
+          : (
+              await commitsNotOurs(context, data.repository, {
+                branch,
+                base: update.base.sha,
+                head: remote,
+                author: update.author,
+              })
+            ).foreign;
+      return {
+        step: {
+          status: 'no-diff',
+          branchExists: remote !== undefined,
+          ...(foreign.length ? { foreignCommits: foreign } : {}),
+        },
+        diff: '',
+      };
+    }
     if (remote !== undefined) {
       const { foreign, comparison } = await commitsNotOurs(context, data.repository, {
         branch,

@@ -28,7 +28,7 @@ import {
 } from './checkout.js';
 import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { amiFor, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
+import { amiFor, coversImageSet, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
 import { fetchLock } from './lock-store.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
 import { type BranchUpdate, reportedHead, updateBranch } from './update-branch.js';
@@ -248,9 +248,11 @@ async function propose(
     branch: plan.branch,
     title: `Windows image update: ${names.join(', ')}`,
     body: pullRequestBody(plan.bumps, used),
+    covers: (other) => coversImageSet(names, other),
     message: (pr) =>
       updateOpenedMessage({
         pr,
+        kind: 'consumer',
         images: names.map((image) => ({ image, amis: used[image] ?? {} })),
         validation: names.map((image) => ({
           image,

@@ -21,6 +21,24 @@ export function imageSetName(names: readonly string[]): string {
   return unique.join('-');
 }
 
+/**
+ * True when `other` is the image set of a proper subset of `names` (an image set's names may hold `-`, so the
+ * name is matched against the sorted names rather than split).
+ */
+export function coversImageSet(names: readonly string[], other: string): boolean {
+  const sorted = [...new Set(names)].sort();
+  const match = (rest: string, from: number, count: number): boolean => {
+    if (rest === '') return count > 0 && count < sorted.length;
+    for (let i = from; i < sorted.length; i++) {
+      const name = sorted[i] as string;
+      const head = count === 0 ? name : `-${name}`;
+      if (rest.startsWith(head) && match(rest.slice(head.length), i + 1, count + 1)) return true;
+    }
+    return false;
+  };
+  return match(other, 0, 0);
+}
+
 /** Image names from `--images` given as `a,b` (or as any of the AMI forms, whose keys are the names). */
 export function parseImageNames(value: string): string[] {
   const trimmed = value.trim();

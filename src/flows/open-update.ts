@@ -7,12 +7,14 @@ import { type BaseAmi, compareWithPin, findBaseAmi, type PinComparison } from '.
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
 import { ExitCode, InputError } from '../errors.js';
+import { foreignCommits } from '../git/git-repository.js';
+import { GitData } from '../github/git-data.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { imageSetName, parseImageNames } from './image-set.js';
+import { coversImageSet, imageSetName, parseImageNames } from './image-set.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
 import { reportedHead, updateBranch } from './update-branch.js';
 
@@ -57,23 +59,34 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     summary: [],
     slack: [],
   };
+  const force = context.options.force === true;
   const bumps = checks.filter(
-    ({ check }) =>
-      check.outcome === 'newer-available' || (context.options.force && check.pinned !== check.latest),
+    ({ check }) => check.outcome === 'newer-available' || (force && check.pinned !== check.latest),
   );
-  if (bumps.length === 0 && !context.options.force) {
-    report.summary.push('every base AMI pin is current: nothing to do');
-    return report;
-  }
-
+  // `--force` with every pin current asks for a rebuild: a commit without changes carries it to the branch.
+  const rebuild = force && bumps.length === 0;
   const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
   const openPullRequests = await prs.listOpen(co.config.git.default_branch);
+  if (bumps.length === 0 && !force) {
+    // Nothing newer: nothing to write, except closing this image set's update PR when the default branch already
+    // holds its change (the branch step below then finds no diff). A rebuild asked for by hand stays open.
+    const own = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
+    if (!own || (await isRequestedRebuild(context, co, own.headSha))) {
+      report.summary.push(
+        own
+          ? `every base AMI pin is current; #${own.number} is a rebuild asked for by hand: left open`
+          : 'every base AMI pin is current: nothing to do',
+      );
+      return report;
+    }
+  }
+
   const update = await updateBranch(
     context,
     co,
     branch,
-    commitMessage(bumps.map((b) => b.check)),
+    rebuild ? rebuildMessage(images) : commitMessage(bumps.map((b) => b.check)),
     async () => {
       for (const { image, check } of bumps) {
         const pin = image.base_ami?.pin;
@@ -90,6 +103,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
       }
     },
     reportedHead(openPullRequests, repository, branch),
+    { rebuild },
   );
   report.diff = update.diff;
   const proposal = await proposeUpdate(context, co, prs, {
@@ -98,10 +112,16 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     imageSet,
     branch,
     title: `Windows image update: ${images.map((i) => i.name).join(', ')}`,
-    body: pullRequestBody(report.images),
+    covers: (other) =>
+      coversImageSet(
+        images.map((image) => image.name),
+        other,
+      ),
+    body: pullRequestBody(report.images, rebuild),
     message: (pr) =>
       updateOpenedMessage({
         pr,
+        kind: rebuild ? 'rebuild' : 'images',
         images: bumps.length
           ? bumps.map(({ check }) => ({
               image: check.image,
@@ -182,13 +202,29 @@ function commitMessage(checks: BaseAmiCheck[]): string {
   return `Update base AMIs: ${names || 'none'}\n\n${lines.join('\n')}\n`;
 }
 
-function pullRequestBody(checks: BaseAmiCheck[]): string {
+/** The subject of a rebuild's commit (`--force` with every pin current); see {@link isRequestedRebuild}. */
+const REBUILD_SUBJECT = 'Rebuild images:';
+
+function rebuildMessage(images: ImageConfig[]): string {
+  return `${REBUILD_SUBJECT} ${images.map((i) => i.name).join(', ')}\n\nAsked for by hand (--force) with every base AMI pin current.\n`;
+}
+
+/** True when `sha` is our own rebuild commit: a scheduled run finding no diff leaves such a PR open. */
+async function isRequestedRebuild(context: FlowContext, co: Checkout, sha: string): Promise<boolean> {
+  const commit = await new GitData(context.github(), co.repository).commit(sha);
+  if (!commit || !co.author) return false;
+  return commit.subject.startsWith(REBUILD_SUBJECT) && foreignCommits([commit], [co.author]).length === 0;
+}
+
+function pullRequestBody(checks: BaseAmiCheck[], rebuild: boolean): string {
   const rows = checks.map(
     (c) =>
       `| ${c.image} | ${c.region} | \`${c.pinned}\` | \`${c.latest}\` | ${c.latestName} | ${c.outcome} |`,
   );
   return [
-    'Hephestus found newer Windows base AMIs and bumped the pins.',
+    rebuild
+      ? 'A rebuild of these images was asked for by hand (`--force`); every base AMI pin is current.'
+      : 'Hephestus found newer Windows base AMIs and bumped the pins.',
     '',
     '| image | region | pinned | newest | newest name | |',
     '| --- | --- | --- | --- | --- | --- |',

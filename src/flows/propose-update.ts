@@ -9,6 +9,7 @@ import {
   type Outcome,
   type PullRequestLink,
   type UpdateRequest,
+  updateBranchName,
   updatePullRequest,
 } from '../github/update-pull-request.js';
 import type { PullRequestInfo, SlackMessage } from '../slack/slack-messages.js';
@@ -35,6 +36,8 @@ export interface ProposalInput {
   body: string;
   /** The "update opened" notice for the PR. */
   message: (pr: PullRequestInfo) => SlackMessage;
+  /** Smaller image sets this update covers, whose update PRs it supersedes (see UpdateRequest.covers). */
+  covers?: (imageSet: string) => boolean;
 }
 
 export interface Proposal {
@@ -78,6 +81,12 @@ export async function proposeUpdate(
     labels: co.config.github.labels,
     reviewers: co.config.github.reviewers,
     author: co.author ?? { name: '', email: '' },
+    ...(input.covers
+      ? {
+          covers: input.covers,
+          branchOf: (imageSet: string) => updateBranchName(imageSet, co.config.git.branch_prefix),
+        }
+      : {}),
   };
   const result = await updatePullRequest(prs, step, request);
   const proposal: Proposal = {

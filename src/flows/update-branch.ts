@@ -38,13 +38,15 @@ export async function updateBranch(
   message: string,
   apply: () => Promise<void>,
   reportedHead?: string,
+  /** `rebuild`: commit even when the edits change nothing (a rebuild asked for by hand, `--force`). */
+  options: { rebuild?: boolean } = {},
 ): Promise<BranchUpdate> {
   const { git } = co;
   const base = trackingRef(co.config.git.default_branch);
   const rebuild = async (): Promise<string | undefined> => {
     await git.resetBranch(branch, base);
     await apply();
-    return git.commitAll(message);
+    return git.commitAll(message, { allowEmpty: options.rebuild === true });
   };
   // The reported head's owner is asked while the update is rebuilt: neither needs the other.
   const [ownHead, sha] = await settleBoth(
@@ -52,12 +54,27 @@ export async function updateBranch(
     rebuild(),
   );
   const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
-  if (!sha) return { step: { status: 'no-diff', branchExists: remote !== undefined }, diff: '' };
+  if (!sha) {
+    // The default branch holds the update. A branch with someone's work on it is theirs to close; ours goes.
+    const foreign =
+      remote === undefined || ownHead ? [] : (await branchCommits(context, co, branch, remote)).foreign;
+    return {
+      step: {
+        status: 'no-diff',
+        branchExists: remote !== undefined,
+        ...(foreign.length ? { foreignCommits: foreign } : {}),
+      },
+      diff: '',
+    };
+  }
   const { diff, tree: headTree } = await headCommit(co.dir);
 
   if (remote !== undefined) {
     // Our own head has nothing on top of it; a fetched branch is looked through.
-    const foreign = ownHead ? [] : await foreignOn(context, co, branch, remote);
+    const onBranch = ownHead ? undefined : await branchCommits(context, co, branch, remote);
+    const foreign = onBranch?.foreign ?? [];
+    // A branch the default branch already contains (left behind by a merge) holds nothing to propose.
+    const ahead = onBranch === undefined || onBranch.comparison.commits.length > 0;
     const remoteTree = ownHead ? ownHead.tree : await tree(co.dir, trackingRef(branch));
     if (foreign.length > 0) {
       // Someone's commits stay. When the branch holds the update already, there is nothing to add on top of them;
@@ -68,7 +85,7 @@ export async function updateBranch(
         : ({ status: 'blocked', foreignCommits: foreign } as const);
       return { step, diff, sha: holds ? remote : sha };
     }
-    if (headTree === remoteTree) return { step: { status: 'up-to-date' }, diff, sha: remote };
+    if (ahead && headTree === remoteTree) return { step: { status: 'up-to-date' }, diff, sha: remote };
   }
   if (context.dryRun) {
     context.wouldDo(`push ${branch} (${remote ? 'replacing' : 'creating'} it)`);
@@ -78,7 +95,7 @@ export async function updateBranch(
     branch,
     remote,
     async (moved) => {
-      if (moved !== undefined && (await foreignOn(context, co, branch, moved)).length > 0) {
+      if (moved !== undefined && (await branchCommits(context, co, branch, moved)).foreign.length > 0) {
         throw new FailureError(
           `git: someone else pushed to ${branch} meanwhile; not overwriting their commits`,
         );
@@ -111,11 +128,10 @@ async function ownCommit(context: FlowContext, co: Checkout, sha: string) {
   return foreignCommits([commit], [co.author]).length === 0 ? commit : undefined;
 }
 
-/** The commits on `branch` (at `head`) that are not ours, as {@link commitsNotOurs} defines them. */
-async function foreignOn(context: FlowContext, co: Checkout, branch: string, head: string) {
+/** The commits on `branch` (at `head`) against the default branch, and those not ours ({@link commitsNotOurs}). */
+async function branchCommits(context: FlowContext, co: Checkout, branch: string, head: string) {
   const base = await co.git.revParse(trackingRef(co.config.git.default_branch));
-  const { foreign } = await commitsNotOurs(context, co.repository, { branch, base, head, author: co.author });
-  return foreign;
+  return commitsNotOurs(context, co.repository, { branch, base, head, author: co.author });
 }
 
 /**

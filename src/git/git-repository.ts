@@ -185,11 +185,15 @@ export class GitRepository {
     );
   }
 
-  /** Stages every change and commits it as the configured author and committer; the new sha, or undefined when nothing changed. */
-  async commitAll(message: string): Promise<string | undefined> {
+  /**
+   * Stages every change and commits it as the configured author and committer; the new sha, or undefined when
+   * nothing changed (`allowEmpty`: a commit without changes is made then, e.g. a requested rebuild).
+   */
+  async commitAll(message: string, options: { allowEmpty?: boolean } = {}): Promise<string | undefined> {
     await this.git('local', 'staging', (git) => git.add(['--all']));
     const { author, committer } = this.settings;
-    const result = await this.git('local', 'commit', (git) => git.commit(message), {
+    const flags: Record<string, null> = options.allowEmpty ? { '--allow-empty': null } : {};
+    const result = await this.git('local', 'commit', (git) => git.commit(message, [], flags), {
       GIT_AUTHOR_NAME: author.name,
       GIT_AUTHOR_EMAIL: author.email,
       GIT_COMMITTER_NAME: committer.name,
@@ -198,6 +202,7 @@ export class GitRepository {
     // simple-git commits with core.abbrev=40, so its summary holds the full sha, and answers an empty one when
     // git found nothing to commit: the index then tells that apart from a commit that did not happen.
     if (/^[0-9a-f]{40}$/.test(result.commit)) return result.commit;
+    if (options.allowEmpty) return this.revParse('HEAD');
     const staged = await this.git('local', 'diff of the staged changes', (git) =>
       git.raw(['diff', '--cached', '--name-only']),
     );

@@ -23,8 +23,8 @@ export const DEFAULT_BRANCH_PREFIX = 'windows-update/';
 
 /** What the git step did to the update branch. */
 export type GitStepResult =
-  /** The base already holds the update: nothing to propose. */
-  | { status: 'no-diff'; branchExists: boolean }
+  /** The base already holds the update: nothing to propose (the branch is kept when it carries someone's commits). */
+  | { status: 'no-diff'; branchExists: boolean; foreignCommits?: readonly CommitSummary[] }
   /** The branch carries the update: `pushed` when this run moved it, `up-to-date` when it already did. */
   | { status: 'pushed' | 'up-to-date'; foreignCommits?: readonly CommitSummary[] }
   /** The branch carries commits by someone else and does not hold the update; nothing was pushed on top of them. */
@@ -52,6 +52,13 @@ export interface UpdateRequest {
   keepFromBody?: (body: string, currentBody: string) => string;
   /** The open pull requests into `base`, when the caller listed them already (it saves the list call). */
   openPullRequests?: readonly PullRequest[];
+  /**
+   * True for another image set this update covers (a subset of its images): that set's open update PR, from its
+   * own branch, is closed as superseded by this one. Same image set only by default.
+   */
+  covers?: (imageSet: string) => boolean;
+  /** The branch name of an image set (to tell an update PR's own branch from any other). */
+  branchOf?: (imageSet: string) => string;
 }
 
 export interface PullRequestLink {
@@ -87,7 +94,9 @@ export type GitStepPlan =
 export function planGitStep(step: GitStepResult, request: UpdateRequest): GitStepPlan {
   switch (step.status) {
     case 'no-diff':
-      return step.branchExists ? { kind: 'close', comment: closingComment(request) } : { kind: 'nothing' };
+      return step.branchExists && !step.foreignCommits?.length
+        ? { kind: 'close', comment: closingComment(request) }
+        : { kind: 'nothing' };
     case 'blocked':
       return {
         kind: 'refuse',
@@ -172,14 +181,26 @@ export function isUnchanged(changes: PullRequestChanges): boolean {
 /** Open update PRs of the same image set from another branch (an older naming, a renamed prefix): those `current` supersedes. */
 export function findSuperseded(
   open: readonly PullRequest[],
-  current: { imageSet: string; branch: string; number?: number },
+  current: {
+    imageSet: string;
+    branch: string;
+    number?: number;
+    covers?: (imageSet: string) => boolean;
+    branchOf?: (imageSet: string) => string;
+  },
 ): PullRequest[] {
-  return open.filter(
-    (pr) =>
-      pr.number !== current.number &&
-      pr.headRef !== current.branch &&
-      readManagedState(pr.body)?.imageSet === current.imageSet,
-  );
+  return open.filter((pr) => {
+    if (pr.number === current.number || pr.headRef === current.branch) return false;
+    const imageSet = readManagedState(pr.body)?.imageSet;
+    if (imageSet === undefined) return false;
+    if (imageSet === current.imageSet) return true;
+    // A smaller update of some of the same images, from that set's own update branch: the pins it edits are ours.
+    return (
+      current.covers?.(imageSet) === true &&
+      current.branchOf !== undefined &&
+      pr.headRef === current.branchOf(imageSet)
+    );
+  });
 }
 
 /** The body an update PR should have: the request's text (keeping what it asks of `currentBody`) and the state block recording what Hephestus set. */
@@ -272,6 +293,8 @@ export async function updatePullRequest(
     imageSet: request.imageSet,
     branch: request.branch,
     number: pr.number,
+    covers: request.covers,
+    branchOf: request.branchOf,
   })) {
     await prs.close(old.number, supersededComment(old, pr));
     report.superseded.push(link(old));
@@ -327,7 +350,7 @@ function closingComment(request: UpdateRequest): string {
 }
 
 function supersededComment(old: PullRequest, by: PullRequest): string {
-  return `Superseded by #${by.number} (${by.url}), which carries the newer update of the same images. Closed by Hephestus; the branch \`${old.headRef}\` is left as it is.`;
+  return `Superseded by #${by.number} (${by.url}), which carries the newer update of these images. Closed by Hephestus; the branch \`${old.headRef}\` is left as it is.`;
 }
 
 function blockedComment(request: UpdateRequest, foreign: readonly CommitSummary[], detail?: string): string {

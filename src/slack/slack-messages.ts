@@ -52,7 +52,19 @@ export interface UpdateOpenedInput {
   pr: PullRequestInfo;
   images: ImageAmis[];
   validation: ValidationSummary[];
+  /**
+   * What the pull request is and what comes next: an images repository's update (the default: pins bumped, built
+   * and validated on the branch next) or a consumer's (images validated already, merging rolls them out).
+   */
+  kind?: 'images' | 'rebuild' | 'consumer';
 }
+
+const OPENED_LINE: Record<NonNullable<UpdateOpenedInput['kind']>, string> = {
+  images: 'Newer base AMIs are pinned; the images are built and validated on this branch next.',
+  rebuild:
+    'A rebuild was asked for with the current base AMIs; the images are built and validated on this branch next.',
+  consumer: 'The images were validated by the images pipeline; merging this pull request rolls them out.',
+};
 
 export interface ReadyToMergeInput {
   pr: PullRequestInfo;
@@ -93,10 +105,7 @@ export function updateOpenedMessage(input: UpdateOpenedInput): SlackMessage {
   const names = imageNames(input.images);
   return message(`Windows image update opened: ${names} (${prRef(input.pr)})`, [
     header(`Windows image update: ${names}`),
-    section(
-      `${prLine(input.pr)}\nNewer base AMIs are pinned; the images are built and validated on this branch next.`,
-      prButton(input.pr),
-    ),
+    section(`${prLine(input.pr)}\n${OPENED_LINE[input.kind ?? 'images']}`, prButton(input.pr)),
     divider,
     ...imageSections(input.images),
     divider,

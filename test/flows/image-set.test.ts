@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { amiFor, imageSetName, parseImageAmis, parseImageNames } from '../../src/flows/image-set.js';
+import {
+  amiFor,
+  coversImageSet,
+  imageSetName,
+  parseImageAmis,
+  parseImageNames,
+} from '../../src/flows/image-set.js';
 import { inputHash } from '../../src/flows/input-hash.js';
 
 const AMI = 'ami-0123456789abcdef0';
@@ -68,5 +74,22 @@ describe('input hash', () => {
         },
       ),
     );
+  });
+});
+
+describe('coversImageSet', () => {
+  const names = ['win2022', 'win2019', 'win-core-2022'];
+  it('is true for the image set of a proper subset of the names, names with dashes included', () => {
+    expect(coversImageSet(names, 'win2022')).toBe(true);
+    expect(coversImageSet(names, 'win2019-win2022')).toBe(true);
+    expect(coversImageSet(names, 'win-core-2022-win2022')).toBe(true);
+    expect(coversImageSet(names, 'win-core-2022')).toBe(true);
+  });
+  it('is false for the whole set, other names, and partial names', () => {
+    expect(coversImageSet(names, imageSetName(names))).toBe(false);
+    expect(coversImageSet(names, 'win2016')).toBe(false);
+    expect(coversImageSet(names, 'win2022-win2016')).toBe(false);
+    expect(coversImageSet(names, 'win-core')).toBe(false);
+    expect(coversImageSet(names, '')).toBe(false);
   });
 });

@@ -241,6 +241,11 @@ describe('three months of the lifecycle on the sandbox', () => {
     const full = await run<OpenUpdateReport>('open-update', 'open-update', images);
     expect(full.outcome).toBe('created');
     expect((await openPulls(imagesName)).map((p) => p.head.ref)).toEqual([FULL]);
+    const superseded = sandbox.github.pulls(IMAGES_REPO).find((p) => p.head.ref === SUBSET);
+    expect(superseded?.state).toBe('closed');
+    expect(sandbox.github.comments(IMAGES_REPO, superseded?.number as number).at(-1)?.body).toContain(
+      `Superseded by #${full.pullRequest?.number}`,
+    );
     await run<BuildValidateReport>('build-validate', 'build-validate', { ...images, branch: FULL });
     const mergeSha = await merge(imagesName, FULL, 'squash');
     const amis = await rollOut(mergeSha, 'squash');

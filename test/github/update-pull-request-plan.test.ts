@@ -202,6 +202,24 @@ describe('findSuperseded', () => {
       }).map((p) => p.number),
     ).toEqual([1]);
   });
+  it("picks a smaller image set the update covers, from that set's own update branch only", () => {
+    const open = [
+      pr(1, 'windows-update/win2022', 'win2022'),
+      pr(2, 'feature/win2022', 'win2022'),
+      pr(3, 'windows-update/win2016', 'win2016'),
+      pr(4, 'windows-update/win2019-win2022', 'win2019-win2022'),
+    ];
+    const covers = (other: string) => ['win2019', 'win2022'].includes(other);
+    expect(
+      findSuperseded(open, {
+        imageSet: 'win2019-win2022',
+        branch: 'windows-update/win2019-win2022',
+        number: 4,
+        covers,
+        branchOf: (imageSet) => updateBranchName(imageSet),
+      }).map((p) => p.number),
+    ).toEqual([1]);
+  });
 });
 
 describe('updateBranchName', () => {

@@ -68,6 +68,12 @@ describe('Slack messages', () => {
     expect(rendered).toContain('Test-IIS &lt;timeout&gt; &amp; Test-Dotnet');
   });
 
+  it("says a consumer's update is validated already and rolls out on merge, not that it is built next", () => {
+    const rendered = renderBlocks(updateOpenedMessage({ pr, images, validation, kind: 'consumer' }).blocks);
+    expect(rendered).toContain('validated by the images pipeline; merging this pull request rolls them out');
+    expect(rendered).not.toContain('built and validated on this branch next');
+  });
+
   it('builds the ready-to-merge notice', () => {
     const passed = validation.map(
       (v): ValidationSummary => ({ image: v.image, status: 'passed', tests: { total: 12, failed: 0 } }),
