@@ -24,6 +24,28 @@ export interface JunitSuite {
   cases: JunitCase[];
 }
 
+/**
+ * The cases of a run that failed, with the failure itself added as an error case when none of them failed: a
+ * validation that stopped before its tests (Windows never ready, the SSM agent never online) leaves only skipped
+ * tests, which CircleCI's Tests tab would show as green.
+ */
+export function casesOfFailedRun(
+  cases: readonly JunitCase[],
+  failure: { name: string; classname: string; message?: string },
+): JunitCase[] {
+  if (cases.some((c) => c.outcome === 'failed' || c.outcome === 'error')) return [...cases];
+  return [
+    ...cases,
+    {
+      name: failure.name,
+      classname: failure.classname,
+      durationMs: 0,
+      outcome: 'error',
+      ...(failure.message === undefined ? {} : { message: failure.message }),
+    },
+  ];
+}
+
 /** The whole document: one `<testsuites>` with a `<testsuite>` per suite. */
 export function junitXml(suites: JunitSuite[]): string {
   const all = suites.flatMap((suite) => suite.cases);

@@ -11,14 +11,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { builtTags, TAG, type Tag, tagFilters } from '../aws/image-tags.js';
-import { type JunitSuite, junitXml } from '../aws/junit.js';
+import { casesOfFailedRun, type JunitSuite, junitXml } from '../aws/junit.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
 import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images.js';
 import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
 import type { PullRequest } from '../github/schema.js';
-import type { PackerResult } from '../packer/artifacts.js';
+import { artifactName, type PackerResult } from '../packer/artifacts.js';
 import { runPackerBuild } from '../packer/packer-build.js';
 import { renderProgress } from '../packer/progress-view.js';
 import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
@@ -381,7 +381,7 @@ export function genericArtifactsOf(
   const artifacts = buildOf(result, image, only)?.artifacts ?? [];
   if (artifacts.length === 0 || artifacts.some((a) => a.images)) return undefined;
   if (result.errors.some((e) => e.build === '' || e.build === image.build)) return undefined;
-  return artifacts.map((a) => ({ builder_id: a.builderId, id: a.id }));
+  return artifacts.map((a) => ({ builder_id: a.builderId, id: artifactName(a) }));
 }
 
 function amisOf(result: PackerResult, image: ImageConfig, only: boolean): RegionalAmis | undefined {
@@ -491,16 +491,9 @@ function junitSuites(images: ImageBuildReport[]): JunitSuite[] {
             stderr: t.stderr,
           }))
         : [];
-      if (i.status === 'failed' && cases.every((c) => c.outcome === 'passed')) {
-        cases.push({
-          name: result?.failedStep ?? 'build',
-          classname,
-          durationMs: 0,
-          outcome: 'error',
-          message: i.failure,
-        });
-      }
-      return { name: i.image, cases };
+      if (i.status !== 'failed') return { name: i.image, cases };
+      const failure = { name: result?.failedStep ?? 'build', classname, message: i.failure };
+      return { name: i.image, cases: casesOfFailedRun(cases, failure) };
     });
 }
 

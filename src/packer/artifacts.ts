@@ -69,6 +69,21 @@ export function imagesOf(id: string): PackerImage[] | undefined {
   return images;
 }
 
+/**
+ * Builders whose artifact id is a constant rather than a name of what they built: Packer's file builder prints
+ * `File` for every file it writes. Their artifacts are named by their files instead.
+ */
+const CONSTANT_ID_BUILDERS = new Set(['packer.file']);
+
+/**
+ * What names an artifact's output, for records kept beyond the run (the lock file): Packer's id, or the files
+ * (comma-separated) for a builder whose id says nothing (see {@link CONSTANT_ID_BUILDERS}).
+ */
+export function artifactName(artifact: PackerArtifact): string {
+  const files = artifact.files ?? [];
+  return CONSTANT_ID_BUILDERS.has(artifact.builderId) && files.length > 0 ? files.join(',') : artifact.id;
+}
+
 /** Builds a {@link PackerArtifact} with `images` filled from the id and `files` only when there are files. */
 export function makeArtifact(builderId: string, id: string, files: readonly string[] = []): PackerArtifact {
   const artifact: PackerArtifact = { builderId, id };

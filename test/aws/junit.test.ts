@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type JunitCase, junitXml } from '../../src/aws/junit.js';
+import { casesOfFailedRun, type JunitCase, junitXml } from '../../src/aws/junit.js';
 import { findAll, parseXmlStrict } from './xml-parse.js';
 
 const cases: JunitCase[] = [
@@ -72,5 +72,38 @@ describe('junitXml', () => {
       }),
       { numRuns: 8 },
     );
+  });
+});
+
+describe('casesOfFailedRun', () => {
+  const skippedTest = (name: string): JunitCase => ({
+    name,
+    classname: 'ami-0123456789abcdef0 (us-east-1)',
+    durationMs: 0,
+    outcome: 'skipped',
+    message: 'not run: the validation failed at windows-ready',
+  });
+  const failure = {
+    name: 'windows-ready',
+    classname: 'ami-0123456789abcdef0 (us-east-1)',
+    message: 'Windows never said it was ready',
+  };
+
+  it('adds the failure as an error when a validation stopped before its tests (only skipped cases)', () => {
+    const cases = casesOfFailedRun([skippedTest('smoke.ps1'), skippedTest('iis.ps1')], failure);
+    const xml = junitXml([{ name: 'win2022', cases }]);
+    expect(xml).toContain('<testsuite name="win2022" tests="3" failures="0" errors="1" skipped="2"');
+    expect(xml).toContain('<error message="Windows never said it was ready" type="error">');
+  });
+
+  it('adds the failure when there were no cases at all, and leaves cases that failed alone', () => {
+    expect(casesOfFailedRun([], failure).map((c) => [c.name, c.outcome])).toEqual([
+      ['windows-ready', 'error'],
+    ]);
+    const failed: JunitCase = { ...skippedTest('smoke.ps1'), outcome: 'failed' };
+    expect(casesOfFailedRun([failed, skippedTest('iis.ps1')], failure)).toEqual([
+      failed,
+      skippedTest('iis.ps1'),
+    ]);
   });
 });

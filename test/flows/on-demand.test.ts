@@ -168,14 +168,14 @@ describe('on-demand changes by pull request on the sandbox', () => {
       ['notes', 'built', 'built'],
     ]);
     const notes = baseline.images[2];
-    expect(notes?.artifacts).toEqual([{ builder_id: 'packer.file', id: 'File' }]);
+    expect(notes?.artifacts).toEqual([{ builder_id: 'packer.file', id: 'notes-output.txt' }]);
     expect(notes?.note).toMatch(/not an AMI: tagging, validation and promotion skipped/);
     expect(baseline.packerVersion).toBe('Packer v1.6.6');
     const text = await comment(pr);
     expect(text).toContain(
       `| win2022 | validated | us-west-2 | \`${baseline.images[0]?.amis['us-west-2']}\` | 1/1 passed |`,
     );
-    expect(text).toContain('| notes | built |  | packer.file `File` | skipped |');
+    expect(text).toContain('| notes | built |  | packer.file `notes-output.txt` | skipped |');
 
     const sha = await merge(imagesName, pr);
     const promoted = await runSandboxFlow<PromoteReport>(sandbox, 'promote', { ...repo, sha });
@@ -198,7 +198,7 @@ describe('on-demand changes by pull request on the sandbox', () => {
     }
     expect(lock.images.notes).toMatchObject({
       amis: {},
-      artifacts: [{ builder_id: 'packer.file', id: 'File' }],
+      artifacts: [{ builder_id: 'packer.file', id: 'notes-output.txt' }],
       input_hash: notes?.inputHash,
     });
     const lockPr = promoted.report?.lock?.pullRequest?.number as number;

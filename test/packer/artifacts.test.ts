@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { imagesOf, mergePackerResults, PackerResultCollector } from '../../src/packer/artifacts.js';
+import {
+  artifactName,
+  imagesOf,
+  mergePackerResults,
+  PackerResultCollector,
+} from '../../src/packer/artifacts.js';
 import { parseMachineReadableLine } from '../../src/packer/machine-readable.js';
 
 function collect(text: string) {
@@ -26,6 +31,21 @@ describe('imagesOf', () => {
       expect(imagesOf(id)).toBeUndefined();
     },
   );
+});
+
+describe('artifactName', () => {
+  it("names a file builder's artifact by its file, not Packer's constant id", () => {
+    expect(artifactName({ builderId: 'packer.file', id: 'File', files: ['out/notes.txt'] })).toBe(
+      'out/notes.txt',
+    );
+    expect(artifactName({ builderId: 'packer.file', id: 'File', files: ['a.txt', 'b.txt'] })).toBe(
+      'a.txt,b.txt',
+    );
+  });
+  it("keeps Packer's id for other builders, and for a file artifact that lists no file", () => {
+    expect(artifactName({ builderId: 'packer.docker', id: 'sha256:0123', files: ['x'] })).toBe('sha256:0123');
+    expect(artifactName({ builderId: 'packer.file', id: 'File' })).toBe('File');
+  });
 });
 
 describe('PackerResultCollector', () => {
