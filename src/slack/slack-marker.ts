@@ -6,6 +6,7 @@
  *
  * Pure: text in, text out. GitHub renders no HTML comments, so the marker stays invisible in the PR.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SlackEvent } from './slack-messages.js';
 
@@ -15,6 +16,8 @@ export interface SlackMessageRef {
   channel: string;
   id: string;
   ts: string;
+  /** A digest of the content last sent (see {@link messageDigest}): a re-run with the same content sends nothing. */
+  digest?: string;
 }
 
 const MarkerSchema = z.object({
@@ -22,6 +25,10 @@ const MarkerSchema = z.object({
   channel: z.string().min(1),
   id: z.string().min(1),
   ts: z.string().regex(/^\d+\.\d+$/),
+  digest: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
 });
 
 const MARKER = /<!-- hephestus:slack (\{.*?\}) -->/g;
@@ -29,10 +36,8 @@ const MARKER = /<!-- hephestus:slack (\{.*?\}) -->/g;
 /** The marker comment for one message. */
 export function encodeSlackMarker(ref: SlackMessageRef): string {
   // JSON.stringify leaves `--` and `>` alone; escaping `>` keeps a channel name from ending the comment early.
-  const json = JSON.stringify({ event: ref.event, channel: ref.channel, id: ref.id, ts: ref.ts }).replace(
-    />/g,
-    '\\u003e',
-  );
+  const fields = { event: ref.event, channel: ref.channel, id: ref.id, ts: ref.ts, digest: ref.digest };
+  const json = JSON.stringify(fields).replace(/>/g, '\\u003e');
   return `<!-- hephestus:slack ${json.replace(/--/g, '-\\u002d')} -->`;
 }
 
@@ -54,6 +59,14 @@ export function withSlackMarker(text: string, ref: SlackMessageRef): string {
   });
   if (replaced) return updated;
   return text === '' ? marker : `${text.replace(/\n*$/, '')}\n\n${marker}`;
+}
+
+/** A short digest of a message's content (text and blocks), as a marker keeps it. */
+export function messageDigest(message: { text: string; blocks?: unknown }): string {
+  return createHash('sha256')
+    .update(JSON.stringify([message.text, message.blocks ?? null]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** A marker's JSON, or undefined when someone edited it into something else: then it counts as absent. */

@@ -15,6 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
 import type { MessageMemory, SlackMessageRef } from './message-memory.js';
 import { PlatformErrorDataSchema, type PostedMessage, PostedMessageSchema } from './schema.js';
+import { messageDigest } from './slack-marker.js';
 import type { SlackEvent, SlackMessage } from './slack-messages.js';
 
 export interface SlackNotifierOptions {
@@ -41,7 +42,8 @@ export type ChannelOutcome =
   | {
       /** As configured: a name (`#execution-teams`) or an id. */
       channel: string;
-      status: 'posted' | 'updated';
+      /** `unchanged`: the remembered message already says this; nothing was sent. */
+      status: 'posted' | 'updated' | 'unchanged';
       /** The channel id Slack answered with. */
       id: string;
       ts: string;
@@ -171,9 +173,17 @@ export class SlackNotifier {
   ): Promise<ChannelOutcome> {
     try {
       const remembered = await options.memory.get(event, channel);
+      const digest = messageDigest(message);
+      if (remembered && remembered.digest === digest) {
+        return { channel, status: 'unchanged', id: remembered.id, ts: remembered.ts };
+      }
       if (remembered) {
         const updated = await this.update(remembered, message);
-        if (updated) return { channel, status: 'updated', id: updated.channel, ts: updated.ts };
+        if (updated) {
+          const outcome: ChannelOutcome = { channel, status: 'updated', id: updated.channel, ts: updated.ts };
+          await this.remember(options.memory, { ...remembered, digest }, outcome);
+          return outcome;
+        }
       }
       const threadUnder = options.threadUnder === undefined ? 'update_opened' : options.threadUnder;
       const root =
@@ -191,14 +201,28 @@ export class SlackNotifier {
         ts: posted.ts,
         ...(root ? { threadTs: root.ts } : {}),
       };
-      try {
-        await options.memory.set({ event, channel, id: posted.channel, ts: posted.ts });
-      } catch (error) {
-        outcome.warning = `could not remember the message: ${this.redactor.redact(errorText(error))}`;
-      }
+      await this.remember(
+        options.memory,
+        { event, channel, id: posted.channel, ts: posted.ts, digest },
+        outcome,
+      );
       return outcome;
     } catch (error) {
       return { channel, status: 'failed', ...this.describe(error) };
+    }
+  }
+
+  /** Stores where a message went (and what it said); a failure to store is a warning on the outcome. */
+  private async remember(
+    memory: MessageMemory,
+    ref: SlackMessageRef,
+    outcome: ChannelOutcome,
+  ): Promise<void> {
+    try {
+      await memory.set(ref);
+    } catch (error) {
+      if (outcome.status !== 'failed')
+        outcome.warning = `could not remember the message: ${this.redactor.redact(errorText(error))}`;
     }
   }
 

@@ -164,6 +164,10 @@ async function expectMonthDone(amis: ImageAmiMap): Promise<void> {
     const key = `${message.channel} ${message.text}`;
     expect(seen.has(key), `posted twice: ${key}`).toBe(false);
     seen.add(key);
+    // An edit is a change: never chat.update with the content the message already had.
+    const versions = [...message.edits, message].map((v) => JSON.stringify([v.text, v.blocks ?? null]));
+    for (let i = 1; i < versions.length; i++)
+      expect(versions[i], `edited to the same content: ${key}`).not.toBe(versions[i - 1]);
   }
 }
 

@@ -132,6 +132,29 @@ describe('SlackNotifier against the sandbox', () => {
     );
   });
 
+  it('sends nothing on a re-run whose message says the same, in this process or a new one', async () => {
+    let body = 'Updates the Windows images.';
+    const memory = (): MessageMemory =>
+      new MarkerMessageMemory(
+        async () => body,
+        async (text) => {
+          body = text;
+        },
+      );
+    await notifier().notify('update_opened', CHANNELS, opened, { memory: memory() });
+    const calls = slack.router.calls.length;
+    const rerun = await notifier().notify('update_opened', CHANNELS, opened, { memory: memory() });
+    expect(rerun.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(slack.router.calls.length).toBe(calls);
+    for (const channel of CHANNELS) expect(slack.messages(channel)[0]?.edits).toEqual([]);
+
+    const revised = updateOpenedMessage({ pr, images, validation: [] });
+    const changed = await notifier().notify('update_opened', CHANNELS, revised, { memory: memory() });
+    expect(changed.map((o) => o.status)).toEqual(['updated', 'updated', 'updated']);
+    const again = await notifier().notify('update_opened', CHANNELS, revised, { memory: memory() });
+    expect(again.map((o) => o.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+  });
+
   it('remembers through markers in a PR body, so a new process on a re-run updates too', async () => {
     let body = 'Updates the Windows images.';
     const memory = (): MessageMemory =>
