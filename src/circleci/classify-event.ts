@@ -16,7 +16,22 @@
  */
 import { InputError } from '../errors.js';
 
-export type EventKind = 'scheduled' | 'manual' | 'update-branch-push' | 'update-merged' | 'other';
+/**
+ * - `scheduled`: the monthly update schedule ({@link UPDATE_SCHEDULE}): open-update and monitor.
+ * - `monitor`: the schedule that only reminds ({@link MONITOR_SCHEDULE}).
+ * - `manual`: an API or web-app trigger with pipeline parameters: open-update with them.
+ * - `update-branch-push`: a push to any branch but the default one (an update branch, the lock branch, a person's
+ *   PR branch): build-validate builds the images whose inputs changed.
+ * - `update-merged`: the merge of a pull request into the default branch (an update or an on-demand change, not
+ *   the lock file's own PR): promote.
+ * - `other`: nothing for hephestus (another schedule, a direct push, a tag).
+ */
+export type EventKind = 'scheduled' | 'monitor' | 'manual' | 'update-branch-push' | 'update-merged' | 'other';
+
+/** The schedule that runs the monthly update (the examples' and docs/setup.md's name). */
+export const UPDATE_SCHEDULE = 'windows-update';
+/** A schedule that only runs monitor (reminders about open update PRs), e.g. daily. */
+export const MONITOR_SCHEDULE = 'windows-update-monitor';
 
 export interface EventInputs {
   /** `<< pipeline.trigger_source >>`. */
@@ -83,10 +98,22 @@ export async function classifyEvent(inputs: EventInputs, context: ClassifyContex
         : 'pipeline.trigger.type is schedule',
     );
     const scheduleName = clean(inputs.scheduleName);
-    if (scheduleName) reasons.push(`schedule ${JSON.stringify(scheduleName)}`);
     const branch = branchOf(inputs);
+    const kind: EventKind =
+      scheduleName === UPDATE_SCHEDULE
+        ? 'scheduled'
+        : scheduleName === MONITOR_SCHEDULE
+          ? 'monitor'
+          : 'other';
+    reasons.push(
+      kind === 'scheduled'
+        ? `schedule ${JSON.stringify(scheduleName)}: the monthly update`
+        : kind === 'monitor'
+          ? `schedule ${JSON.stringify(scheduleName)}: reminders only`
+          : `schedule ${JSON.stringify(scheduleName ?? '')} is neither ${UPDATE_SCHEDULE} nor ${MONITOR_SCHEDULE}`,
+    );
     return {
-      kind: 'scheduled',
+      kind,
       reasons,
       ...base,
       ...(branch ? { branch } : {}),
@@ -128,8 +155,17 @@ export async function classifyEvent(inputs: EventInputs, context: ClassifyContex
   }
 
   if (branch !== context.defaultBranch) {
-    reasons.push(`neither an update branch nor the default branch ${context.defaultBranch}`);
-    return { kind: 'other', reasons, ...base, branch };
+    // A person's branch (an on-demand change): build-validate builds what its PR will need promoted.
+    reasons.push(`not the default branch ${context.defaultBranch}: a push to a pull request's branch`);
+    const number = pullRequestNumber(inputs.pullRequestUrl);
+    if (number !== undefined) reasons.push(`open pull request #${number} (CIRCLE_PULL_REQUEST)`);
+    return {
+      kind: 'update-branch-push',
+      reasons,
+      ...base,
+      branch,
+      ...(number !== undefined ? { pullRequest: { number, headRef: branch } } : {}),
+    };
   }
 
   const push =
@@ -159,11 +195,17 @@ export async function classifyEvent(inputs: EventInputs, context: ClassifyContex
     return { kind: 'other', reasons, ...base, branch };
   }
   const pullRequest = { number: merged.number, headRef: merged.headRef };
-  if (!isUpdateBranch(merged.headRef, context.branchPrefix)) {
+  if (merged.headRef === `${context.branchPrefix}lock`) {
     reasons.push(
-      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of branch ${merged.headRef}, not an update branch`,
+      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of ${merged.headRef}, the lock file's own: nothing to promote`,
     );
     return { kind: 'other', reasons, ...base, branch, pullRequest };
+  }
+  if (!isUpdateBranch(merged.headRef, context.branchPrefix)) {
+    reasons.push(
+      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of branch ${merged.headRef}: an on-demand change to promote`,
+    );
+    return { kind: 'update-merged', reasons, ...base, branch, pullRequest };
   }
   reasons.push(
     `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of update branch ${merged.headRef}`,
@@ -219,10 +261,15 @@ function clean(value: string | undefined): string | undefined {
   return trimmed ? trimmed : undefined;
 }
 
+/**
+ * The parameters a trigger set: empty strings and `false` are left out, since a declared pipeline parameter
+ * reaches the setup job with its default (`""`, `false`) whether or not the trigger gave it.
+ */
 function givenParameters(parameters: EventInputs['parameters']): Record<string, string | number | boolean> {
   const given: Record<string, string | number | boolean> = {};
   for (const [key, value] of Object.entries(parameters ?? {})) {
-    if (value === undefined || (typeof value === 'string' && value.trim() === '')) continue;
+    if (value === undefined || value === false || (typeof value === 'string' && value.trim() === ''))
+      continue;
     given[key] = value;
   }
   return given;

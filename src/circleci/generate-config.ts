@@ -17,6 +17,7 @@ import type { EventKind } from './classify-event.js';
 
 export const EVENT_KINDS: readonly EventKind[] = [
   'scheduled',
+  'monitor',
   'manual',
   'update-branch-push',
   'update-merged',
@@ -53,6 +54,7 @@ export type OrbJobName = keyof typeof ORB_JOB_PARAMETERS;
  */
 export const EVENT_PLANS: Record<EventKind, { workflow: string; orbJobs: readonly OrbJobName[] }> = {
   scheduled: { workflow: 'scheduled', orbJobs: ['open_update', 'monitor'] },
+  monitor: { workflow: 'monitor', orbJobs: ['monitor'] },
   manual: { workflow: 'open-update', orbJobs: ['open_update'] },
   'update-branch-push': { workflow: 'build-validate', orbJobs: ['build_validate', 'check_lock'] },
   'update-merged': { workflow: 'promote', orbJobs: ['promote'] },

@@ -11,13 +11,14 @@ export function registerConfigGenerate(config: Command): void {
       .summary('write the CircleCI continuation configuration for one classified event')
       .description(
         'Write the configuration a setup (dynamic config) pipeline continues with: one workflow that runs exactly ' +
-          "the hephestus orb's job for the event: scheduled and manual run open_update (a manual run passes its " +
-          'images and force parameters), update-branch-push runs build_validate, update-merged runs promote, and ' +
+          "the hephestus orb's job for the event: scheduled runs open_update and monitor, monitor runs monitor, " +
+          'manual runs open_update with its images and force parameters, update-branch-push runs build_validate ' +
+          'and check_lock, update-merged runs promote, and ' +
           'other runs a job that only says there is nothing to do. Exit 2 on an unknown event or a bad parameter.',
       )
       .requiredOption(
         '--event <kind|file>',
-        'the event kind (scheduled, manual, update-branch-push, update-merged, other), or the JSON file `hephestus event --json` wrote',
+        'the event kind (scheduled, monitor, manual, update-branch-push, update-merged, other), or the JSON file `hephestus event --json` wrote',
       )
       .option('--out <file>', 'write the configuration to this file instead of standard output')
       .option('--orb-version <version>', 'the hephestus orb version to import (default: this CLI’s version)')

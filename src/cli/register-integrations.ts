@@ -152,8 +152,10 @@ Examples:
       .command('event')
       .summary('classify what started the pipeline')
       .description(
-        'Classify the event the job runs in: scheduled, manual (an API trigger with parameters), update-branch-push,\n' +
-          "update-merged or other, with the reasons. Reads CircleCI's environment (CIRCLE_BRANCH, CIRCLE_SHA1,\n" +
+        'Classify the event the job runs in: scheduled (the windows-update schedule), monitor (the\n' +
+          'windows-update-monitor schedule), manual (an API trigger with parameters), update-branch-push (a push to\n' +
+          'any branch but the default one), update-merged (a PR merged into it) or other, with the reasons.\n' +
+          "Reads CircleCI's environment (CIRCLE_BRANCH, CIRCLE_SHA1,\n" +
           'CIRCLE_PULL_REQUEST, PARAM_*) and the flags, which win. Offline, except for a push to the default branch:\n' +
           'then GitHub is asked which pull request the commit came from (GITHUB_TOKEN).',
       )

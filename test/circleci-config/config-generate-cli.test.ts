@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { classifyEvent } from '../../src/circleci/classify-event.js';
 import { generateContinuationConfig } from '../../src/circleci/generate-config.js';
 import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { runCli } from '../cli/run-cli.js';
@@ -150,5 +151,33 @@ describe('hephestus config generate', () => {
     expect(continuation.workflows).toEqual({
       promote: { jobs: [{ 'hephestus/promote': { context: ['hephestus'] } }] },
     });
+  });
+
+  it("passes a manual run's pipeline parameters to classify_event, and their defaults classify as no run", async () => {
+    const { source } = await loadOrb();
+    const example = source.components.find((c) => c.name === 'dynamic_setup_config')?.value as {
+      usage: { parameters: Record<string, { default: unknown }>; jobs: { setup: { steps: unknown[] } } };
+    };
+    const template =
+      stepArguments(example.usage.jobs.setup.steps, 'hephestus/classify_event')?.parameters ?? '';
+    // What CircleCI renders for the step: each `<< pipeline.parameters.x >>` replaced by the pipeline's value.
+    const rendered = (values: Record<string, unknown>) =>
+      JSON.parse(
+        template.replace(/<< pipeline\.parameters\.(\w+) >>/g, (_, name: string) => String(values[name])),
+      ) as Record<string, string | boolean>;
+    const defaults = Object.fromEntries(
+      Object.entries(example.usage.parameters).map(([name, p]) => [name, p.default]),
+    );
+    const classify = (parameters: Record<string, string | boolean>) =>
+      classifyEvent(
+        { triggerSource: 'api', gitBranch: 'main', parameters },
+        { defaultBranch: 'main', branchPrefix: 'windows-update/' },
+      );
+    const manual = await classify(
+      rendered({ ...defaults, run_update: true, images: 'win2022', force: true }),
+    );
+    expect(manual.kind).toBe('manual');
+    expect(manual.parameters).toEqual({ run_update: true, images: 'win2022', force: true });
+    expect((await classify(rendered(defaults))).kind).toBe('other');
   });
 });

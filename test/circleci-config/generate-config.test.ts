@@ -16,6 +16,7 @@ import { configSchemaPath, loadOrb } from '../orb/orb-fixture.js';
 
 const EXPECTED_JOBS: Record<EventKind, string[]> = {
   scheduled: ['hephestus/open_update', 'hephestus/monitor'],
+  monitor: ['hephestus/monitor'],
   manual: ['hephestus/open_update'],
   'update-branch-push': ['hephestus/build_validate', 'hephestus/check_lock'],
   'update-merged': ['hephestus/promote'],

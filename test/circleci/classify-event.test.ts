@@ -38,10 +38,10 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: 'a scheduled pipeline',
+    name: 'the monthly update schedule',
     inputs: {
       triggerSource: 'scheduled_pipeline',
-      scheduleName: 'nightly-ami-check',
+      scheduleName: 'windows-update',
       gitBranch: 'main',
       sha: SHA,
     },
@@ -49,9 +49,47 @@ const cases: Case[] = [
     looksUp: false,
   },
   {
-    name: 'a schedule trigger of a GitHub-App pipeline',
-    inputs: { triggerType: 'schedule', scheduleName: 'weekly', circleBranch: 'main' },
+    name: 'the update schedule as a schedule trigger of a GitHub-App pipeline',
+    inputs: { triggerType: 'schedule', scheduleName: 'windows-update', circleBranch: 'main' },
     kind: 'scheduled',
+    looksUp: false,
+  },
+  {
+    name: 'the reminders-only schedule',
+    inputs: {
+      triggerSource: 'scheduled_pipeline',
+      scheduleName: 'windows-update-monitor',
+      gitBranch: 'main',
+    },
+    kind: 'monitor',
+    looksUp: false,
+  },
+  {
+    name: "another team's schedule on the same project",
+    inputs: { triggerSource: 'scheduled_pipeline', scheduleName: 'nightly-ami-check', gitBranch: 'main' },
+    kind: 'other',
+    looksUp: false,
+  },
+  {
+    name: 'an API trigger whose declared parameters all have their defaults (a setup pipeline)',
+    inputs: {
+      triggerSource: 'api',
+      gitBranch: 'main',
+      parameters: { run_update: false, images: '', force: false },
+      sha: SHA,
+    },
+    kind: 'other',
+    looksUp: false,
+  },
+  {
+    name: 'an API trigger with run_update and force set (a manual run through the setup pipeline)',
+    inputs: {
+      triggerSource: 'api',
+      gitBranch: 'main',
+      parameters: { run_update: true, images: 'win2022', force: true },
+      sha: SHA,
+    },
+    kind: 'manual',
     looksUp: false,
   },
   {
@@ -103,9 +141,16 @@ const cases: Case[] = [
     looksUp: true,
   },
   {
-    name: 'a merge of some other PR into the default branch',
+    name: 'a merge of an on-demand PR into the default branch',
     inputs: { triggerSource: 'webhook', gitBranch: 'main', sha: SHA },
-    prs: { [SHA]: { number: 9, headRef: 'feature/readme' } },
+    prs: { [SHA]: { number: 9, headRef: 'feature/iis' } },
+    kind: 'update-merged',
+    looksUp: true,
+  },
+  {
+    name: "a merge of the lock file's own PR",
+    inputs: { triggerSource: 'webhook', gitBranch: 'main', sha: SHA },
+    prs: { [SHA]: { number: 10, headRef: 'windows-update/lock' } },
     kind: 'other',
     looksUp: true,
   },
@@ -116,15 +161,15 @@ const cases: Case[] = [
     looksUp: true,
   },
   {
-    name: 'a push to a feature branch',
+    name: "a push to a person's branch (an on-demand change to build)",
     inputs: { triggerSource: 'webhook', gitBranch: 'feature/x', sha: SHA },
-    kind: 'other',
+    kind: 'update-branch-push',
     looksUp: false,
   },
   {
     name: 'the bare prefix as a branch name',
     inputs: { triggerSource: 'webhook', gitBranch: 'windows-update/', sha: SHA },
-    kind: 'other',
+    kind: 'update-branch-push',
     looksUp: false,
   },
   {
@@ -168,7 +213,10 @@ describe('classifyEvent', () => {
       {
         triggerSource: fc.constantFrom('webhook', 'api', 'scheduled_pipeline', ''),
         triggerType: fc.constantFrom('github_app', 'schedule', 'api', 'webhook', ''),
-        scheduleName: fc.string({ maxLength: 10 }),
+        scheduleName: fc.oneof(
+          fc.constantFrom('windows-update', 'windows-update-monitor'),
+          fc.string({ maxLength: 10 }),
+        ),
         gitBranch: branch,
         circleBranch: branch,
         pullRequestUrl: fc.constantFrom('', 'https://github.com/acme/x/pull/3'),
@@ -190,8 +238,12 @@ describe('classifyEvent', () => {
         expect(event.reasons.length).toBeGreaterThan(0);
         if (asked.length > 0) expect(branchUsed).toBe('main');
         if (event.kind === 'update-merged') expect(asked).toEqual([SHA]);
-        if (given.triggerSource === 'scheduled_pipeline' || given.triggerType === 'schedule')
-          expect(event.kind).toBe('scheduled');
+        if (given.triggerSource === 'scheduled_pipeline' || given.triggerType === 'schedule') {
+          const name = given.scheduleName?.trim();
+          expect(event.kind).toBe(
+            name === 'windows-update' ? 'scheduled' : name === 'windows-update-monitor' ? 'monitor' : 'other',
+          );
+        }
         // Offline classification: the same inputs without a lookup differ only where the lookup was asked.
         const offline = await classifyEvent(given, context());
         if (asked.length === 0) expect(offline).toEqual(event);
