@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { EditError, type FormatName, type FormatUpdater } from './format.js';
+import { maskTemplateActions, unmaskEdit } from './formats/go-template.js';
 
 export interface TextEdit {
   /** The file's name: it picks the format unless `format` is given, and locates errors. */
@@ -52,8 +53,43 @@ export function checkEditOptions(edit: Pick<TextEdit, 'embedded' | 'innerPath'>)
  * Applies one edit to `original` (a file's text) with the given updaters; `inner` must be the embedded format's
  * when the edit has one. Throws {@link InputError} (exit 2) for bad input.
  */
-export function applyEdit(edit: TextEdit, original: string, { outer, inner }: EditUpdaters): TextEditResult {
+export function applyEdit(edit: TextEdit, original: string, updaters: EditUpdaters): TextEditResult {
   checkEditOptions(edit);
+  const hasBom = original.startsWith(BOM);
+  const text = hasBom ? original.slice(BOM.length) : original;
+  const template = updaters.outer.format === 'yaml' ? maskTemplateActions(text) : undefined;
+  if (!template) return applyPlainEdit(edit, original, updaters);
+  // A templated YAML file (a Helm chart): edited with its template code set aside, see go-template.ts.
+  let result: TextEditResult;
+  try {
+    result = applyPlainEdit(edit, template.masked, updaters);
+  } catch (error) {
+    if (!(error instanceof EditError)) throw error;
+    throw new EditError(
+      error.kind,
+      `${error.message} (the file is a template: its {{ ... }} code was set aside to read it; Hephestus edits ` +
+        'a templated file only where the value sits in plain YAML or embedded text)',
+      error.location,
+    );
+  }
+  try {
+    const after = unmaskEdit(text, template, result.text, edit.path);
+    if (result.before !== undefined && !text.includes(result.before)) {
+      throw new EditError(
+        'verification',
+        `the value at ${edit.path} is written by template code; Hephestus edits a templated file only where the ` +
+          'value sits in plain text',
+      );
+    }
+    return { ...result, text: hasBom ? BOM + after : after, changed: after !== text };
+  } catch (error) {
+    if (error instanceof EditError) throw error.inFile(edit.file);
+    throw error;
+  }
+}
+
+/** {@link applyEdit} on a text without template code. */
+function applyPlainEdit(edit: TextEdit, original: string, { outer, inner }: EditUpdaters): TextEditResult {
   const hasBom = original.startsWith(BOM);
   const before = hasBom ? original.slice(BOM.length) : original;
   let after: string;

@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 import { gitAuthor } from '../config/secrets.js';
+import { maskTemplateActions } from '../edit/formats/go-template.js';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { InputError } from '../errors.js';
 import { type GitIdentity, GitRepository, trackingRef } from '../git/git-repository.js';
@@ -111,10 +112,16 @@ export async function readTarget(dir: string, target: FileTarget, setting: strin
 export function targetIn(content: string, target: FileTarget, setting: string): string {
   const text = content.replace(/^\uFEFF/, '');
   const outer = updaterFor(target.file, target.format);
+  // A templated YAML file (a Helm chart) is read with its template code set aside, as the editor does.
+  const template = outer.format === 'yaml' ? maskTemplateActions(text) : undefined;
   try {
-    const value = outer.readString(text, target.path);
-    if (target.embedded === undefined || target.inner_path === undefined) return value;
-    return updaterForFormat(target.embedded, `${setting}.embedded`).readString(value, target.inner_path);
+    const outerValue = outer.readString(template?.masked ?? text, target.path);
+    const value =
+      target.embedded === undefined || target.inner_path === undefined
+        ? outerValue
+        : updaterForFormat(target.embedded, `${setting}.embedded`).readString(outerValue, target.inner_path);
+    if (template && !text.includes(value)) throw new Error('the value is written by template code');
+    return value;
   } catch (error) {
     throw new InputError(`cannot read ${target.path} in ${target.file}: ${(error as Error).message}`, {
       file: target.file,
