@@ -10,6 +10,7 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { simpleGit } from 'simple-git';
 import { builtTags, TAG, type Tag, tagFilters } from '../aws/image-tags.js';
 import { casesOfFailedRun, type JunitSuite, junitXml } from '../aws/junit.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
@@ -17,6 +18,7 @@ import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images
 import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
+import type { CommitSummary } from '../git/git-repository.js';
 import type { PullRequest } from '../github/schema.js';
 import { artifactName, type PackerResult } from '../packer/artifacts.js';
 import { runPackerBuild } from '../packer/packer-build.js';
@@ -32,6 +34,7 @@ import type { LockArtifact, LockEntry, LockFile } from './lock-file.js';
 import { lockBranch, readLock } from './lock-store.js';
 import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed } from './notices.js';
 import { packerVersion } from './packer-version.js';
+import { rebuildOf } from './rebuild.js';
 
 export interface ImageBuildReport {
   image: string;
@@ -106,14 +109,18 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   }
   const images = selectBuildImages(co.config, context.options.images);
   const lock = await readLock(co);
+  // A rebuild asked for by hand builds its images again, even with inputs a validated AMI was built from.
+  const rebuild = rebuildOf(await headCommit(co.dir), co.author);
+  if (rebuild.length) context.logger.info(`${co.sha.slice(0, 12)} asks to rebuild ${rebuild.join(', ')}`);
   const toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }> = [];
   for (const image of images) {
     const pin = image.base_ami
       ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
       : undefined;
     const inputHash = await imageInputHash(co.dir, image, pin);
-    const reused = await findValidated(context, image, inputHash);
-    const generic = reused ? undefined : reusableArtifacts(lock, image, inputHash);
+    const again = rebuild.includes(image.name);
+    const reused = again ? undefined : await findValidated(context, image, inputHash);
+    const generic = reused || again ? undefined : reusableArtifacts(lock, image, inputHash);
     const entry: ImageBuildReport = reused
       ? {
           image: image.name,
@@ -217,6 +224,21 @@ function selectBuildImages(config: HephestusConfig, images: string | undefined):
       throw new InputError(`no image ${JSON.stringify(name)} in the configuration`, { setting: '--images' });
     return image;
   });
+}
+
+/** The checked-out commit's identities and subject, read from the clone. */
+async function headCommit(dir: string): Promise<CommitSummary> {
+  const out = await simpleGit({ baseDir: dir }).raw([
+    '-c',
+    'log.showSignature=false',
+    'log',
+    '-1',
+    '--format=%H%x00%s%x00%an%x00%ae%x00%cn%x00%ce',
+    'HEAD',
+  ]);
+  const [sha = '', subject = '', authorName = '', authorEmail = '', committerName = '', committerEmail = ''] =
+    out.trim().split('\0');
+  return { sha, subject, authorName, authorEmail, committerName, committerEmail };
 }
 
 /** The validated AMIs with this input hash in every region of the image, or undefined when any region lacks one. */

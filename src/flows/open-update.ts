@@ -7,7 +7,6 @@ import { type BaseAmi, compareWithPin, findBaseAmi, type PinComparison } from '.
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
 import { ExitCode, InputError } from '../errors.js';
-import { foreignCommits } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
@@ -16,6 +15,7 @@ import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { coversImageSet, imageSetName, parseImageNames } from './image-set.js';
 import { proposeUpdate, recordProposal } from './propose-update.js';
+import { rebuildMessage, rebuildOf } from './rebuild.js';
 import { reportedHead, updateBranch } from './update-branch.js';
 
 export interface BaseAmiCheck {
@@ -86,7 +86,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     context,
     co,
     branch,
-    rebuild ? rebuildMessage(images) : commitMessage(bumps.map((b) => b.check)),
+    rebuild ? rebuildMessage(images.map((i) => i.name)) : commitMessage(bumps.map((b) => b.check)),
     async () => {
       for (const { image, check } of bumps) {
         const pin = image.base_ami?.pin;
@@ -202,18 +202,10 @@ function commitMessage(checks: BaseAmiCheck[]): string {
   return `Update base AMIs: ${names || 'none'}\n\n${lines.join('\n')}\n`;
 }
 
-/** The subject of a rebuild's commit (`--force` with every pin current); see {@link isRequestedRebuild}. */
-const REBUILD_SUBJECT = 'Rebuild images:';
-
-function rebuildMessage(images: ImageConfig[]): string {
-  return `${REBUILD_SUBJECT} ${images.map((i) => i.name).join(', ')}\n\nAsked for by hand (--force) with every base AMI pin current.\n`;
-}
-
 /** True when `sha` is our own rebuild commit: a scheduled run finding no diff leaves such a PR open. */
 async function isRequestedRebuild(context: FlowContext, co: Checkout, sha: string): Promise<boolean> {
   const commit = await new GitData(context.github(), co.repository).commit(sha);
-  if (!commit || !co.author) return false;
-  return commit.subject.startsWith(REBUILD_SUBJECT) && foreignCommits([commit], [co.author]).length === 0;
+  return commit !== undefined && rebuildOf(commit, co.author).length > 0;
 }
 
 function pullRequestBody(checks: BaseAmiCheck[], rebuild: boolean): string {
