@@ -56,9 +56,7 @@ afterAll(async () => {
 
 /** Runs one flow as its CircleCI job would, and records it. */
 async function run<R extends FlowReportBase>(step: string, flow: FlowName, options: FlowOptions): Promise<R> {
-  const started = Date.now();
   const result: FlowRun<R> = await runSandboxFlow<R>(sandbox, flow, options);
-  if (process.env.MONTHS_TIMING) console.log(`${step}: ${Date.now() - started} ms`);
   steps.push({ step, exitCode: result.exitCode, log: result.log });
   expect(result.exitCode, `${step}\n${result.log}`).toBe(0);
   return result.report as R;
