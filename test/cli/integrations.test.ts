@@ -163,13 +163,13 @@ describe('hephestus event', () => {
 
   it('classifies a scheduled pipeline without any configuration or token', async () => {
     const result = await runCliAsync(
-      ['event', '--json', '--trigger-source', 'scheduled_pipeline', '--schedule-name', 'weekly'],
+      ['event', '--json', '--trigger-source', 'scheduled_pipeline', '--schedule-name', 'windows-update'],
       {
         cwd: empty,
       },
     );
     expect(result.status).toBe(0);
-    expect(json(result.stdout)).toMatchObject({ kind: 'scheduled', scheduleName: 'weekly' });
+    expect(json(result.stdout)).toMatchObject({ kind: 'scheduled', scheduleName: 'windows-update' });
   });
 
   it('asks GitHub for a push to the default branch', async () => {

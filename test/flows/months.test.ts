@@ -176,6 +176,8 @@ async function expectMonthDone(amis: ImageAmiMap): Promise<void> {
 async function rollOut(mergeSha: string, method: MergeMethod): Promise<ImageAmiMap> {
   const promoted = await run<PromoteReport>('promote', 'promote', { ...images, sha: mergeSha });
   expect(promoted.outcome).toBe('triggered');
+  // The lock PR is opened, or updated when one is open already (another PR was merged and promoted meanwhile).
+  expect(['created', 'updated']).toContain(promoted.lock?.outcome);
   const parameter = lastTriggeredImages();
   await run<BumpConsumerReport>('bump-consumer', 'bump-consumer', { repo: SERVICE_REPO, images: parameter });
   const consumerSha = await merge(serviceName, FULL, method);
@@ -230,6 +232,8 @@ describe('three months of the lifecycle on the sandbox', () => {
       branch: onDemand,
     });
     const onDemandSha = await merge(imagesName, onDemand, 'merge');
+    // The lock PR opened above is still open: promote updates it rather than finding "someone else's" commits.
+    expect((await openPulls(imagesName)).map((p) => p.head.ref)).toEqual([LOCK]);
     const amis = await rollOut(onDemandSha, 'merge');
     expect(Object.keys(amis).sort()).toEqual(['win2019', 'win2022']);
     await expectMonthDone(amis);
