@@ -142,4 +142,18 @@ describe('bump-consumer through the API', () => {
     expect(run.log).toContain('nothing was pushed');
     expect(sandbox.github.repo(API_REPO).branches[BRANCH]).toBe(theirs);
   });
+
+  it("leaves someone's commit alone and succeeds when the branch already holds the images", async () => {
+    const theirs = sandbox.github.repo(API_REPO).branches[BRANCH];
+    const writes = githubWrites(sandbox).length;
+    const run = await runSandboxFlow<BumpConsumerReport>(sandbox, 'bump-consumer', {
+      repo: API_REPO,
+      via: 'api',
+      images: images(2),
+    });
+    expect(run.exitCode, run.log).toBe(0);
+    expect(run.report?.outcome).toBe('unchanged');
+    expect(sandbox.github.repo(API_REPO).branches[BRANCH]).toBe(theirs);
+    expect(githubWrites(sandbox).length).toBe(writes);
+  });
 });
