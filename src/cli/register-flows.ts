@@ -30,7 +30,8 @@ export function registerFlows(program: Command): void {
       )
       .option(
         '--force',
-        'open-update: bump to the newest base AMIs even when no pin is older; promote: trigger again',
+        'open-update: open the update even when no pin is older (every pin current: a rebuild of the images, which ' +
+          'build-validate builds again); promote: trigger again',
       )
       .option(
         '--dry-run',
