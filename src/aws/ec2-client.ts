@@ -1,22 +1,35 @@
 /**
  * EC2 and SSM clients built from the environment: the region, an endpoint override (the sandbox, or a
  * VPC endpoint), bounded retries in adaptive mode (it slows down on throttling instead of hammering
- * a rate-limited API), and request timeouts (the SDK's default is none).
+ * a rate-limited API), deadlines that abort, and errors that say what failed where (aws-error.ts).
+ *
+ * Deadlines: the SDK's default is none, and its HTTP handler's `requestTimeout` only logs a warning unless
+ * `throwOnRequestTimeout` is set, so a black-hole endpoint hung a run for as long as CircleCI let it. Each
+ * attempt now has a connect deadline, a deadline for the answer's headers and one for a silent socket; the
+ * SDK retries timeouts, 5xx and throttling (never 4xx), so one call ends after at most
+ * `maxAttempts × requestTimeout` plus backoff: about a minute with the defaults. STS calls made by the
+ * credential chain (web identity, assumed roles) inherit the same handler.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { readEndpoints } from '../config/secrets.js';
 import { InputError } from '../errors.js';
+import type { Redactor } from '../log/redact.js';
+import { type AwsDeadlines, type AwsEndpoint, awsErrorTranslation } from './aws-error.js';
 
 type Env = Record<string, string | undefined>;
 
 export interface AwsClientOptions {
   region: string;
   env?: Env;
-  /** Total attempts per call, the first included (default 5, or HEPHESTUS_AWS_MAX_ATTEMPTS). */
+  /** Total attempts per call, the first included (default 3, or HEPHESTUS_AWS_MAX_ATTEMPTS). */
   maxAttempts?: number;
-  /** Per-request timeout in milliseconds (default 30 s). */
+  /** Per-attempt deadline for an answer, in milliseconds (default 20 s, or HEPHESTUS_AWS_TIMEOUT_SECONDS). */
   requestTimeoutMs?: number;
+  /** Per-attempt deadline for the TCP/TLS connection (default 5 s, or HEPHESTUS_AWS_CONNECT_TIMEOUT_SECONDS). */
+  connectTimeoutMs?: number;
+  /** Hides secrets in translated errors (the answer's first bytes may echo them). */
+  redactor?: Redactor;
 }
 
 /** The EC2 and SSM clients of one region. */
@@ -26,22 +39,40 @@ export interface AwsClients {
   ssm: SSMClient;
 }
 
+/** Production-sized: long enough for a slow DescribeImages page, short enough that a dead endpoint ends the run. */
+export const AWS_DEFAULT_DEADLINES: AwsDeadlines = {
+  connectTimeoutMs: 5_000,
+  requestTimeoutMs: 20_000,
+  maxAttempts: 3,
+};
+
 /** Builds both clients for `region`; credentials from AWS_ACCESS_KEY_ID/… in `env`, else the SDK's default chain. */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const env = options.env ?? process.env;
   const endpoints = readEndpoints(env);
+  const deadlines = deadlinesFrom(options, env);
   const common = {
     region: options.region,
-    maxAttempts: options.maxAttempts ?? maxAttemptsFrom(env),
+    maxAttempts: deadlines.maxAttempts,
     retryMode: 'adaptive',
     credentials: credentialsFrom(env),
-    requestHandler: { requestTimeout: options.requestTimeoutMs ?? 30_000, connectionTimeout: 5_000 },
+    requestHandler: {
+      connectionTimeout: deadlines.connectTimeoutMs,
+      requestTimeout: deadlines.requestTimeoutMs,
+      // Headers came, then silence: the same deadline for the body.
+      socketTimeout: deadlines.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   };
-  return {
-    region: options.region,
-    ec2: new EC2Client({ ...common, endpoint: endpoints.ec2 }),
-    ssm: new SSMClient({ ...common, endpoint: endpoints.ssm }),
-  };
+  const ec2 = new EC2Client({ ...common, endpoint: endpoints.ec2 });
+  const ssm = new SSMClient({ ...common, endpoint: endpoints.ssm });
+  ec2.middlewareStack.use(
+    awsErrorTranslation(endpointOf('EC2', options.region, env), deadlines, options.redactor),
+  );
+  ssm.middlewareStack.use(
+    awsErrorTranslation(endpointOf('SSM', options.region, env), deadlines, options.redactor),
+  );
+  return { region: options.region, ec2, ssm };
 }
 
 /** Clients per region, built once each: flows touch several regions and reuse their connections. */
@@ -59,16 +90,59 @@ export function awsClientsPerRegion(
   };
 }
 
-function maxAttemptsFrom(env: Env): number {
-  const raw = env.HEPHESTUS_AWS_MAX_ATTEMPTS;
-  if (raw === undefined || raw === '') return 5;
+/** Which URL a service's calls go to and which variable chose it (the same precedence as readEndpoints). */
+export function endpointOf(service: 'EC2' | 'SSM', region: string, env: Env): AwsEndpoint {
+  const protocol = service === 'EC2' ? 'xml' : 'json';
+  for (const variable of [`AWS_ENDPOINT_URL_${service}`, 'AWS_ENDPOINT_URL']) {
+    const url = env[variable];
+    if (url !== undefined && url !== '') return { service, url, variable, region, protocol };
+  }
+  return { service, region, protocol };
+}
+
+function deadlinesFrom(options: AwsClientOptions, env: Env): AwsDeadlines {
+  return {
+    maxAttempts:
+      options.maxAttempts ??
+      integerSetting(env, 'HEPHESTUS_AWS_MAX_ATTEMPTS', 1, 20) ??
+      AWS_DEFAULT_DEADLINES.maxAttempts,
+    requestTimeoutMs:
+      options.requestTimeoutMs ??
+      secondsSetting(env, 'HEPHESTUS_AWS_TIMEOUT_SECONDS', 600) ??
+      AWS_DEFAULT_DEADLINES.requestTimeoutMs,
+    connectTimeoutMs:
+      options.connectTimeoutMs ??
+      secondsSetting(env, 'HEPHESTUS_AWS_CONNECT_TIMEOUT_SECONDS', 120) ??
+      AWS_DEFAULT_DEADLINES.connectTimeoutMs,
+  };
+}
+
+function integerSetting(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 20) {
-    throw new InputError(`must be an integer from 1 to 20, not ${JSON.stringify(raw)}`, {
-      setting: 'HEPHESTUS_AWS_MAX_ATTEMPTS',
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InputError(`must be an integer from ${min} to ${max}, not ${JSON.stringify(raw)}`, {
+      setting: name,
     });
   }
   return value;
+}
+
+/** Seconds, fractions allowed (tests use short deadlines), returned in milliseconds. */
+function secondsSetting(env: Env, name: string, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new InputError(
+      `must be a number of seconds above 0 and at most ${max}, not ${JSON.stringify(raw)}`,
+      {
+        setting: name,
+      },
+    );
+  }
+  return Math.round(value * 1000);
 }
 
 function credentialsFrom(env: Env) {

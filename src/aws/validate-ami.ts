@@ -20,7 +20,7 @@ import {
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { FailureError } from '../errors.js';
+import { FailureError, HephestusError } from '../errors.js';
 import { TAG, type Tag } from './image-tags.js';
 import { AWS_WAIT_DELAYS, poll, sdkWait, type WaitProgress, WaitTimeoutError } from './waits.js';
 
@@ -195,14 +195,16 @@ export async function validateAmi(
           `${instanceId} instance status ok`,
           waitUntilInstanceStatusOk,
           ec2,
-          { InstanceIds: [instanceId] },
+          // All instances: a terminated one must show as such (and end the wait), not vanish from the answer.
+          { InstanceIds: [instanceId], IncludeAllInstances: true },
           waitSettings(),
         );
         await sdkWait(
           `${instanceId} system status ok`,
           waitUntilSystemStatusOk,
           ec2,
-          { InstanceIds: [instanceId] },
+          // All instances: a terminated one must show as such (and end the wait), not vanish from the answer.
+          { InstanceIds: [instanceId], IncludeAllInstances: true },
           waitSettings(),
         );
       } catch (error) {
@@ -445,7 +447,7 @@ function describeError(error: unknown): string {
   if (error instanceof Error)
     return error.name &&
       error.name !== 'Error' &&
-      !(error instanceof FailureError) &&
+      !(error instanceof HephestusError) &&
       !(error instanceof StepFailure)
       ? `${error.name}: ${error.message}`
       : error.message;

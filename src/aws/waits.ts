@@ -7,12 +7,40 @@
  * to spread, so our schedule is deterministic, which also makes it testable.
  */
 import { FailureError } from '../errors.js';
+import { AwsCallError, awsErrorCode, TERMINAL_AWS_CODES } from './aws-error.js';
 
-/** One progress report while waiting. */
+/** One progress report while waiting: before each check, and as a heartbeat when checks are far apart. */
 export interface WaitProgress {
   awaiting: string;
   elapsedMs: number;
   attempt: number;
+  /** Set on heartbeats: how long until the next check, or undefined while check `attempt` is still running. */
+  nextCheckInMs?: number;
+  heartbeat?: boolean;
+}
+
+/**
+ * The longest silence between progress reports. CircleCI ends a step after 10 minutes without output; a
+ * person watching a log wants a sign of life at least every minute (see {@link throttleProgress}).
+ */
+export const HEARTBEAT_MS = 25_000;
+
+/**
+ * Passes on the first report, heartbeats, and otherwise at most one report per `intervalMs`: with reports
+ * at least every {@link HEARTBEAT_MS}, a line reaches the log at least every `intervalMs + HEARTBEAT_MS`.
+ */
+export function throttleProgress(
+  intervalMs: number,
+  report: (progress: WaitProgress) => void,
+): (progress: WaitProgress) => void {
+  let last: { awaiting: string; elapsedMs: number } | undefined;
+  return (progress) => {
+    const fresh = last === undefined || last.awaiting !== progress.awaiting;
+    if (fresh || progress.heartbeat || progress.elapsedMs - (last?.elapsedMs ?? 0) >= intervalMs) {
+      last = { awaiting: progress.awaiting, elapsedMs: progress.elapsedMs };
+      report(progress);
+    }
+  };
 }
 
 export interface WaitSettings {
@@ -23,6 +51,8 @@ export interface WaitSettings {
   /** The cap on one delay: once reached, the end of the wait is noticed within this long. */
   maxDelayMs: number;
   onProgress?: (progress: WaitProgress) => void;
+  /** The longest silence between progress reports (default {@link HEARTBEAT_MS}). */
+  heartbeatMs?: number;
   signal?: AbortSignal;
   /** Injectable for tests; defaults to `Date.now`. */
   now?: () => number;
@@ -42,6 +72,20 @@ export class WaitTimeoutError extends FailureError {
     super(
       `timed out after ${formatDuration(elapsedMs)} waiting for ${awaiting} (${attempts} checks${lastSeen ? `, last seen: ${lastSeen}` : ''})`,
     );
+  }
+}
+
+/**
+ * A wait ended before its deadline because waiting longer cannot help: the AMI or instance does not exist,
+ * the credentials are refused, the image failed or the instance was terminated.
+ */
+export class WaitEndedError extends FailureError {
+  constructor(
+    readonly awaiting: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`stopped waiting for ${awaiting}: ${reason}`, {}, options);
   }
 }
 
@@ -89,24 +133,81 @@ export async function poll<T>(
 ): Promise<T> {
   const now = settings.now ?? Date.now;
   const start = now();
+  const progress = new ProgressReporter(awaiting, settings, start);
   let lastSeen: string | undefined;
-  for (let attempt = 1; ; attempt++) {
-    if (settings.signal?.aborted) throw new WaitAbortedError(awaiting);
-    settings.onProgress?.({ awaiting, elapsedMs: now() - start, attempt });
-    const result = await check(attempt);
-    if (result.done) return result.value;
-    lastSeen = result.seen ?? lastSeen;
-    const elapsed = now() - start;
-    const remaining = settings.maxWaitMs - elapsed;
-    if (remaining <= 0) throw new WaitTimeoutError(awaiting, elapsed, attempt, lastSeen);
-    await sleep(
-      Math.min(backoffDelay(attempt, settings.minDelayMs, settings.maxDelayMs), remaining),
-      settings.signal,
-    );
+  try {
+    for (let attempt = 1; ; attempt++) {
+      if (settings.signal?.aborted) throw new WaitAbortedError(awaiting);
+      progress.check(attempt);
+      const result = await check(attempt);
+      if (result.done) return result.value;
+      lastSeen = result.seen ?? lastSeen;
+      const elapsed = now() - start;
+      const remaining = settings.maxWaitMs - elapsed;
+      if (remaining <= 0) throw new WaitTimeoutError(awaiting, elapsed, attempt, lastSeen);
+      const delay = Math.min(backoffDelay(attempt, settings.minDelayMs, settings.maxDelayMs), remaining);
+      progress.sleeping(delay);
+      await sleep(delay, settings.signal);
+    }
+  } finally {
+    progress.stop();
   }
 }
 
-/** The shape every SDK v3 `waitUntil*` function has. */
+/** Reports each check, and a heartbeat whenever `heartbeatMs` passes without a report. */
+class ProgressReporter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private attempt = 0;
+  private nextCheckAt: number | undefined;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+
+  constructor(
+    private readonly awaiting: string,
+    private readonly settings: WaitSettings,
+    private readonly start: number,
+  ) {
+    this.now = settings.now ?? Date.now;
+    this.heartbeatMs = settings.heartbeatMs ?? HEARTBEAT_MS;
+  }
+
+  check(attempt: number): void {
+    this.attempt = attempt;
+    this.nextCheckAt = undefined;
+    this.report({ awaiting: this.awaiting, elapsedMs: this.now() - this.start, attempt });
+  }
+
+  sleeping(delayMs: number): void {
+    this.nextCheckAt = this.now() + delayMs;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private report(progress: WaitProgress): void {
+    if (!this.settings.onProgress) return;
+    this.settings.onProgress(progress);
+    this.stop();
+    this.timer = setTimeout(() => this.beat(), this.heartbeatMs);
+    // A heartbeat never keeps the process alive on its own.
+    this.timer.unref?.();
+  }
+
+  private beat(): void {
+    const at = this.now();
+    this.report({
+      awaiting: this.awaiting,
+      elapsedMs: at - this.start,
+      attempt: this.attempt,
+      heartbeat: true,
+      nextCheckInMs: this.nextCheckAt === undefined ? undefined : Math.max(this.nextCheckAt - at, 0),
+    });
+  }
+}
+
+/** The shape every SDK v3 `waitUntil*` function has (those used here wait for `available`, `ok`). */
 export type SdkWaiter<C, I> = (
   params: { client: C; maxWaitTime: number; minDelay?: number; maxDelay?: number; abortSignal?: AbortSignal },
   input: I,
@@ -125,29 +226,122 @@ export async function sdkWait<C extends { send: (...args: never[]) => Promise<un
 ): Promise<void> {
   const now = settings.now ?? Date.now;
   const start = now();
+  const progress = new ProgressReporter(awaiting, settings, start);
   let attempt = 0;
+  let lastSeen: string | undefined;
+  let ended: { reason: string; cause?: unknown } | undefined;
+  // The SDK's waiters retry on every error and know no terminal state but `failed`; this one ends the wait.
+  const stop = new AbortController();
+  const end = (reason: string, cause?: unknown) => {
+    ended ??= { reason, cause };
+    stop.abort();
+  };
   const counted = new Proxy(client, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
-      return (...args: never[]) => {
+      return async (...args: never[]) => {
         attempt++;
-        settings.onProgress?.({ awaiting, elapsedMs: now() - start, attempt });
-        return target.send(...args);
+        progress.check(attempt);
+        try {
+          const output = await target.send(...args);
+          const state = observedState(output);
+          lastSeen = state.seen ?? lastSeen;
+          if (state.terminal) end(state.terminal);
+          progress.sleeping(settings.minDelayMs);
+          return output;
+        } catch (error) {
+          lastSeen = errorSummary(error);
+          if (isTerminalError(error)) end(errorSummary(error, true), error);
+          throw error;
+        }
       };
     },
   });
+  const signal = settings.signal ? AbortSignal.any([settings.signal, stop.signal]) : stop.signal;
   // The SDK refuses a maxWaitTime not above minDelay; keep the smallest legal values for tiny test waits.
   const minDelay = Math.max(settings.minDelayMs, 1) / 1000;
   const maxDelay = Math.max(settings.maxDelayMs / 1000, minDelay);
   const maxWaitTime = Math.max(settings.maxWaitMs / 1000, minDelay * 2);
   try {
-    await waiter({ client: counted, maxWaitTime, minDelay, maxDelay, abortSignal: settings.signal }, input);
+    await waiter({ client: counted, maxWaitTime, minDelay, maxDelay, abortSignal: signal }, input);
   } catch (error) {
+    if (ended) throw new WaitEndedError(awaiting, ended.reason, { cause: ended.cause ?? error });
     const name = (error as Error).name;
-    if (name === 'TimeoutError') throw new WaitTimeoutError(awaiting, now() - start, attempt);
+    if (name === 'TimeoutError') throw new WaitTimeoutError(awaiting, now() - start, attempt, lastSeen);
     if (name === 'AbortError' || settings.signal?.aborted) throw new WaitAbortedError(awaiting);
     throw new FailureError(`waiting for ${awaiting} failed: ${waiterReason(error)}`, {}, { cause: error });
+  } finally {
+    progress.stop();
   }
+}
+
+/** An AWS error after which another check cannot succeed. */
+export function isTerminalError(error: unknown): boolean {
+  if (error instanceof AwsCallError) return error.terminal;
+  const code = awsErrorCode(error);
+  return code !== undefined && TERMINAL_AWS_CODES.has(code);
+}
+
+/** `InvalidAMIID.NotFound: The image id '[ami-…]' does not exist`, short enough for a timeout message. */
+function errorSummary(error: unknown, full = false): string {
+  if (error instanceof AwsCallError && full) return error.message;
+  const code = awsErrorCode(error) ?? 'error';
+  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+  const text = message.includes(code) ? message : `${code}: ${message}`;
+  return full ? text : text.slice(0, 240);
+}
+
+const TERMINAL_IMAGE_STATES = new Set(['failed', 'deregistered', 'invalid', 'error']);
+const TERMINAL_INSTANCE_STATES = new Set(['terminated', 'shutting-down', 'stopped', 'stopping']);
+
+interface ImageView {
+  ImageId?: string;
+  State?: string;
+  StateReason?: { Message?: string };
+}
+interface InstanceView {
+  InstanceId?: string;
+  State?: { Name?: string };
+  InstanceState?: { Name?: string };
+  StateReason?: { Message?: string };
+  InstanceStatus?: { Status?: string };
+  SystemStatus?: { Status?: string };
+}
+
+/**
+ * What one waiter call saw, for the timeout message, and whether it is an end state: an image `failed` or
+ * `deregistered`, an instance `terminated` (or on its way there, or stopped: nothing starts it again).
+ */
+export function observedState(output: unknown): { seen?: string; terminal?: string } {
+  const answer = (output ?? {}) as {
+    Images?: ImageView[];
+    InstanceStatuses?: InstanceView[];
+    Reservations?: Array<{ Instances?: InstanceView[] }>;
+  };
+  if (answer.Images) {
+    if (answer.Images.length === 0) return { seen: 'no such image' };
+    const image = answer.Images.find((i) => TERMINAL_IMAGE_STATES.has(i.State ?? '')) ?? answer.Images[0];
+    const reason = image?.StateReason?.Message ? ` (${image.StateReason.Message})` : '';
+    const seen = `${image?.ImageId} ${image?.State ?? 'state unknown'}${reason}`;
+    return TERMINAL_IMAGE_STATES.has(image?.State ?? '') ? { seen, terminal: `image ${seen}` } : { seen };
+  }
+  const instances = answer.InstanceStatuses ?? answer.Reservations?.flatMap((r) => r.Instances ?? []);
+  if (instances) {
+    if (instances.length === 0) return { seen: 'no status reported yet' };
+    const stateOf = (i: InstanceView) => i.InstanceState?.Name ?? i.State?.Name ?? '';
+    const instance = instances.find((i) => TERMINAL_INSTANCE_STATES.has(stateOf(i))) ?? instances[0];
+    if (!instance) return {};
+    const checks =
+      instance.InstanceStatus || instance.SystemStatus
+        ? `, instance ${instance.InstanceStatus?.Status ?? '?'}, system ${instance.SystemStatus?.Status ?? '?'}`
+        : '';
+    const reason = instance.StateReason?.Message ? ` (${instance.StateReason.Message})` : '';
+    const seen = `${instance.InstanceId} ${stateOf(instance) || 'state unknown'}${checks}${reason}`;
+    return TERMINAL_INSTANCE_STATES.has(stateOf(instance))
+      ? { seen, terminal: `instance ${seen}` }
+      : { seen };
+  }
+  return {};
 }
 
 /** The SDK puts a waiter's final state in its error message as JSON; pull out the reason when there is one. */

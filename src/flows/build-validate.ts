@@ -16,6 +16,7 @@ import { casesOfFailedRun, type JunitSuite, junitXml } from '../aws/junit.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
 import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images.js';
 import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
+import { formatDuration, throttleProgress } from '../aws/waits.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
 import type { CommitSummary } from '../git/git-repository.js';
@@ -467,10 +468,9 @@ async function validateImage(
       {
         ...context.aws(region),
         delays: context.waitDelays(),
-        onProgress: (p) => {
-          if (p.attempt === 1 || p.attempt % 10 === 0)
-            context.logger.info(`${image.name}: waiting for ${p.awaiting}`);
-        },
+        onProgress: throttleProgress(30_000, (p) =>
+          context.logger.info(`${image.name}: waiting for ${p.awaiting} (${formatDuration(p.elapsedMs)})`),
+        ),
       },
     );
   } catch (error) {
