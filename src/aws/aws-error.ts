@@ -122,7 +122,10 @@ export function translateAwsError(
   const failure = (error ?? {}) as SdkFailure;
   const { endpoint } = call;
   const status = failure.$metadata?.httpStatusCode ?? failure.$response?.statusCode;
-  const requestId = failure.$metadata?.requestId ?? undefined;
+  // EC2 puts its request id in the error document, where the SDK does not look.
+  const requestId =
+    failure.$metadata?.requestId ??
+    /<Request(?:ID|Id)>([\w-]{1,100})<\/Request(?:ID|Id)>/.exec(call.body ?? '')?.[1];
   const network = networkCode(failure);
   const code = network ?? awsCode(failure, status);
   const where = describeEndpoint(endpoint);
@@ -224,7 +227,7 @@ export function preview(body: string | undefined, redactor: Redactor = new Redac
   if (body === undefined || body === '') return '(an empty body)';
   const flat = body.slice(0, BODY_PREVIEW_BYTES).replace(/\s+/g, ' ').trim();
   // Whatever the page carries that looks like a credential (a session id, a signed URL) stays out of the log.
-  const masked = redactor.redact(flat).replace(/[A-Za-z0-9+/=_-]{32,}/g, '[redacted]');
+  const masked = redactor.redact(flat).replace(/[A-Za-z0-9+/_-]{32,}={0,2}/g, '[redacted]');
   return JSON.stringify(body.length > BODY_PREVIEW_BYTES ? `${masked}…` : masked);
 }
 
