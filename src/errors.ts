@@ -84,3 +84,62 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
   }
   return { line, column: end - lineStart + 1 };
 }
+
+/** Network failures that mean no answer came at all: worth naming, never worth showing as a stack. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * Why a call got no answer, from anywhere in its `cause` chain (fetch nests the socket's error two deep):
+ * `timeout` for a deadline that fired, else the system's code (`ECONNREFUSED`, `ENOTFOUND`), else undefined.
+ */
+export function networkFailure(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  for (let current = error; current && typeof current === 'object' && !seen.has(current); ) {
+    seen.add(current);
+    const { name, code, cause } = current as { name?: unknown; code?: unknown; cause?: unknown };
+    if (name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_HEADERS_TIMEOUT')
+      return 'timeout';
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    current = cause;
+  }
+  return undefined;
+}
+
+/** `https://api.github.com (GITHUB_API_URL)`: the endpoint of a service and the variable that chose it. */
+export function describeServiceEndpoint(
+  url: string,
+  variable: string,
+  env: Record<string, string | undefined>,
+): string {
+  return env[variable] ? `${url} (set by ${variable})` : `${url} (the default; ${variable} overrides it)`;
+}
+
+/**
+ * A per-request deadline from `HEPHESTUS_HTTP_TIMEOUT_SECONDS` (GitHub, Slack and CircleCI), in milliseconds;
+ * undefined when unset, so each client keeps its own default.
+ */
+export function httpTimeoutFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.HEPHESTUS_HTTP_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === '') return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+    throw new InputError(`must be a number of seconds above 0 and at most 600, not ${JSON.stringify(raw)}`, {
+      setting: 'HEPHESTUS_HTTP_TIMEOUT_SECONDS',
+    });
+  }
+  return Math.round(seconds * 1000);
+}

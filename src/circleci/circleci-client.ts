@@ -8,7 +8,14 @@
  */
 
 import { readEndpoints, readSecrets } from '../config/secrets.js';
-import { ExternalServiceError, type HephestusError, InputError } from '../errors.js';
+import {
+  describeServiceEndpoint,
+  ExternalServiceError,
+  type HephestusError,
+  httpTimeoutFromEnv,
+  InputError,
+  networkFailure,
+} from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import { checkPipelineParameters } from './pipeline-parameters.js';
 import {
@@ -27,8 +34,10 @@ export interface CircleCIClientOptions {
   tokenSource?: string;
   /** `https://circleci.com` unless CIRCLECI_HOST says otherwise. */
   host?: string;
-  /** Per request. Default 30 s. */
+  /** Per request. Default 20 s, or HEPHESTUS_HTTP_TIMEOUT_SECONDS. */
   timeoutMs?: number;
+  /** How failures name the endpoint (`https://circleci.com (set by CIRCLECI_HOST)`); the host by default. */
+  endpoint?: string;
   /** Retries after 429, 502-504 and connection errors. Default 3. */
   retries?: number;
   /** First backoff without `Retry-After`, doubling each time. Default 1 s. */
@@ -68,7 +77,8 @@ export interface ContinuePipelineInput {
   parameters?: Parameters;
 }
 
-const DEFAULTS = { timeoutMs: 30_000, retries: 3, backoffMs: 1000, maxRetryAfterSeconds: 60 };
+/** Worst case against a black hole: four attempts of 20 s and 7 s of backoff, well inside two minutes. */
+const DEFAULTS = { timeoutMs: 20_000, retries: 3, backoffMs: 1000, maxRetryAfterSeconds: 60 };
 const SERVICE = 'CircleCI';
 
 export class CircleCIClient {
@@ -102,11 +112,14 @@ export class CircleCIClient {
       throw new InputError('no CircleCI token: set CIRCLE_TOKEN (or CCI_PASSWORD)', {
         setting: 'CIRCLE_TOKEN',
       });
+    const host = readEndpoints(env).circleciHost;
     return new CircleCIClient({
-      ...options,
+      timeoutMs: httpTimeoutFromEnv(env),
+      ...definedOnly(options),
       token: secret.token,
       tokenSource: secret.source,
-      host: readEndpoints(env).circleciHost,
+      host,
+      endpoint: describeServiceEndpoint(host, 'CIRCLECI_HOST', env),
     });
   }
 
@@ -209,7 +222,10 @@ export class CircleCIClient {
           await this.sleep(this.backoff(attempt));
           continue;
         }
-        throw new ExternalServiceError(SERVICE, `could not ${context.what}: ${this.networkReason(error)}`);
+        throw new ExternalServiceError(
+          SERVICE,
+          `could not ${context.what}: ${this.networkReason(error)}, ${attempt + 1} attempts; endpoint ${this.options.endpoint ?? this.host}`,
+        );
       }
       const text = await response.text();
       if (response.ok) return text === '' ? {} : parseJson(text);
@@ -271,9 +287,12 @@ export class CircleCIClient {
   }
 
   private networkReason(error: unknown): string {
-    const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    if (e?.name === 'TimeoutError') return `no answer within ${this.settings.timeoutMs} ms`;
-    return this.redactor.redact(e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(error));
+    const failure = networkFailure(error);
+    if (failure === 'timeout') return `no answer within ${this.settings.timeoutMs / 1000} s`;
+    if (failure === 'ECONNREFUSED') return 'connection refused';
+    if (failure) return `the connection failed (${failure})`;
+    const e = error as { message?: string; cause?: { message?: string } };
+    return this.redactor.redact(e?.cause?.message ?? e?.message ?? String(error));
   }
 
   private parse<T>(
@@ -322,4 +341,8 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

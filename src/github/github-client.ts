@@ -14,7 +14,15 @@ import { Octokit } from '@octokit/rest';
 import Bottleneck from 'bottleneck';
 import type { z } from 'zod';
 import { readEndpoints, readSecrets } from '../config/secrets.js';
-import { ExternalServiceError, FailureError, type HephestusError, InputError } from '../errors.js';
+import {
+  describeServiceEndpoint,
+  ExternalServiceError,
+  FailureError,
+  type HephestusError,
+  httpTimeoutFromEnv,
+  InputError,
+  networkFailure,
+} from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import { ErrorBodySchema } from './schema.js';
 
@@ -26,9 +34,11 @@ export interface GitHubClientOptions {
   tokenSource?: string;
   /** `https://api.github.com` unless GITHUB_API_URL says otherwise. */
   baseUrl?: string;
-  /** Per request attempt. Default 30 s. */
+  /** Per request attempt. Default 20 s, or HEPHESTUS_HTTP_TIMEOUT_SECONDS. */
   timeoutMs?: number;
-  /** Retries after 5xx, timeouts and dropped connections. Default 3. */
+  /** How failures name the endpoint (`https://api.github.com (set by GITHUB_API_URL)`); the base URL by default. */
+  endpoint?: string;
+  /** Retries after 5xx, timeouts and dropped connections. Default 2. */
   retries?: number;
   /** Multiplies plugin-retry's wait of (attempt)² seconds; default 1000 ms. Tests shrink it. */
   retryBaseMs?: number;
@@ -60,9 +70,10 @@ export interface ExpectedFailure {
 }
 export type Attempt<T> = { ok: true; data: T } | ExpectedFailure;
 
+/** Worst case against a black hole: three attempts of 20 s and waits of 1 and 4 s, about a minute. */
 const DEFAULTS = {
-  timeoutMs: 30_000,
-  retries: 3,
+  timeoutMs: 20_000,
+  retries: 2,
   retryBaseMs: 1000,
   rateLimitRetries: 2,
   maxRateLimitWaitSeconds: 300,
@@ -72,6 +83,8 @@ export class GitHubClient {
   readonly octokit: GitHubOctokit;
   private readonly redactor: Redactor;
   private readonly tokenSource: string;
+  private readonly endpoint: string;
+  private readonly deadline: { timeoutMs: number; attempts: number };
 
   constructor(options: GitHubClientOptions) {
     if (!options.token)
@@ -80,6 +93,8 @@ export class GitHubClient {
     this.redactor.add(options.token);
     this.tokenSource = options.tokenSource ?? 'the GitHub token';
     const settings = { ...DEFAULTS, ...definedOnly(options) };
+    this.endpoint = options.endpoint ?? options.baseUrl ?? 'https://api.github.com';
+    this.deadline = { timeoutMs: settings.timeoutMs, attempts: settings.retries + 1 };
     const warn = (message: string) => options.log?.warn(this.redactor.redact(message));
     const limitHandler =
       (kind: string) =>
@@ -122,11 +137,14 @@ export class GitHubClient {
     if (!secret) {
       throw new InputError('no GitHub token: set GITHUB_TOKEN (or GH_TOKEN)', { setting: 'GITHUB_TOKEN' });
     }
+    const baseUrl = readEndpoints(env).githubApi;
     return new GitHubClient({
-      ...options,
+      timeoutMs: httpTimeoutFromEnv(env),
+      ...definedOnly(options),
       token: secret.token,
       tokenSource: secret.source,
-      baseUrl: readEndpoints(env).githubApi,
+      baseUrl,
+      endpoint: describeServiceEndpoint(baseUrl, 'GITHUB_API_URL', env),
     });
   }
 
@@ -184,7 +202,12 @@ export class GitHubClient {
 
   /** Turns anything Octokit throws into our own error, without the token. */
   toError(error: unknown, what: string): HephestusError {
-    return toGitHubError(error, what, { tokenSource: this.tokenSource, redactor: this.redactor });
+    return toGitHubError(error, what, {
+      tokenSource: this.tokenSource,
+      redactor: this.redactor,
+      endpoint: this.endpoint,
+      deadline: this.deadline,
+    });
   }
 
   private parse<S extends z.ZodType>(schema: S, data: unknown, what: string): z.output<S> {
@@ -207,7 +230,13 @@ export class GitHubClient {
 export function toGitHubError(
   error: unknown,
   what: string,
-  context: { tokenSource: string; redactor: Redactor },
+  context: {
+    tokenSource: string;
+    redactor: Redactor;
+    /** Named when no answer came, or one from something else (a 5xx page). */
+    endpoint?: string;
+    deadline?: { timeoutMs: number; attempts: number };
+  },
 ): HephestusError {
   const status = statusOf(error);
   const response = responseOf(error);
@@ -221,13 +250,30 @@ export function toGitHubError(
   const suffix = requestId ? ` (request id ${requestId})` : '';
   const clean = (text: string) => context.redactor.redact(text);
   const setting = context.tokenSource;
-  if (isTimeout(error)) {
-    return new ExternalServiceError(SERVICE, clean(`could not ${what}: no answer in time, after retries`));
+  const where = context.endpoint ? `; endpoint ${context.endpoint}` : '';
+  const tries = context.deadline ? `${context.deadline.attempts} attempts` : 'after retries';
+  const network = networkFailure(error);
+  if (isTimeout(error) || network === 'timeout') {
+    const within = context.deadline ? ` within ${context.deadline.timeoutMs / 1000} s` : ' in time';
+    return new ExternalServiceError(
+      SERVICE,
+      clean(
+        `could not ${what}: no answer${within}, ${tries}${where}. Hint: check the endpoint and any proxy; HEPHESTUS_HTTP_TIMEOUT_SECONDS sets the deadline`,
+      ),
+    );
+  }
+  if (network) {
+    return new ExternalServiceError(
+      SERVICE,
+      clean(
+        `could not ${what}: ${network === 'ECONNREFUSED' ? 'connection refused' : `the connection failed (${network})`}, ${tries}${where}`,
+      ),
+    );
   }
   if (status === undefined || status === 0 || status >= 500) {
     return new ExternalServiceError(
       SERVICE,
-      clean(`could not ${what}: ${apiMessage} (${status ?? 'no answer'}), after retries${suffix}`),
+      clean(`could not ${what}: ${apiMessage} (${status ?? 'no answer'}), ${tries}${suffix}${where}`),
       {
         status,
       },

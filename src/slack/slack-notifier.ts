@@ -10,7 +10,7 @@
 import { ErrorCode, LogLevel, type Logger as SlackLogger, WebClient } from '@slack/web-api';
 import type { HephestusConfig } from '../config/config-schema.js';
 import { type Endpoints, readEndpoints, readSecrets } from '../config/secrets.js';
-import { InputError } from '../errors.js';
+import { describeServiceEndpoint, httpTimeoutFromEnv, InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
 import type { MessageMemory, SlackMessageRef } from './message-memory.js';
@@ -33,6 +33,8 @@ export interface SlackNotifierOptions {
   /** A `Retry-After` longer than this is not waited for: the channel fails instead. Default 30 s. */
   maxRetryAfterSeconds?: number;
   logger?: Logger;
+  /** How failures name the endpoint (`https://slack.com/api/ (set by SLACK_API_URL)`); the URL by default. */
+  endpoint?: string;
   /** Pass the logger's, so both hide the same secrets; the token is added to it. */
   redactor?: Redactor;
   sleep?: (ms: number) => Promise<void>;
@@ -87,6 +89,9 @@ const POST_INSTEAD = new Set([
   'channel_not_found',
 ]);
 
+/** No answer from Slack at all: every other channel would wait as long. */
+const UNREACHABLE = new Set(['timeout', 'request_failed']);
+
 const DEFAULTS = {
   timeoutMs: 10_000,
   retries: 3,
@@ -101,32 +106,40 @@ export class SlackNotifier {
   private readonly rateLimitRetries: number;
   private readonly maxRetryAfterSeconds: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly endpoint: string;
+  /** The same client without retries, used once Slack has not answered. */
+  private readonly singleTry: WebClient;
+  private unreachable = false;
 
   constructor(options: SlackNotifierOptions) {
+    this.endpoint = options.endpoint ?? options.apiUrl ?? 'https://slack.com/api/';
     this.redactor = options.redactor ?? new Redactor();
     this.redactor.add(options.token);
     this.rateLimitRetries = options.rateLimitRetries ?? DEFAULTS.rateLimitRetries;
     this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? DEFAULTS.maxRetryAfterSeconds;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.client = new WebClient(options.token, {
-      slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
-      timeout: options.timeoutMs ?? DEFAULTS.timeoutMs,
-      // Bounded: the default is ten retries over about thirty minutes, longer than a CircleCI step should hang on a notice.
-      retryConfig: {
-        retries: options.retries ?? DEFAULTS.retries,
-        factor: 2,
-        minTimeout: options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs,
-        maxTimeout: 10 * (options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs),
-        // No retry starts after a minute of trying, whatever is left of `retries`.
-        maxRetryTime: 60_000,
-        randomize: true,
-      },
-      // The client would otherwise wait whatever Retry-After says, however long; rate limits are retried below, capped.
-      rejectRateLimitedCalls: true,
-      // The original is an axios error whose config holds the Authorization header; nothing here needs it.
-      attachOriginalToWebAPIRequestError: false,
-      logger: slackLogger(options.logger),
-    });
+    const client = (retries: number) =>
+      new WebClient(options.token, {
+        slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
+        timeout: options.timeoutMs ?? DEFAULTS.timeoutMs,
+        // Bounded: the default is ten retries over about thirty minutes, longer than a CircleCI step should hang on a notice.
+        retryConfig: {
+          retries,
+          factor: 2,
+          minTimeout: options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs,
+          maxTimeout: 10 * (options.retryMinTimeoutMs ?? DEFAULTS.retryMinTimeoutMs),
+          // No retry starts after a minute of trying, whatever is left of `retries`.
+          maxRetryTime: 60_000,
+          randomize: true,
+        },
+        // The client would otherwise wait whatever Retry-After says, however long; rate limits are retried below, capped.
+        rejectRateLimitedCalls: true,
+        // The original is an axios error whose config holds the Authorization header; nothing here needs it.
+        attachOriginalToWebAPIRequestError: false,
+        logger: slackLogger(options.logger),
+      });
+    this.client = client(options.retries ?? DEFAULTS.retries);
+    this.singleTry = client(0);
   }
 
   /** A notifier from SLACK_ACCESS_TOKEN (or SLACK_BOT_TOKEN) and SLACK_API_URL; InputError when no token is set. */
@@ -141,7 +154,13 @@ export class SlackNotifier {
       });
     }
     const endpoints: Endpoints = readEndpoints(env);
-    return new SlackNotifier({ ...options, token, apiUrl: endpoints.slackApi });
+    return new SlackNotifier({
+      timeoutMs: httpTimeoutFromEnv(env),
+      ...definedOnly(options),
+      token,
+      apiUrl: endpoints.slackApi,
+      endpoint: describeServiceEndpoint(endpoints.slackApi, 'SLACK_API_URL', env),
+    });
   }
 
   /** Posts or updates `message` for `event` in each channel; one outcome per channel, never a throw for Slack's sake. */
@@ -160,6 +179,9 @@ export class SlackNotifier {
       }
       const outcome = await this.notifyChannel(event, channel, message, options);
       if (outcome.status === 'failed' && AUTH_ERRORS.has(outcome.error)) authFailure = outcome;
+      // Once Slack gave no answer after all retries, the other channels get one try each: a black-hole
+      // endpoint must not cost the whole retry budget per channel.
+      if (outcome.status === 'failed' && UNREACHABLE.has(outcome.error)) this.unreachable = true;
       outcomes.push(outcome);
     }
     return outcomes;
@@ -248,7 +270,8 @@ export class SlackNotifier {
   ): Promise<PostedMessage> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const answer = await this.client.apiCall(method, args);
+        const client = this.unreachable ? this.singleTry : this.client;
+        const answer = await client.apiCall(method, args);
         const parsed = PostedMessageSchema.safeParse(answer);
         if (!parsed.success) throw new UnexpectedAnswer(method);
         return parsed.data;
@@ -269,7 +292,9 @@ export class SlackNotifier {
   /** An error's Slack name and a message safe to print. */
   private describe(error: unknown): { error: string; message: string } {
     const { error: name, message } = describeSlackError(error);
-    return { error: name, message: this.redactor.redact(message) };
+    // Slack's own answers need no endpoint; no answer, or one that is not Slack's, does.
+    const where = platformError(error) || name === 'ratelimited' ? '' : ` (endpoint ${this.endpoint})`;
+    return { error: name, message: this.redactor.redact(`${message}${where}`) };
   }
 }
 
@@ -348,4 +373,8 @@ function slackLogger(logger: Logger | undefined): SlackLogger {
     getLevel: () => LogLevel.DEBUG,
     setName: () => {},
   };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
