@@ -40,6 +40,12 @@ export interface CloneOptions {
   redactor?: Redactor;
   /** Kills a git command that stays silent this long. Default five minutes. */
   timeoutMs?: number;
+  /**
+   * git itself gives up on a transfer slower than 1 KB/s for this long (`http.lowSpeedTime`), so a remote that
+   * accepts the connection and never answers ends the clone instead of waiting out {@link timeoutMs}. Default
+   * 30 s, or HEPHESTUS_GIT_STALL_SECONDS.
+   */
+  stallSeconds?: number;
 }
 
 /** One commit on a branch, with the identities that tell whose it is. */
@@ -68,6 +74,7 @@ interface Settings {
   committer: GitIdentity;
   redactor: Redactor;
   timeoutMs: number;
+  stallSeconds: number;
   shallow: boolean;
 }
 
@@ -108,6 +115,7 @@ export class GitRepository {
       committer: options.committer ?? options.author,
       redactor,
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      stallSeconds: options.stallSeconds ?? stallSecondsFrom(process.env),
       shallow: options.history === 'tip',
     };
     const dir = resolve(options.dir);
@@ -353,8 +361,10 @@ export class GitRepository {
     task: (git: SimpleGit) => Promise<T>,
     env: Record<string, string> = {},
   ): Promise<T> {
-    const { token, origin, redactor, timeoutMs } = this.settings;
-    const runWith = async (config: string[]) => {
+    const { token, origin, redactor, timeoutMs, stallSeconds } = this.settings;
+    const deadlines = ['http.lowSpeedLimit=1000', `http.lowSpeedTime=${stallSeconds}`];
+    const runWith = async (credentials: string[]) => {
+      const config = [...deadlines, ...credentials];
       const git = simpleGit({ baseDir, config, timeout: { block: timeoutMs } }).env({
         ...gitEnvironment(process.env),
         ...env,
@@ -371,6 +381,20 @@ export class GitRepository {
       ? withCredentials(token, origin, (credentials) => runWith([credentials]))
       : runWith([]);
   }
+}
+
+const DEFAULT_STALL_SECONDS = 30;
+
+function stallSecondsFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.HEPHESTUS_GIT_STALL_SECONDS;
+  if (raw === undefined || raw === '') return DEFAULT_STALL_SECONDS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 600) {
+    throw new InputError(`must be a whole number of seconds from 1 to 600, not ${JSON.stringify(raw)}`, {
+      setting: 'HEPHESTUS_GIT_STALL_SECONDS',
+    });
+  }
+  return value;
 }
 
 /** The remote-tracking ref a fetched branch is kept in. */

@@ -28,7 +28,16 @@ export function redactGitError(
   const message = output ? `${what} failed: ${output}` : `${what} failed`;
   if (kind === 'local') return new FailureError(`git: ${message}`);
   const status = httpStatus(output);
-  return new ExternalServiceError('git', `${message}${hint(status)}`, { status });
+  return new ExternalServiceError('git', `${message}${hint(status)}${networkHint(output)}`, { status });
+}
+
+/** What to check when git got no answer: the server variable and the deadline that ended the wait. */
+function networkHint(output: string): string {
+  if (/Operation too slow|timed out|block timeout reached/i.test(output))
+    return '. Hint: the git server stopped sending; check GITHUB_SERVER_URL and any proxy (HEPHESTUS_GIT_STALL_SECONDS sets how long a stall may last)';
+  if (/Failed to connect|Could not resolve host|Connection refused/i.test(output))
+    return '. Hint: nothing answers there; check GITHUB_SERVER_URL and the proxy variables';
+  return '';
 }
 
 const NOISE = /^(hint: |(remote: )?(Counting|Compressing|Receiving|Resolving|Enumerating|Cloning into))/;
