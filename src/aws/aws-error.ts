@@ -22,6 +22,11 @@ export interface AwsEndpoint {
   region: string;
   /** What the service answers in: `xml` (EC2's query protocol) or `json` (SSM). */
   protocol: 'xml' | 'json';
+  /**
+   * Where credentials come from when they are not static keys (`AWS_ROLE_ARN` with a web identity token, a
+   * profile), and the STS endpoint; named when getting them fails.
+   */
+  credentials?: { source: string; sts: string };
 }
 
 /** The deadlines a client was built with, named in timeout messages. */
@@ -277,11 +282,16 @@ export function awsErrorTranslation<Input extends object, Output extends object>
   return {
     applyToStack(stack) {
       const bodies = new WeakMap<object, string>();
+      // Calls that got as far as being sent: a failure before that was in getting credentials (STS).
+      const sent = new WeakSet<object>();
       stack.add(
         (next, context) => async (args) => {
           try {
             return await next(args);
           } catch (error) {
+            if (!sent.has(context) && endpoint.credentials && !(error instanceof AwsCallError)) {
+              throw credentialsError(error, operationName(context.commandName), endpoint, redactor);
+            }
             throw translateAwsError(
               error,
               {
@@ -298,6 +308,7 @@ export function awsErrorTranslation<Input extends object, Output extends object>
       );
       stack.add(
         (next, context) => async (args) => {
+          sent.add(context);
           const result = await next(args);
           const response = result.response as { statusCode?: number; body?: unknown };
           const buffered = await bufferBody(response.body);
@@ -336,6 +347,33 @@ function unreadableAnswer(response: { statusCode?: number; headers?: unknown }):
     $metadata: { httpStatusCode: response.statusCode },
     $response: response,
   });
+}
+
+/** Getting credentials failed before `operation` could be sent: name STS and the settings that chose it. */
+function credentialsError(
+  error: unknown,
+  operation: string,
+  endpoint: AwsEndpoint,
+  redactor: Redactor = new Redactor(),
+): AwsCallError {
+  const failure = (error ?? {}) as SdkFailure;
+  const network = networkCode(failure);
+  const code = network ?? failure.name ?? 'CredentialsProviderError';
+  const cause = network
+    ? network === 'TimeoutError'
+      ? 'no answer from STS in time'
+      : `STS could not be reached (${network})`
+    : `${code}: ${firstLine(failure.message ?? String(error))}`;
+  const source = endpoint.credentials?.source ?? 'the default credential chain';
+  const message = `${operation} could not start: getting credentials from ${source} failed: ${cause}; STS endpoint ${endpoint.credentials?.sts}. Hint: check AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE (or the profile) and AWS_ENDPOINT_URL_STS`;
+  return new AwsCallError(
+    'STS',
+    operation,
+    code,
+    redactor.redact(message),
+    { status: failure.$metadata?.httpStatusCode, endpoint },
+    { cause: error },
+  );
 }
 
 /** Reads a Node stream answer into a Buffer, which the SDK's deserializers accept as a body too. */

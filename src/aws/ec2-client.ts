@@ -93,11 +93,28 @@ export function awsClientsPerRegion(
 /** Which URL a service's calls go to and which variable chose it (the same precedence as readEndpoints). */
 export function endpointOf(service: 'EC2' | 'SSM', region: string, env: Env): AwsEndpoint {
   const protocol = service === 'EC2' ? 'xml' : 'json';
+  const credentials = credentialsSource(env, region);
+  const common = { service, region, protocol, ...(credentials ? { credentials } : {}) } as const;
   for (const variable of [`AWS_ENDPOINT_URL_${service}`, 'AWS_ENDPOINT_URL']) {
     const url = env[variable];
-    if (url !== undefined && url !== '') return { service, url, variable, region, protocol };
+    if (url !== undefined && url !== '') return { ...common, url, variable };
   }
-  return { service, region, protocol };
+  return common;
+}
+
+/** Where the SDK's default chain will get credentials, when they are not static keys in `env`. */
+function credentialsSource(env: Env, region: string): AwsEndpoint['credentials'] {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return undefined;
+  const source = env.AWS_ROLE_ARN
+    ? `AWS_ROLE_ARN ${env.AWS_ROLE_ARN} with AWS_WEB_IDENTITY_TOKEN_FILE`
+    : env.AWS_PROFILE
+      ? `AWS_PROFILE ${env.AWS_PROFILE}`
+      : 'the default credential chain';
+  const stsVariable = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL'].find((name) => env[name]);
+  const sts = stsVariable
+    ? `${env[stsVariable]} (set by ${stsVariable})`
+    : `AWS's STS endpoint for ${region}`;
+  return { source, sts };
 }
 
 function deadlinesFrom(options: AwsClientOptions, env: Env): AwsDeadlines {

@@ -3,8 +3,11 @@
  * connections and never answers, one that answers a web page (with 200 and with 502), one that refuses
  * connections, and the sandbox's EC2 answering a real AWS error. Short deadlines, production defaults checked.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +107,35 @@ describe('AWS clients: deadlines', () => {
     expect(error.message).toMatch(
       /^SSM: DescribeInstanceInformation failed: connection refused, 2 attempts; endpoint http:\/\/127\.0\.0\.1:9 \(set by AWS_ENDPOINT_URL\)\. Hint: nothing serves SSM there/,
     );
+  });
+});
+
+describe('AWS clients: credentials from STS', () => {
+  it('a black-hole STS behind AWS_ROLE_ARN: the call ends naming STS, the role variables and the STS endpoint', async () => {
+    const tokenFile = path.join(await mkdtemp(path.join(tmpdir(), 'hephestus-sts-')), 'token');
+    await writeFile(tokenFile, 'eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl');
+    const env = {
+      AWS_ENDPOINT_URL_EC2: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_STS: blackHole,
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/hephestus',
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+      HEPHESTUS_AWS_TIMEOUT_SECONDS: '0.3',
+      HEPHESTUS_AWS_MAX_ATTEMPTS: '1',
+    };
+    // The SDK's web-identity provider reads these from the process environment.
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const { ec2 } = createAwsClients({ region: 'us-east-1', env });
+      const error = await failure(() => ec2.send(new DescribeImagesCommand({ Owners: ['self'] })));
+      expect(error.awsService).toBe('STS');
+      expect(error.message).toContain(
+        'STS: DescribeImages could not start: getting credentials from AWS_ROLE_ARN arn:aws:iam::123456789012:role/hephestus with AWS_WEB_IDENTITY_TOKEN_FILE failed: no answer from STS in time',
+      );
+      expect(error.message).toContain(`STS endpoint ${blackHole} (set by AWS_ENDPOINT_URL_STS)`);
+    } finally {
+      for (const key of Object.keys(env)) if (!(key in saved)) delete process.env[key];
+    }
   });
 });
 
