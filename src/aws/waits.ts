@@ -14,9 +14,11 @@ export interface WaitProgress {
   awaiting: string;
   elapsedMs: number;
   attempt: number;
-  /** Set on heartbeats: how long until the next check, or undefined while check `attempt` is still running. */
-  nextCheckInMs?: number;
   heartbeat?: boolean;
+  /** On heartbeats: whether check `attempt` still awaits its answer, or the wait is between checks. */
+  phase?: 'checking' | 'between-checks';
+  /** On heartbeats between checks, when known: how long until the next check. */
+  nextCheckInMs?: number;
 }
 
 /**
@@ -158,6 +160,7 @@ export async function poll<T>(
 class ProgressReporter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
+  private checking = false;
   private nextCheckAt: number | undefined;
   private readonly now: () => number;
   private readonly heartbeatMs: number;
@@ -173,12 +176,15 @@ class ProgressReporter {
 
   check(attempt: number): void {
     this.attempt = attempt;
+    this.checking = true;
     this.nextCheckAt = undefined;
     this.report({ awaiting: this.awaiting, elapsedMs: this.now() - this.start, attempt });
   }
 
-  sleeping(delayMs: number): void {
-    this.nextCheckAt = this.now() + delayMs;
+  /** The check ended; the next comes after `delayMs`, when known (the SDK's waiters choose their own). */
+  sleeping(delayMs?: number): void {
+    this.checking = false;
+    this.nextCheckAt = delayMs === undefined ? undefined : this.now() + delayMs;
   }
 
   stop(): void {
@@ -202,6 +208,7 @@ class ProgressReporter {
       elapsedMs: at - this.start,
       attempt: this.attempt,
       heartbeat: true,
+      phase: this.checking ? 'checking' : 'between-checks',
       nextCheckInMs: this.nextCheckAt === undefined ? undefined : Math.max(this.nextCheckAt - at, 0),
     });
   }
@@ -247,9 +254,10 @@ export async function sdkWait<C extends { send: (...args: never[]) => Promise<un
           const state = observedState(output);
           lastSeen = state.seen ?? lastSeen;
           if (state.terminal) end(state.terminal);
-          progress.sleeping(settings.minDelayMs);
+          progress.sleeping();
           return output;
         } catch (error) {
+          progress.sleeping();
           lastSeen = errorSummary(error);
           if (isTerminalError(error)) end(errorSummary(error, true), error);
           throw error;

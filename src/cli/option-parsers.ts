@@ -138,13 +138,15 @@ export function imageForBuild(config: HephestusConfig | undefined, build: string
 
 /** A progress line per check while waiting: what is awaited and for how long so far. */
 export function progressLine(logger: Logger): (progress: WaitProgress) => void {
-  return ({ awaiting, elapsedMs, attempt, heartbeat, nextCheckInMs }) => {
+  return ({ awaiting, elapsedMs, attempt, heartbeat, phase, nextCheckInMs }) => {
     const seconds = (elapsedMs / 1000).toFixed(elapsedMs < 10_000 ? 1 : 0);
     const next = !heartbeat
       ? `check ${attempt}`
-      : nextCheckInMs === undefined
+      : phase === 'checking'
         ? `check ${attempt} still waiting for an answer`
-        : `next check in ${Math.ceil(nextCheckInMs / 1000)}s`;
+        : nextCheckInMs === undefined
+          ? `${attempt} checks so far, next shortly`
+          : `next check in ${Math.ceil(nextCheckInMs / 1000)}s`;
     logger.write(`  waiting for ${awaiting} (${seconds}s elapsed, ${next})\n`);
   };
 }

@@ -19,6 +19,8 @@ import {
   type WaitProgress,
   WaitTimeoutError,
 } from '../../src/aws/waits.js';
+import { progressLine } from '../../src/cli/option-parsers.js';
+import type { Logger } from '../../src/log/logger.js';
 import { seedImageId } from '../../src/sandbox/ec2-state.js';
 import { type Sandbox, startSandbox, testDelays } from './aws-sandbox.js';
 
@@ -212,10 +214,33 @@ describe('progress on long waits', () => {
     );
     expect(reports[0]).toMatchObject({ attempt: 1 });
     expect(
-      reports.filter((r) => r.heartbeat && r.attempt === 1 && r.nextCheckInMs === undefined).length,
+      reports.filter((r) => r.heartbeat && r.attempt === 1 && r.phase === 'checking').length,
     ).toBeGreaterThan(0);
-    expect(reports.filter((r) => r.heartbeat && r.nextCheckInMs !== undefined).length).toBeGreaterThan(0);
+    expect(
+      reports.filter((r) => r.heartbeat && r.phase === 'between-checks' && r.nextCheckInMs !== undefined)
+        .length,
+    ).toBeGreaterThan(0);
     expect(reports.at(-1)).toMatchObject({ attempt: 2 });
+  });
+
+  it('a progress line says what is awaited, for how long, and when the next check comes', () => {
+    const lines: string[] = [];
+    const line = progressLine({ write: (text: string) => lines.push(text) } as unknown as Logger);
+    line({ awaiting: 'ami-1 available', elapsedMs: 4_200, attempt: 3 });
+    line({ awaiting: 'ami-1 available', elapsedMs: 75_000, attempt: 3, heartbeat: true, phase: 'checking' });
+    line({
+      awaiting: 'ami-1 available',
+      elapsedMs: 100_000,
+      attempt: 4,
+      heartbeat: true,
+      phase: 'between-checks',
+      nextCheckInMs: 12_300,
+    });
+    expect(lines).toEqual([
+      '  waiting for ami-1 available (4.2s elapsed, check 3)\n',
+      '  waiting for ami-1 available (75s elapsed, check 3 still waiting for an answer)\n',
+      '  waiting for ami-1 available (100s elapsed, next check in 13s)\n',
+    ]);
   });
 
   it('throttled reports pass the first of each wait, heartbeats, and one per interval', () => {
