@@ -38,7 +38,7 @@ export interface GitHubClientOptions {
   timeoutMs?: number;
   /** How failures name the endpoint (`https://api.github.com (set by GITHUB_API_URL)`); the base URL by default. */
   endpoint?: string;
-  /** Retries after 5xx, timeouts and dropped connections. Default 2. */
+  /** Retries after 5xx, timeouts and dropped connections. Default 3. */
   retries?: number;
   /** Multiplies plugin-retry's wait of (attempt)² seconds; default 1000 ms. Tests shrink it. */
   retryBaseMs?: number;
@@ -70,10 +70,10 @@ export interface ExpectedFailure {
 }
 export type Attempt<T> = { ok: true; data: T } | ExpectedFailure;
 
-/** Worst case against a black hole: three attempts of 20 s and waits of 1 and 4 s, about a minute. */
+/** Worst case against a black hole: four attempts of 20 s and waits of 1, 4 and 9 s, about a minute and a half. */
 const DEFAULTS = {
   timeoutMs: 20_000,
-  retries: 2,
+  retries: 3,
   retryBaseMs: 1000,
   rateLimitRetries: 2,
   maxRateLimitWaitSeconds: 300,

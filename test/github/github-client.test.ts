@@ -78,10 +78,10 @@ describe('GitHubClient against the sandbox', () => {
     expect(error).toBeInstanceOf(ExternalServiceError);
     expect(error).toMatchObject({ status: 503, exitCode: 1 });
     expect(error.message).toMatch(
-      /^GitHub: could not list the open pull requests into main of acme\/images-\d+: Service Unavailable .*\(503\), 3 attempts.*; endpoint http:\/\/127\.0\.0\.1:\d+$/,
+      /^GitHub: could not list the open pull requests into main of acme\/images-\d+: Service Unavailable .*\(503\), 4 attempts.*; endpoint http:\/\/127\.0\.0\.1:\d+$/,
     );
-    // One try and two retries: with 20 s per attempt, a dead GitHub ends the run in about a minute.
-    expect(calls.done()).toHaveLength(3);
+    // One try and three retries: with 20 s per attempt, a dead GitHub ends the run in about a minute and a half.
+    expect(calls.done()).toHaveLength(4);
   });
 
   it('waits out a secondary rate limit as retry-after says, then goes on', async () => {

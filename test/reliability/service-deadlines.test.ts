@@ -51,7 +51,7 @@ describe('every outside call has a deadline', () => {
     expect(run.status, run.stderr).toBe(1);
     expect(run.stderr).toMatch(
       new RegExp(
-        `GitHub: could not .*: no answer within 1 s, 3 attempts; endpoint ${blackHole} \\(set by GITHUB_API_URL\\)`,
+        `GitHub: could not .*: no answer within 1 s, 4 attempts; endpoint ${blackHole} \\(set by GITHUB_API_URL\\)`,
       ),
     );
   });
