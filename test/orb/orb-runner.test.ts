@@ -291,6 +291,8 @@ describe('parameter values that try to run code', () => {
     open_update_pr: ['branch'],
     packer_build: ['only'],
     trigger_pipeline: ['project_slug', 'branch', 'definition_id'],
+    prune: ['keep', 'image', 'regions'],
+    sweep: ['regions'],
   };
   const commands = Object.entries(
     orb.commands as Record<string, { parameters?: Record<string, { type: string }> }>,
@@ -478,6 +480,27 @@ describe('the orb jobs', () => {
     ['monitor', {}, ['run', 'monitor', '--config=hephestus.yml']],
     ['monitor', { dry_run: true }, ['run', 'monitor', '--config=hephestus.yml', '--dry-run']],
     ['check_lock', { config: 'ci/hephestus.yml' }, ['run', 'check-lock', '--config=ci/hephestus.yml']],
+    ['prune', {}, ['ami', 'prune', '--config=hephestus.yml', '--protect-days=14']],
+    [
+      'prune',
+      { keep: '5', image: 'win2022', regions: 'us-east-1,eu-west-1', dry_run: true },
+      [
+        'ami',
+        'prune',
+        '--config=hephestus.yml',
+        '--protect-days=14',
+        '--keep=5',
+        '--image=win2022',
+        '--region=us-east-1,eu-west-1',
+        '--dry-run',
+      ],
+    ],
+    ['sweep', {}, ['ami', 'sweep', '--config=hephestus.yml', '--grace-minutes=10']],
+    [
+      'sweep',
+      { regions: 'us-east-1', grace_minutes: 30, dry_run: true },
+      ['ami', 'sweep', '--config=hephestus.yml', '--grace-minutes=30', '--region=us-east-1', '--dry-run'],
+    ],
   ])('runs the %s job as hephestus %j', async (job, given, argv) => {
     const base = await freshBase();
     const calls = join(base, 'calls.jsonl');
@@ -485,7 +508,9 @@ describe('the orb jobs', () => {
     const result = await runJob(orb, job, { cli_source: 'installed', ...given }, { base, path: [hephestus] });
     expect(result.status).toBe('success');
     expect(
-      (await recordedCalls(calls)).filter((call) => call.argv[0] === 'run').map((call) => call.argv),
+      (await recordedCalls(calls))
+        .filter((call) => call.argv[0] === 'run' || call.argv[0] === 'ami')
+        .map((call) => call.argv),
     ).toEqual([argv]);
   });
 

@@ -187,6 +187,8 @@ describe('the hephestus orb', () => {
       'announce',
       'monitor',
       'check_lock',
+      'prune',
+      'sweep',
     ];
     expect(Object.keys(orb.executors as object).sort()).toEqual(['authenticated', 'default']);
     expect(Object.keys(orb.jobs as object).sort()).toEqual([...flows].sort());
@@ -199,6 +201,7 @@ describe('the hephestus orb', () => {
         'bump_files',
         'notify',
         'trigger_pipeline',
+        'aws_oidc',
         ...flows,
       ]),
     );
