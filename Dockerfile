@@ -4,13 +4,13 @@
 # and, as an optional target, the orb's default executor with the bundled CLI installed from the packed tarball.
 #
 #   docker build -t hephestus-dev .                                          # development container
-#   docker build --target runner -t hephestus/runner:node20-packer1.6.6 .   # the orb's executor image
+#   docker build --target runner -t hephestus/runner:node24-packer1.6.6 .   # the orb's executor image
 #
-# Packer comes from Debian bookworm (1.6.6), the version the tests run against the sandbox; Node.js is the major
-# that package.json's engines names. test/devcontainer/ checks both against the project, since no image is built
+# Packer comes from Debian bookworm (1.6.6), the version the tests run against the sandbox; Node.js is the current LTS
+# (24), at or above the major that package.json's engines names. test/devcontainer/ checks both against the project, since no image is built
 # in this repository's CI.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- base: Node.js, Packer and the tools the tests and the orb's scripts call ---
 FROM ${NODE_IMAGE} AS base

@@ -3,13 +3,19 @@
  * usage against CircleCI's config schema, and the orb-tools review rules. Exits 2 on a problem, naming it.
  *
  * Usage: tsx scripts/pack-orb.ts [--out dist/orb.yml] [--schema path] [--tag v1.2.3]
+ *          [--cli-version 1.2.3 --cli-integrity sha512-...]
+ *
+ * A release packs with --cli-version and --cli-integrity (read back from the registry after `npm publish`), so the
+ * published orb installs exactly that tarball by default.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { HephestusError } from '../src/errors.js';
+import { stringify } from 'yaml';
+import { HephestusError, InputError } from '../src/errors.js';
 import { packOrb, readOrbSource } from '../src/orb/pack-orb.js';
+import { pinCli } from '../src/orb/pin-cli.js';
 import { reviewOrb } from '../src/orb/review-rules.js';
 import { createConfigValidator } from '../src/orb/validate-circleci-config.js';
 
@@ -20,6 +26,8 @@ const { values } = parseArgs({
     // A vendored, unedited copy of ../shared/schemas (a CircleCI checkout has no ../shared); a test keeps them equal.
     schema: { type: 'string', default: join(repo, 'vendor', 'circleci-config.schema.json') },
     tag: { type: 'string', default: process.env.CIRCLE_TAG },
+    'cli-version': { type: 'string' },
+    'cli-integrity': { type: 'string' },
   },
 });
 
@@ -34,9 +42,23 @@ async function readTree(dir: string): Promise<Map<string, string>> {
   return files;
 }
 
+/** The packed form of an orb value, as packOrb writes it. */
+function pinned(orb: Record<string, unknown>): { orb: Record<string, unknown>; text: string } {
+  return { orb, text: stringify(orb, { lineWidth: 0 }) };
+}
+
 try {
   const source = readOrbSource(await readTree(join(repo, 'orb', 'src')));
-  const packed = packOrb(source);
+  const unpinned = packOrb(source);
+  const cliVersion = values['cli-version'];
+  const cliIntegrity = values['cli-integrity'];
+  if ((cliVersion === undefined) !== (cliIntegrity === undefined)) {
+    throw new InputError('--cli-version and --cli-integrity go together', { setting: 'cli-integrity' });
+  }
+  const packed =
+    cliVersion !== undefined && cliIntegrity !== undefined
+      ? pinned(pinCli(unpinned.orb, { version: cliVersion, integrity: cliIntegrity }))
+      : unpinned;
   const problems: string[] = [];
 
   const validate = createConfigValidator(JSON.parse(await readFile(values.schema, 'utf8')) as object);

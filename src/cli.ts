@@ -38,7 +38,7 @@ AWS credentials) and are redacted from everything hephestus prints.
 
 Start with:
   hephestus demo                  the whole lifecycle on a local sandbox, narrated
-  hephestus run --help            the five lifecycle steps the orb's jobs run
+  hephestus run --help            the seven lifecycle steps the orb's jobs run
   hephestus edit --help           change one value in a config file, keeping every other byte
   hephestus packer parse --help   read the AMIs out of a Packer machine-readable log
   hephestus config check          validate ./hephestus.yml`,

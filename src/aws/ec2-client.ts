@@ -12,6 +12,7 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity';
 import { readEndpoints } from '../config/secrets.js';
 import { InputError } from '../errors.js';
 import type { Redactor } from '../log/redact.js';
@@ -46,7 +47,10 @@ export const AWS_DEFAULT_DEADLINES: AwsDeadlines = {
   maxAttempts: 3,
 };
 
-/** Builds both clients for `region`; credentials from AWS_ACCESS_KEY_ID/… in `env`, else the SDK's default chain. */
+/**
+ * Builds both clients for `region`; credentials from AWS_ACCESS_KEY_ID/… in `env`, else a web identity role
+ * (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, as the orb's aws_oidc command sets them), else the SDK's default chain.
+ */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   const env = options.env ?? process.env;
   const endpoints = readEndpoints(env);
@@ -165,6 +169,30 @@ function secondsSetting(env: Env, name: string, max: number): number | undefined
 function credentialsFrom(env: Env) {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (!accessKeyId || !secretAccessKey) return undefined;
-  return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+  if (accessKeyId && secretAccessKey) {
+    return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined };
+  }
+  const roleArn = env.AWS_ROLE_ARN;
+  const webIdentityTokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (!roleArn || !webIdentityTokenFile) return undefined;
+  // The SDK's default chain reads the same variables, but from process.env only and always for one hour; this
+  // honours `env` and the session length the orb was given. The provider re-reads the token file on refresh.
+  return fromTokenFile({
+    roleArn,
+    webIdentityTokenFile,
+    roleSessionName: env.AWS_ROLE_SESSION_NAME || undefined,
+    durationSeconds: sessionDurationFrom(env),
+  });
+}
+
+function sessionDurationFrom(env: Env): number | undefined {
+  const raw = env.HEPHESTUS_AWS_SESSION_DURATION;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 900 || value > 43_200) {
+    throw new InputError(`must be a number of seconds from 900 to 43200, not ${JSON.stringify(raw)}`, {
+      setting: 'HEPHESTUS_AWS_SESSION_DURATION',
+    });
+  }
+  return value;
 }

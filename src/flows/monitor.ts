@@ -36,6 +36,7 @@ import { type ChannelOutcome, describeOutcomes } from '../slack/slack-notifier.j
 import { BUILD_COMMENT_KEY } from './build-record.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
+import { LOCK_IMAGE_SET } from './lock-store.js';
 import { slackFailed } from './notices.js';
 
 export type ValidationState = 'passed' | 'failed' | 'pending';
@@ -93,9 +94,15 @@ export async function monitor(context: FlowContext): Promise<MonitorReport> {
   };
   const prs = context.pullRequests(repository);
   const status = new PullRequestStatus(context.github(), repository);
-  const open = (await prs.listOpen(config.git.default_branch)).filter(
+  const ours = (await prs.listOpen(config.git.default_branch)).filter(
     (pr) => pr.headRef.startsWith(config.git.branch_prefix) && prs.isOwnBranch(pr, pr.headRef),
   );
+  // The lock file's own pull request records AMIs promote already took; build-validate never validates it (the
+  // check_lock job checks what it names), so it is named here, not reported as an update awaiting validation.
+  const lock = `${config.git.branch_prefix}${LOCK_IMAGE_SET}`;
+  for (const pr of ours.filter((p) => p.headRef === lock))
+    report.summary.push(`#${pr.number} updates the lock file (checked by check_lock, not monitored)`);
+  const open = ours.filter((pr) => pr.headRef !== lock);
   for (const pr of open) {
     const entry = await inspect(context, config, settings, status, prs, pr);
     report.pullRequests.push(entry);

@@ -7,19 +7,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
+import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
 import { createCircleCIService } from './circleci.js';
 import { createEc2Service, type Ec2ServiceOptions } from './ec2.js';
 import { createGitHubService, type GitHubServiceOptions } from './github.js';
 import { listen, type RunningServer } from './http.js';
+import { createOidcIssuer, SANDBOX_ORG_ID } from './oidc-issuer.js';
 import { seedDirs } from './seed-repos.js';
 import { createSlackService } from './slack.js';
 import { createSsmService } from './ssm.js';
+import { createStsService } from './sts.js';
 
 export const SANDBOX_OWNER = 'acme';
 export const IMAGES_REPO = `${SANDBOX_OWNER}/windows-images`;
 export const SERVICE_REPO = `${SANDBOX_OWNER}/vm-manager`;
 export const SANDBOX_REGION = 'us-east-1';
+/** The role CircleCI jobs of the sandbox's organization may assume with their OIDC token. */
+export const SANDBOX_CI_ROLE_ARN = `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/hephestus-ci`;
 
 export interface SandboxOptions {
   /** Where the bare repositories live; a fresh temporary directory by default (removed on stop). */
@@ -57,23 +61,40 @@ export async function startSandbox(options: SandboxOptions = {}) {
     token: tokens.circleci,
     projects: [`gh/${IMAGES_REPO}`, `gh/${SERVICE_REPO}`],
   });
-  const ec2 = createEc2Service(options.ec2);
-  const ssm = createSsmService({ log: () => undefined }, ec2);
+  // One list of accepted access keys, shared: STS adds each session's temporary key to it.
+  const accessKeyIds = [...(options.ec2?.accessKeyIds ?? [SANDBOX_AWS_CREDENTIALS.accessKeyId])];
+  const ec2 = createEc2Service({ ...options.ec2, accessKeyIds });
+  const ssm = createSsmService({ log: () => undefined, accessKeyIds }, ec2);
+  const oidc = createOidcIssuer();
+  const sts = createStsService({
+    issuer: oidc,
+    roles: [
+      {
+        arn: SANDBOX_CI_ROLE_ARN,
+        maxSessionDuration: 7200,
+        subjectLike: `org/${SANDBOX_ORG_ID}/project/*`,
+      },
+    ],
+    accessKeyIds,
+  });
 
   const servers: RunningServer[] = [];
   try {
-    const [githubServer, slackServer, circleciServer, ec2Server, ssmServer] = await Promise.all(
-      [github.router, slack.router, circleci.router, ec2.router, ssm.router].map((router) =>
+    const [githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer] = await Promise.all(
+      [github.router, slack.router, circleci.router, ec2.router, ssm.router, sts.router].map((router) =>
         listen(router.listener),
       ),
     );
-    servers.push(...([githubServer, slackServer, circleciServer, ec2Server, ssmServer] as RunningServer[]));
+    servers.push(
+      ...([githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer] as RunningServer[]),
+    );
     const urls = {
       github: (githubServer as RunningServer).url,
       slack: `${(slackServer as RunningServer).url}/api/`,
       circleci: (circleciServer as RunningServer).url,
       ec2: (ec2Server as RunningServer).url,
       ssm: (ssmServer as RunningServer).url,
+      sts: (stsServer as RunningServer).url,
     };
     if (options.seed !== false) {
       await github.seedRepo(IMAGES_REPO, seedDirs.imagesRepo);
@@ -91,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
       CIRCLE_TOKEN: tokens.circleci,
       AWS_ENDPOINT_URL_EC2: urls.ec2,
       AWS_ENDPOINT_URL_SSM: urls.ssm,
+      AWS_ENDPOINT_URL_STS: urls.sts,
       AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
       AWS_REGION: SANDBOX_REGION,
@@ -107,6 +129,9 @@ export async function startSandbox(options: SandboxOptions = {}) {
       circleci,
       ec2,
       ssm,
+      sts,
+      /** CircleCI's OIDC issuer: `oidc.mint()` is a job's $CIRCLE_OIDC_TOKEN_V2. */
+      oidc,
       /** The HTTPS-free clone URL of `owner/name` (credentials go in a header, never here). */
       cloneUrl: (fullName: string) => `${urls.github}${github.clonePath(fullName)}`,
       async stop(): Promise<void> {

@@ -125,7 +125,14 @@ describe('hephestus config generate', () => {
     const example = source.components.find((c) => c.name === 'dynamic_setup_config')?.value as {
       usage: { jobs: { setup: { steps: unknown[] } } };
     };
-    const steps = example.usage.jobs.setup.steps;
+    // The steps inside `when`/`unless` blocks count as the job's own (classify_event sits in both branches).
+    const flatten = (list: unknown[]): unknown[] =>
+      list.flatMap((step) => {
+        const block = (step as { when?: { steps: unknown[] }; unless?: { steps: unknown[] } }) ?? {};
+        const inner = block.when ?? block.unless;
+        return inner ? flatten(inner.steps) : [step];
+      });
+    const steps = flatten(example.usage.jobs.setup.steps);
     const classify = stepArguments(steps, 'hephestus/classify_event');
     const generate = [stepArguments(steps, 'run')?.command].find((c) =>
       c?.startsWith('hephestus config generate'),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PUBLISH_CONTEXT, projectConfig } from '../../src/circleci/project-config.js';
+import { PUBLISH_CONTEXT, projectConfig, RELEASE_CONTEXT } from '../../src/circleci/project-config.js';
 import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { configSchemaPath, repoRoot } from '../orb/orb-fixture.js';
 
@@ -69,7 +69,7 @@ describe("the project's .circleci/config.yml", () => {
     expect(steps('typecheck')).toContain('npm run typecheck');
     expect(steps('test')).toContain('npm test');
     expect(steps('pack_orb')).toContain('npm run orb:pack');
-    for (const name of ['lint', 'typecheck', 'test', 'pack_orb']) {
+    for (const name of ['lint', 'typecheck', 'test', 'test_node22', 'pack_orb']) {
       const job = jobs.get(name);
       expect(job, name).toBeDefined();
       expect(steps(name), name).toContain('npm ci');
@@ -78,23 +78,72 @@ describe("the project's .circleci/config.yml", () => {
       expect(runsFor(job ?? {}, { tag: 'v1.2.3' }), `${name} on v1.2.3`).toBe(true);
     }
     // The jobs that run real git, Packer and shellcheck install them first.
-    for (const name of ['lint', 'test']) expect(steps(name)).toContain('install-system-deps.sh');
+    for (const name of ['lint', 'test', 'test_node22'])
+      expect(steps(name)).toContain('install-system-deps.sh');
   });
 
-  it('publishes the orb only on v* tags, after everything else passed, with the publishing context', () => {
-    const jobs = workflowJobs(projectConfig().config);
-    const publish = jobs.get('publish_orb') ?? {};
-    expect(publish.context).toEqual([PUBLISH_CONTEXT]);
-    expect(new Set(publish.requires)).toEqual(new Set(['lint', 'typecheck', 'test', 'pack_orb']));
-    expect(runsFor(publish, { tag: 'v1.2.3' })).toBe(true);
-    expect(runsFor(publish, { tag: 'release-1' })).toBe(false);
+  it('runs the suite under Node.js 24 and 22, the majors the engines allow', () => {
+    const jobs = projectConfig().config.jobs as Record<string, { docker: Array<{ image: string }> }>;
+    expect(jobs.test?.docker[0]?.image).toMatch(/^cimg\/node:24\.\d+$/);
+    expect(jobs.test_node22?.docker[0]?.image).toMatch(/^cimg\/node:22\.\d+$/);
+    expect(JSON.stringify(jobs.test_node22)).toContain('npm test');
+  });
+
+  const released = (name: string) => {
+    const job = workflowJobs(projectConfig().config).get(name) ?? {};
+    expect(runsFor(job, { tag: 'v1.2.3' }), `${name} on v1.2.3`).toBe(true);
+    for (const tag of ['release-1', 'v1.2', 'v1.2.3-rc.1x/'])
+      expect(runsFor(job, { tag }), `${name} on ${tag}`).toBe(false);
     for (const branch of ['main', 'v1.2.3', 'windows-update/win2022'])
-      expect(runsFor(publish, { branch }), branch).toBe(false);
-    // Every job it requires must also run on the tag, or CircleCI never starts it.
-    for (const name of publish.requires ?? [])
+      expect(runsFor(job, { branch }), `${name} on ${branch}`).toBe(false);
+    return job;
+  };
+  const commands = (name: string) =>
+    JSON.stringify((projectConfig().config.jobs as Record<string, unknown>)[name]);
+
+  it('publishes a dev orb on main only, after every check', () => {
+    const dev = workflowJobs(projectConfig().config).get('publish_orb_dev') ?? {};
+    expect(dev.context).toEqual([PUBLISH_CONTEXT]);
+    expect(new Set(dev.requires)).toEqual(new Set(['lint', 'typecheck', 'test', 'test_node22', 'pack_orb']));
+    expect(runsFor(dev, { branch: 'main' })).toBe(true);
+    expect(runsFor(dev, { branch: 'windows-update/win2022' })).toBe(false);
+    expect(runsFor(dev, { tag: 'v1.2.3' })).toBe(false);
+    expect(commands('publish_orb_dev')).toContain('hephestus/hephestus@dev:alpha');
+  });
+
+  it('on a semver tag publishes to npm with provenance, then the orb pinned to what npm published', () => {
+    const npm = released('publish_npm');
+    expect(npm.context).toEqual([RELEASE_CONTEXT]);
+    expect(new Set(npm.requires)).toEqual(new Set(['lint', 'typecheck', 'test', 'test_node22', 'pack_orb']));
+    expect(commands('publish_npm')).toContain('publish --provenance --access public');
+    expect(commands('publish_npm')).toContain('npm run build');
+    // The tag must be package.json's version, and the orb is packed with that version's registry integrity.
+    expect(commands('publish_npm')).toContain('is not package.json');
+    expect(commands('publish_npm')).toContain(
+      '--cli-version \\"$version\\" --cli-integrity \\"$integrity\\"',
+    );
+    const publish = released('publish_orb');
+    expect(publish.context).toEqual([PUBLISH_CONTEXT]);
+    expect(publish.requires).toEqual(['publish_npm']);
+    expect(commands('publish_orb')).toContain('attach_workspace');
+    expect(commands('publish_orb')).toContain(
+      'circleci orb publish dist/orb.yml \\"hephestus/hephestus@$version\\"',
+    );
+    // Every job a released job requires must also run on the tag, or CircleCI never starts it.
+    const jobs = workflowJobs(projectConfig().config);
+    for (const name of [...(npm.requires ?? []), ...(publish.requires ?? [])])
       expect(runsFor(jobs.get(name) ?? {}, { tag: 'v1.2.3' }), name).toBe(true);
-    const publishJob = JSON.stringify((projectConfig().config.jobs as Record<string, unknown>).publish_orb);
-    expect(publishJob).toContain('attach_workspace');
-    expect(publishJob).toContain('circleci orb publish dist/orb.yml \\"hephestus/hephestus@$version\\"');
+  });
+
+  it('on a semver tag builds and pushes the runner image and records its digest', () => {
+    const image = released('publish_runner_image');
+    expect(image.context).toEqual([RELEASE_CONTEXT]);
+    expect(image.requires).toEqual(['publish_npm']);
+    const steps = commands('publish_runner_image');
+    expect(steps).toContain('setup_remote_docker');
+    expect(steps).toContain(`docker build --target runner --tag \\"$image\\" .`);
+    expect(steps).toContain('--password-stdin');
+    expect(steps).toContain('RepoDigests');
+    expect(steps).toContain('dist/runner-image.json');
   });
 });

@@ -90,6 +90,7 @@ async function job(name: string, parameters: Record<string, unknown>, at: JobRun
     orb,
     name,
     {
+      cli_source: 'tarball',
       cli_tarball: tarball,
       ...(at.repo === SERVICE_REPO ? { github_token: CONSUMER_TOKEN_VAR } : {}),
       ...parameters,

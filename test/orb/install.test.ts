@@ -17,17 +17,18 @@ import {
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cliBundle,
   exists,
   fakePackage,
   loadOrb,
-  packingNpm,
+  recordingHephestus,
   repoRoot,
   scratchBases,
 } from './orb-fixture.js';
 import { type JobResult, runSteps } from './orb-runner.js';
+import { integrityOf, type RegistryStandIn, startRegistry } from './registry-stand-in.js';
 
 const run = promisify(execFile);
 const { orb } = await loadOrb();
@@ -49,7 +50,11 @@ beforeAll(async () => {
 }, 120_000);
 
 async function install(base: string, tarball: string, then: string): Promise<JobResult> {
-  return runSteps(orb, [{ install: { tarball } }, { run: { name: 'then', command: then } }], { base });
+  return runSteps(
+    orb,
+    [{ install: { cli_source: 'tarball', tarball } }, { run: { name: 'then', command: then } }],
+    { base },
+  );
 }
 
 /** The output of the install step, which is the first. */
@@ -201,48 +206,95 @@ describe('install refuses a tarball that is not a hephestus package', () => {
 });
 
 describe('install from the registry', () => {
-  it('fetches the version with npm pack, unpacks it, and skips npm when the prefix already holds it', async () => {
-    const base = await freshBase();
-    const log = join(base, 'npm.log');
-    const npm = await packingNpm(join(base, 'npm'), packed, log);
-    const steps = [
-      { install: { version, cache: false } },
-      { run: { name: 'then', command: 'hephestus --version' } },
-    ];
-    const first = await runSteps(orb, steps, { base, path: [npm] });
-    expect(first.steps[1]?.output).toBe(`${version}\n`);
-    const calls = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatch(
-      new RegExp(
-        `^pack hephestus@${version.replaceAll('.', '\\.')} --pack-destination /\\S+ --ignore-scripts --silent$`,
-      ),
+  let registry: RegistryStandIn;
+  let pinned: string;
+  beforeAll(async () => {
+    registry = await startRegistry('hephestus', { [version]: packed });
+    pinned = integrityOf(await readFile(packed));
+  });
+  afterAll(() => registry.close());
+
+  const fromRegistry = (extra: Record<string, unknown> = {}) => [
+    { install: { version, integrity: pinned, registry: registry.url, ...extra } },
+    { run: { name: 'then', command: 'hephestus --version' } },
+  ];
+
+  it('fetches the pinned version with npm, checks its integrity, and on the next job checks the cached tarball instead of fetching', async () => {
+    const cacheDir = join(scratch, 'registry-cache');
+    const first = await runSteps(orb, fromRegistry(), { base: await freshBase(), cacheDir });
+    expect(first.steps.map((step) => [step.name, step.status])).toEqual([
+      ['Restore the hephestus CLI tarball from the cache', 'success'],
+      ['Install the hephestus CLI', 'success'],
+      ['Save the hephestus CLI tarball to the cache', 'success'],
+      ['then', 'success'],
+    ]);
+    expect(first.steps[3]?.output).toBe(`${version}\n`);
+    expect(registry.requests.filter((path) => path.endsWith('.tgz'))).toHaveLength(1);
+    const second = await runSteps(orb, fromRegistry(), { base: await freshBase(), cacheDir });
+    expect(second.steps[1]?.output).toContain(
+      `hephestus ${version} restored from the cache, integrity verified`,
     );
-    const second = await runSteps(orb, steps, { base, path: [npm] });
-    expect(installOutput(second)).toContain(`hephestus ${version} is already installed`);
-    expect((await readFile(log, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect(second.steps[3]?.output).toBe(`${version}\n`);
+    expect(registry.requests.filter((path) => path.endsWith('.tgz'))).toHaveLength(1);
   });
 
-  it('refuses what the registry hands back when it is not hephestus, with exit 2', async () => {
+  it('refuses a tarball whose bytes are not the pinned ones, with exit 1 and nothing installed', async () => {
     const base = await freshBase();
-    const other = await fakePackage(join(base, 'other'), '/bin/true', 'not-hephestus');
-    const npm = await packingNpm(join(base, 'npm'), other, join(base, 'npm.log'));
-    const result = await runSteps(orb, [{ install: { version, cache: false } }], { base, path: [npm] });
-    expect(result.steps[0]?.exitCode).toBe(2);
-    expect(installOutput(result)).toContain('the package "not-hephestus"');
-    expect(await exists(prefixOf(base))).toBe(false);
-  });
-
-  it('fails with npm when npm pack fails, installing nothing', async () => {
-    const base = await freshBase();
-    const npm = join(base, 'npm');
-    await mkdir(npm, { recursive: true });
-    await writeFile(join(npm, 'npm'), '#!/bin/sh\necho "npm error 404 Not Found" >&2\nexit 1\n', {
-      mode: 0o755,
-    });
-    const result = await runSteps(orb, [{ install: { version, cache: false } }], { base, path: [npm] });
+    const other = integrityOf(Buffer.from('another tarball'));
+    const result = await runSteps(orb, fromRegistry({ integrity: other, cache: false }), { base });
     expect(result.steps[0]?.exitCode).toBe(1);
-    expect(installOutput(result)).toContain('404');
+    expect(installOutput(result)).toContain(`not the pinned ${other}; nothing installed`);
     expect(await exists(prefixOf(base))).toBe(false);
+  });
+
+  it.each([
+    ['no integrity', { integrity: '' }, 'integrity must be the sha512'],
+    ['a sha1 integrity', { integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }, 'integrity must be the sha512'],
+    ['a range', { version: '^0.1.0' }, 'version must be'],
+    ['a dist-tag', { version: 'latest' }, 'must be an exact version'],
+    ['a registry that is not a URL', { registry: 'file:/etc' }, 'registry must be an http(s) URL'],
+    ['a registry from the environment', { registry: '$EVIL_REGISTRY' }, 'registry takes no environment'],
+    ['a tarball without cli_source tarball', { tarball: '/tmp/x.tgz' }, 'set cli_source: tarball'],
+  ])('refuses %s with exit 2 before fetching anything', async (_, extra, message) => {
+    const base = await freshBase();
+    const before = registry.requests.length;
+    const result = await runSteps(orb, fromRegistry({ ...extra, cache: false }), { base });
+    expect(result.steps[0]?.exitCode).toBe(2);
+    expect(installOutput(result)).toContain(message);
+    expect(registry.requests.length).toBe(before);
+    expect(await exists(prefixOf(base))).toBe(false);
+  });
+
+  it('fails with npm when the registry does not have the version, installing nothing', async () => {
+    const base = await freshBase();
+    const result = await runSteps(orb, fromRegistry({ version: '9.9.9', cache: false }), { base });
+    expect(result.steps[0]?.exitCode).toBe(1);
+    expect(await exists(prefixOf(base))).toBe(false);
+  });
+});
+
+describe('install with cli_source installed', () => {
+  it('uses the hephestus on PATH and installs nothing', async () => {
+    const base = await freshBase();
+    const bin = await recordingHephestus(join(base, 'fake'), join(base, 'calls.jsonl'));
+    const result = await runSteps(
+      orb,
+      [{ install: { cli_source: 'installed' } }, { run: { name: 'then', command: 'command -v hephestus' } }],
+      { base, path: [bin] },
+    );
+    expect(result.status).toBe('success');
+    expect(installOutput(result)).toContain(
+      `Using the hephestus on PATH: ${join(bin, 'hephestus')}, version 0.1.0`,
+    );
+    expect(result.steps.map((step) => step.name)).toEqual(['Install the hephestus CLI', 'then']);
+    expect(result.steps[1]?.output).toBe(`${join(bin, 'hephestus')}\n`);
+    expect(await exists(prefixOf(base))).toBe(false);
+  });
+
+  it('fails with exit 2 when there is none', async () => {
+    const base = await freshBase();
+    const result = await runSteps(orb, [{ install: { cli_source: 'installed' } }], { base });
+    expect(result.steps[0]?.exitCode).toBe(2);
+    expect(installOutput(result)).toContain('no hephestus is on PATH');
   });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { exists, fakeNpm, loadOrb, recordedCalls, recordingHephestus, scratchBases } from './orb-fixture.js';
+import {
+  exists,
+  fakePackage,
+  loadOrb,
+  recordedCalls,
+  recordingHephestus,
+  scratchBases,
+} from './orb-fixture.js';
 import { type ConcreteStep, expandJob, expandSteps, runCommand, runJob, runSteps } from './orb-runner.js';
 import { substitute } from './orb-template.js';
 
@@ -120,9 +127,9 @@ describe('expanding jobs and commands', () => {
       const names = expandJob(orb, job, given).steps.map((step) => step.name);
       expect(names.slice(0, 4)).toEqual([
         'Checkout code',
-        'Restore the hephestus CLI from the cache',
+        'Restore the hephestus CLI tarball from the cache',
         'Install the hephestus CLI',
-        'Save the hephestus CLI to the cache',
+        'Save the hephestus CLI tarball to the cache',
       ]);
     }
   });
@@ -278,9 +285,44 @@ describe('parameter values that try to run code', () => {
     `x\ntouch ${file}`,
     `'"; touch ${file} #`,
   ];
+  /** The string parameters of each command that are not paths: taken literally, never through `env subst`. */
+  const LITERALS: Record<string, string[]> = {
+    notify: ['channels'],
+    open_update_pr: ['branch'],
+    packer_build: ['only'],
+    trigger_pipeline: ['project_slug', 'branch', 'definition_id'],
+    prune: ['keep', 'image', 'regions'],
+    sweep: ['regions'],
+  };
   const commands = Object.entries(
     orb.commands as Record<string, { parameters?: Record<string, { type: string }> }>,
-  ).filter(([name]) => name !== 'install');
+  ).filter(([name]) => name !== 'install' && name !== 'aws_oidc');
+
+  it.each(
+    Object.entries(LITERALS).flatMap(([command, names]) => names.map((parameter) => [command, parameter])),
+  )(
+    '%s refuses a $ in %s with exit 2 and runs nothing, where env subst would expand it',
+    async (command, parameter) => {
+      const base = await freshBase();
+      const log = join(base, 'calls.jsonl');
+      const bin = await recordingHephestus(join(base, 'fake'), log);
+      const given = {
+        ...(command === 'notify' ? { event: 'failed' } : {}),
+        ...(command === 'trigger_pipeline' ? { project_slug: 'gh/acme/vm-manager', parameters: '{}' } : {}),
+        [parameter]: 'x$GITHUB_TOKEN',
+      };
+      const result = await runCommand(orb, command, given, {
+        base,
+        path: [bin],
+        env: { GITHUB_TOKEN: 'ghp_canary' },
+      });
+      const step = result.steps.find((s) => s.status === 'failed');
+      expect(step?.exitCode).toBe(2);
+      expect(step?.output).toContain(`${parameter} takes no environment variables`);
+      expect(step?.output).not.toContain('canary');
+      expect(await recordedCalls(log)).toEqual([]);
+    },
+  );
 
   it.each(commands)(
     '%s runs nothing and hands each value to hephestus as one argument',
@@ -307,7 +349,12 @@ describe('parameter values that try to run code', () => {
             ...Object.fromEntries(
               strings.map((parameter) => [
                 parameter,
-                parameter === 'parameters' ? `{"v":${JSON.stringify(payload)}}` : payload,
+                parameter === 'parameters'
+                  ? `{"v":${JSON.stringify(payload)}}`
+                  : // A `$` in a parameter that is not a path is refused (the next test); it gets a plain value.
+                    payload.includes('$') && LITERALS[name]?.includes(parameter)
+                    ? `plain-${parameter}`
+                    : payload,
               ]),
             ),
           };
@@ -352,24 +399,21 @@ commands:
   it('install refuses a version that is not one and quotes the prefix it puts on PATH', async () => {
     const base = await freshBase();
     const file = marker();
-    const log = join(base, 'npm.log');
     const hephestus = await recordingHephestus(join(base, 'fake'), join(base, 'calls.jsonl'));
-    const npm = await fakeNpm(join(base, 'npm'), hephestus, log);
-    const refused = await runCommand(
-      orb,
-      'install',
-      { version: `1.0.0;touch ${file}` },
-      { base, path: [npm] },
-    );
+    const tarball = await fakePackage(join(base, 'package'), join(hephestus, 'hephestus'));
+    const refused = await runCommand(orb, 'install', { version: `1.0.0;touch ${file}` }, { base });
     expect(refused.status).toBe('failed');
     expect(refused.steps.find((step) => step.type === 'run')?.output).toContain(
-      'version must be a version or dist-tag',
+      'version must be a version such as',
     );
     const prefix = `~/odd $(touch ${file}) "dir"`;
     const installed = await runSteps(
       orb,
-      [{ install: { prefix, cache: false } }, { run: { name: 'which', command: 'command -v hephestus' } }],
-      { base, path: [npm] },
+      [
+        { install: { cli_source: 'tarball', tarball, prefix } },
+        { run: { name: 'which', command: 'command -v hephestus' } },
+      ],
+      { base },
     );
     expect(installed.status).toBe('success');
     expect(installed.steps[1]?.output).toBe(
@@ -384,14 +428,17 @@ describe('the orb jobs', () => {
     const base = await freshBase();
     const calls = join(base, 'calls.jsonl');
     const hephestus = await recordingHephestus(join(base, 'fake'), calls);
-    const npm = await fakeNpm(join(base, 'npm'), hephestus, join(base, 'npm.log'));
     const result = await runJob(
       orb,
       'bump_consumer',
-      { images: '<< pipeline.parameters.images >>', github_token: 'VM_MANAGER_TOKEN' },
+      {
+        cli_source: 'installed',
+        images: '<< pipeline.parameters.images >>',
+        github_token: 'VM_MANAGER_TOKEN',
+      },
       {
         base,
-        path: [npm],
+        path: [hephestus],
         pipeline: { parameters: { images: 'win2022=ami-0123456789abcdef0' } },
         env: { VM_MANAGER_TOKEN: 'ghp_canary', SLACK_ACCESS_TOKEN: 'xoxb-canary' },
       },
@@ -433,15 +480,37 @@ describe('the orb jobs', () => {
     ['monitor', {}, ['run', 'monitor', '--config=hephestus.yml']],
     ['monitor', { dry_run: true }, ['run', 'monitor', '--config=hephestus.yml', '--dry-run']],
     ['check_lock', { config: 'ci/hephestus.yml' }, ['run', 'check-lock', '--config=ci/hephestus.yml']],
+    ['prune', {}, ['ami', 'prune', '--config=hephestus.yml', '--protect-days=14']],
+    [
+      'prune',
+      { keep: '5', image: 'win2022', regions: 'us-east-1,eu-west-1', dry_run: true },
+      [
+        'ami',
+        'prune',
+        '--config=hephestus.yml',
+        '--protect-days=14',
+        '--keep=5',
+        '--image=win2022',
+        '--region=us-east-1,eu-west-1',
+        '--dry-run',
+      ],
+    ],
+    ['sweep', {}, ['ami', 'sweep', '--config=hephestus.yml', '--grace-minutes=10']],
+    [
+      'sweep',
+      { regions: 'us-east-1', grace_minutes: 30, dry_run: true },
+      ['ami', 'sweep', '--config=hephestus.yml', '--grace-minutes=30', '--region=us-east-1', '--dry-run'],
+    ],
   ])('runs the %s job as hephestus %j', async (job, given, argv) => {
     const base = await freshBase();
     const calls = join(base, 'calls.jsonl');
     const hephestus = await recordingHephestus(join(base, 'fake'), calls);
-    const npm = await fakeNpm(join(base, 'npm'), hephestus, join(base, 'npm.log'));
-    const result = await runJob(orb, job, given, { base, path: [npm] });
+    const result = await runJob(orb, job, { cli_source: 'installed', ...given }, { base, path: [hephestus] });
     expect(result.status).toBe('success');
     expect(
-      (await recordedCalls(calls)).filter((call) => call.argv[0] === 'run').map((call) => call.argv),
+      (await recordedCalls(calls))
+        .filter((call) => call.argv[0] === 'run' || call.argv[0] === 'ami')
+        .map((call) => call.argv),
     ).toEqual([argv]);
   });
 
@@ -468,23 +537,5 @@ describe('the orb jobs', () => {
         '--channel=#images',
       ],
     ]);
-  });
-
-  it('installs from the cache on the second run of a job', async () => {
-    const cacheDir = join(scratch, 'shared-cache');
-    const npmLog = join(scratch, 'shared-npm.log');
-    const runs = [];
-    for (let i = 0; i < 2; i++) {
-      const base = join(scratch, 'cached-job');
-      await rm(join(base, 'home'), { recursive: true, force: true });
-      const hephestus = await recordingHephestus(join(base, 'fake'), join(base, 'calls.jsonl'));
-      const npm = await fakeNpm(join(base, 'npm'), hephestus, npmLog);
-      runs.push(await runJob(orb, 'promote', {}, { base, cacheDir, path: [npm] }));
-    }
-    expect(runs.map((run) => run.status)).toEqual(['success', 'success']);
-    expect(runs[1]?.steps.find((step) => step.name === 'Install the hephestus CLI')?.output).toContain(
-      'already installed',
-    );
-    expect((await readFile(npmLog, 'utf8')).trim().split('\n')).toHaveLength(1);
   });
 });

@@ -427,7 +427,8 @@ async function runStep(step: ConcreteStep, context: StepContext): Promise<StepRe
         const manifest = JSON.parse(await readFile(join(entry, 'manifest.json'), 'utf8')) as string[];
         for (const [index, path] of manifest.entries()) {
           // Verbatim, as CircleCI's tar keeps them: a relative link (the installed CLI's bin) stays relative.
-          await cp(join(entry, String(index)), path, {
+          // The path as the step named it, resolved for this job: `~` is this job's home, as on CircleCI.
+          await cp(join(entry, String(index)), where(path), {
             recursive: true,
             force: true,
             verbatimSymlinks: true,
@@ -443,9 +444,9 @@ async function runStep(step: ConcreteStep, context: StepContext): Promise<StepRe
       if (await exists(entry)) return done(`Skipping cache generation, cache already exists for key: ${key}`);
       const saved: string[] = [];
       await mkdir(entry, { recursive: true });
-      for (const path of step.paths.map(where)) {
-        if (!(await exists(path))) continue;
-        await cp(path, join(entry, String(saved.length)), { recursive: true, verbatimSymlinks: true });
+      for (const path of step.paths) {
+        if (!(await exists(where(path)))) continue;
+        await cp(where(path), join(entry, String(saved.length)), { recursive: true, verbatimSymlinks: true });
         saved.push(path);
       }
       await writeFile(join(entry, 'manifest.json'), JSON.stringify(saved));

@@ -14,7 +14,7 @@ export interface PipelineValues {
   trigger_source?: string;
   schedule?: { name?: string; id?: string };
   git?: { branch?: string; revision?: string; tag?: string; base_revision?: string };
-  project?: { git_url?: string; type?: string };
+  project?: { git_url?: string; type?: string; slug?: string };
   parameters?: Record<string, string | number | boolean>;
 }
 

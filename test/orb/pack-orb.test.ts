@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { InputError } from '../../src/errors.js';
 import { includePath, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
+import { pinCli } from '../../src/orb/pin-cli.js';
 import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { configSchemaPath, loadOrb, sharedConfigSchemaPath } from './orb-fixture.js';
 
@@ -186,8 +187,10 @@ describe('the hephestus orb', () => {
       'announce',
       'monitor',
       'check_lock',
+      'prune',
+      'sweep',
     ];
-    expect(Object.keys(orb.executors as object)).toEqual(['default']);
+    expect(Object.keys(orb.executors as object).sort()).toEqual(['authenticated', 'default']);
     expect(Object.keys(orb.jobs as object).sort()).toEqual([...flows].sort());
     expect(Object.keys(orb.commands as object)).toEqual(
       expect.arrayContaining([
@@ -198,6 +201,7 @@ describe('the hephestus orb', () => {
         'bump_files',
         'notify',
         'trigger_pipeline',
+        'aws_oidc',
         ...flows,
       ]),
     );
@@ -221,5 +225,40 @@ describe('vendor/circleci-config.schema.json', () => {
     expect(Object.keys(schema.properties ?? {})).toEqual(
       expect.arrayContaining(['jobs', 'workflows', 'orbs']),
     );
+  });
+});
+
+describe('pinning the CLI release into the packed orb', () => {
+  const integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+
+  it('sets the version and integrity defaults of install and of every job, leaving the source orb alone', async () => {
+    const { orb } = await loadOrb();
+    const pinned = pinCli(orb, { version: '1.2.3', integrity });
+    const defaults = (section: string) =>
+      Object.entries(
+        pinned[section] as Record<string, { parameters?: Record<string, { default?: unknown }> }>,
+      )
+        .filter(([, component]) => component.parameters?.integrity !== undefined)
+        .map(([name, component]) => [
+          name,
+          component.parameters?.version?.default,
+          component.parameters?.integrity?.default,
+        ]);
+    const jobs = Object.keys(orb.jobs as object);
+    expect(defaults('jobs')).toEqual(jobs.map((name) => [name, '1.2.3', integrity]));
+    expect(defaults('commands')).toEqual([['install', '1.2.3', integrity]]);
+    const install = (orb.commands as Record<string, { parameters: { integrity: { default: string } } }>)
+      .install;
+    expect(install?.parameters.integrity.default).toBe('');
+  });
+
+  it.each([
+    [{ version: '^1.2.3', integrity }, 'cli-version'],
+    [{ version: 'latest', integrity }, 'cli-version'],
+    [{ version: '1.2.3', integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }, 'cli-integrity'],
+    [{ version: '1.2.3', integrity: `${integrity}x` }, 'cli-integrity'],
+  ])('refuses %j, naming %s', async (pin, setting) => {
+    const { orb } = await loadOrb();
+    expect(() => pinCli(orb, pin)).toThrow(expect.objectContaining({ exitCode: 2, location: { setting } }));
   });
 });

@@ -1,26 +1,44 @@
 #!/bin/bash
 # Installs the hephestus CLI into a prefix of its own and puts it on PATH for the following steps.
 #
+# Where it comes from is the cli_source parameter: the npm registry (an exact version, checked against its pinned
+# sha512 integrity, whether fetched or restored from the cache), a tarball, or a hephestus already on PATH.
+#
 # The package is self-contained (one bundle, no runtime dependencies), so it is unpacked from its tarball instead
 # of installed with `npm install --global`: with nothing to resolve, npm's install machinery only adds its start-up
 # and tree building, which bench/orb-overhead.ts measures. The layout stays npm's own
 # ($prefix/lib/node_modules/hephestus, $prefix/bin/hephestus a relative link to its bin).
 set -euo pipefail
 
-# Expands environment variables in $1 with `circleci env subst`; a value without `$` is already its expansion, so
-# it spares the step a process start (the default prefix, a literal path).
+# Expands environment variables in the path $1 with `circleci env subst`; a value without `$` is already its
+# expansion, so it spares the step a process start (the default prefix, a literal path). Only path parameters
+# are expanded; the others take no `$` at all (see literal).
 expand() {
   if [[ "$1" == *'$'* ]]; then circleci env subst "$1"; else printf '%s' "$1"; fi
 }
 
-version="${PARAM_VERSION}"
+# Takes a parameter that is not a path literally: a `$` in it is refused, never expanded from the environment.
+literal() {
+  if [[ "$2" == *'$'* ]]; then
+    echo "$1 takes no environment variables (only path parameters do); it holds a \$: $2" >&2
+    exit 2
+  fi
+  printf '%s' "$2"
+}
+
+source_kind="$(literal cli_source "${PARAM_CLI_SOURCE:-registry}")"
+version="$(literal version "${PARAM_VERSION}")"
+integrity="$(literal integrity "${PARAM_INTEGRITY:-}")"
+registry="$(literal registry "${PARAM_REGISTRY:-https://registry.npmjs.org/}")"
 tarball="$(expand "${PARAM_TARBALL}")"
 tarball="${tarball/#\~/$HOME}"
 prefix="$(expand "${PARAM_PREFIX}")"
 prefix="${prefix/#\~/$HOME}"
+# The registry tarball, kept between jobs by the CircleCI cache (install.yml saves this folder).
+downloads="$HOME/.cache/hephestus-cli"
 
 if [[ ! "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ ]]; then
-  echo "version must be a version or dist-tag such as 1.2.3, got: $version" >&2
+  echo "version must be a version such as 1.2.3, got: $version" >&2
   exit 2
 fi
 
@@ -84,32 +102,78 @@ unpack_tarball() {
   mv -Tf "$link" "$bin"
 }
 
-if [[ -n "$tarball" ]]; then
-  echo "Installing hephestus from $tarball into $prefix"
-  check_tarball "$tarball"
-  unpack_tarball "$tarball"
-else
-  installed=""
-  if [[ -x "$bin" ]]; then
-    installed="$("$bin" --version 2>/dev/null || true)"
-  fi
-  if [[ "$installed" == "$version" ]]; then
-    echo "hephestus $version is already installed in $prefix (restored from the cache)"
-  else
-    echo "Installing hephestus@$version into $prefix"
-    download="$(mktemp -d)"
-    scratch+=("$download")
-    # npm pack fetches the registry's tarball and checks its integrity, with the user's .npmrc, registry and auth.
-    npm pack "hephestus@$version" --pack-destination "$download" --ignore-scripts --silent >/dev/null
-    packed=("$download"/*.tgz)
-    [[ -f "${packed[0]}" ]] || {
-      echo "npm pack hephestus@$version made no tarball" >&2
-      exit 1
-    }
-    check_tarball "${packed[0]}"
-    unpack_tarball "${packed[0]}"
-  fi
-fi
+# The sha512 integrity, in npm's SRI form, of the file $1.
+sha512_of() {
+  node -e 'process.stdout.write("sha512-" + require("node:crypto").createHash("sha512").update(require("node:fs").readFileSync(process.argv[1])).digest("base64"))' "$1"
+}
+
+# Fetches hephestus@$version from $registry into $1 with `npm pack`, run from a directory of its own with a
+# userconfig, prefix and registry of its own: no .npmrc of the checkout (a project config), of the image or of
+# the user chooses where the package comes from. What arrives is checked against the pinned integrity anyway.
+fetch_from_registry() {
+  local into="$1" work
+  work="$(mktemp -d)"
+  scratch+=("$work")
+  : >"$work/npmrc"
+  (cd "$work" && npm pack "hephestus@$version" --registry="$registry" --userconfig="$work/npmrc" \
+    --prefix="$work" --pack-destination "$work" --ignore-scripts --silent >/dev/null)
+  [[ -f "$work/hephestus-$version.tgz" ]] || {
+    echo "npm pack hephestus@$version from $registry made no hephestus-$version.tgz" >&2
+    exit 1
+  }
+  mkdir -p "$(dirname "$into")"
+  mv -f "$work/hephestus-$version.tgz" "$into"
+}
+
+case "$source_kind" in
+  installed)
+    # The image (or an earlier step) provides hephestus; nothing is fetched and PATH is left as it is.
+    found="$(command -v hephestus || true)"
+    [[ -n "$found" ]] || refuse "cli_source is installed, but no hephestus is on PATH ($PATH)"
+    echo "Using the hephestus on PATH: $found, version $(hephestus --version)"
+    exit 0
+    ;;
+  tarball)
+    [[ -n "$tarball" ]] || refuse "cli_source is tarball, but no tarball is given"
+    echo "Installing hephestus from $tarball into $prefix"
+    check_tarball "$tarball"
+    unpack_tarball "$tarball"
+    ;;
+  registry)
+    [[ -z "$tarball" ]] || refuse "a tarball is given, but cli_source is registry; set cli_source: tarball"
+    [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]] ||
+      refuse "version must be an exact version such as 1.2.3 to install from the registry, got: $version"
+    [[ "$integrity" =~ ^sha512-[A-Za-z0-9+/]{86}==$ ]] ||
+      refuse "integrity must be the sha512 of hephestus@$version as npm prints it (npm view hephestus@$version dist.integrity), got: ${integrity:-nothing}"
+    [[ "$registry" =~ ^https?://[^[:space:]]+$ ]] || refuse "registry must be an http(s) URL, got: $registry"
+    cached="$downloads/hephestus-$version.tgz"
+    # A restored cache is trusted for nothing: its tarball is used only when its bytes match the pin.
+    if [[ -f "$cached" && "$(sha512_of "$cached")" == "$integrity" ]]; then
+      echo "hephestus $version restored from the cache, integrity verified"
+    else
+      if [[ -e "$cached" ]]; then
+        echo "The cached hephestus-$version.tgz does not match the pinned integrity; fetching it again" >&2
+        rm -f "$cached"
+      fi
+      echo "Fetching hephestus@$version from $registry"
+      fetched="$(mktemp -u "$downloads/.fetch-XXXXXX")"
+      scratch+=("$fetched")
+      fetch_from_registry "$fetched"
+      actual="$(sha512_of "$fetched")"
+      [[ "$actual" == "$integrity" ]] || {
+        echo "hephestus@$version from $registry has integrity $actual, not the pinned $integrity; nothing installed" >&2
+        exit 1
+      }
+      mv -f "$fetched" "$cached"
+    fi
+    echo "Installing hephestus $version into $prefix"
+    check_tarball "$cached"
+    unpack_tarball "$cached"
+    ;;
+  *)
+    refuse "cli_source must be registry, installed or tarball, got: $source_kind"
+    ;;
+esac
 
 # %q quotes the directory for the shell that sources BASH_ENV, so no character in the prefix can run there;
 # $PATH is left for that shell to expand.

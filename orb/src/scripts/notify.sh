@@ -2,6 +2,16 @@
 # Posts or updates the Slack notice for an event, when the job's outcome matches the "when" parameter.
 set -euo pipefail
 
+# Takes the value of a parameter that is not a path literally. `circleci env subst` would expand a `$` in it from
+# the job's environment (a branch named x$GITHUB_TOKEN would become the token on argv), so a `$` is refused.
+literal() {
+  if [[ "$2" == *'$'* ]]; then
+    echo "$1 takes no environment variables (only path parameters do); it holds a \$: $2" >&2
+    exit 2
+  fi
+  printf '%s' "$2"
+}
+
 # Exports the secret held in the variable named by an env_var_name parameter under the name hephestus reads.
 # The name is checked first: bash evaluates an array subscript inside an indirect expansion, which would run
 # code taken from the parameter.
@@ -46,7 +56,7 @@ case "${PARAM_WHEN}" in
 esac
 
 config="$(circleci env subst "${PARAM_CONFIG}")"
-channels="$(circleci env subst "${PARAM_CHANNELS}")"
+channels="$(literal channels "${PARAM_CHANNELS}")"
 export_secret SLACK_ACCESS_TOKEN "${PARAM_SLACK_TOKEN}"
 export_secret GITHUB_TOKEN "${PARAM_GITHUB_TOKEN}"
 

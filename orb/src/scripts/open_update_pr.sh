@@ -2,6 +2,16 @@
 # Opens or updates the windows-update pull request for the changes in the working tree.
 set -euo pipefail
 
+# Takes the value of a parameter that is not a path literally. `circleci env subst` would expand a `$` in it from
+# the job's environment (a branch named x$GITHUB_TOKEN would become the token on argv), so a `$` is refused.
+literal() {
+  if [[ "$2" == *'$'* ]]; then
+    echo "$1 takes no environment variables (only path parameters do); it holds a \$: $2" >&2
+    exit 2
+  fi
+  printf '%s' "$2"
+}
+
 # Exports the secret held in the variable named by an env_var_name parameter under the name hephestus reads.
 # The name is checked first: bash evaluates an array subscript inside an indirect expansion, which would run
 # code taken from the parameter.
@@ -31,7 +41,7 @@ is_true() {
 }
 
 config="$(circleci env subst "${PARAM_CONFIG}")"
-branch="$(circleci env subst "${PARAM_BRANCH}")"
+branch="$(literal branch "${PARAM_BRANCH}")"
 export_secret GITHUB_TOKEN "${PARAM_GITHUB_TOKEN}"
 
 args=(pr "--config=$config")

@@ -2,6 +2,16 @@
 # Triggers a pipeline in another CircleCI project with pipeline parameters.
 set -euo pipefail
 
+# Takes the value of a parameter that is not a path literally. `circleci env subst` would expand a `$` in it from
+# the job's environment (a branch named x$GITHUB_TOKEN would become the token on argv), so a `$` is refused.
+literal() {
+  if [[ "$2" == *'$'* ]]; then
+    echo "$1 takes no environment variables (only path parameters do); it holds a \$: $2" >&2
+    exit 2
+  fi
+  printf '%s' "$2"
+}
+
 # Exports the secret held in the variable named by an env_var_name parameter under the name hephestus reads.
 # The name is checked first: bash evaluates an array subscript inside an indirect expansion, which would run
 # code taken from the parameter.
@@ -30,9 +40,9 @@ is_true() {
   esac
 }
 
-project_slug="$(circleci env subst "${PARAM_PROJECT_SLUG}")"
-branch="$(circleci env subst "${PARAM_BRANCH}")"
-definition_id="$(circleci env subst "${PARAM_DEFINITION_ID}")"
+project_slug="$(literal project_slug "${PARAM_PROJECT_SLUG}")"
+branch="$(literal branch "${PARAM_BRANCH}")"
+definition_id="$(literal definition_id "${PARAM_DEFINITION_ID}")"
 parameters="${PARAM_PARAMETERS}"
 export_secret CIRCLE_TOKEN "${PARAM_CIRCLE_TOKEN}"
 
