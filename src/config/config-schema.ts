@@ -148,6 +148,33 @@ const BumpFileSchema = FileTargetSchema.extend({
   region: RegionSchema.optional(),
 });
 
+/** How Packer runs: its AWS waits (AMI available, region copies), which Windows images need long. */
+export const PackerConfigSchema = z
+  .strictObject({
+    aws_polling: z
+      .strictObject({
+        delay_seconds: z
+          .number()
+          .int()
+          .positive()
+          .max(600)
+          .optional()
+          .describe("Seconds between Packer's polls of an AMI, a copy or an instance (default 30)."),
+        max_attempts: z
+          .number()
+          .int()
+          .positive()
+          .max(10_000)
+          .optional()
+          .describe('Polls before Packer gives up on one wait (default 120: an hour at 30 s).'),
+      })
+      .optional()
+      .describe(
+        "Packer's AWS waits, passed as AWS_POLL_DELAY_SECONDS and AWS_MAX_ATTEMPTS to every build; a template's own `aws_polling` block wins.",
+      ),
+  })
+  .describe('How Hephestus runs Packer.');
+
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -198,6 +225,7 @@ export const HephestusConfigSchema = z.strictObject({
   channels: z.array(z.string().min(1)).min(1).default(['canary', 'edge', 'stable']),
   keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
   slack: SlackSchema.optional(),
+  packer: PackerConfigSchema.optional(),
   validation: ValidationSchema.optional(),
   consumers: z.array(ConsumerSchema).default([]),
   monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
@@ -238,3 +266,4 @@ export type HephestusConfig = z.output<typeof HephestusConfigSchema>;
 export type ImageConfig = z.output<typeof ImageSchema>;
 export type FileTarget = z.output<typeof FileTargetSchema>;
 export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
+export type PackerConfig = z.output<typeof PackerConfigSchema>;
