@@ -3,17 +3,18 @@
  * definition (`npm run schema`), so editors complete exactly what the CLI accepts.
  */
 import { z } from 'zod';
+import { AWS_REGIONS } from '../aws/regions.js';
 import { isBranchName } from '../git/branch-name.js';
+import { closestMatch } from './did-you-mean.js';
 
-/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
-export const RegionSchema = z
-  .string()
-  .regex(
-    /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/,
-    {
-      error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region (e.g. us-east-1)`,
-    },
-  );
+/** An AWS region from the list kept in code (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`). */
+// An enum, so that the JSON Schema lists the regions for editors to complete.
+export const RegionSchema = z.enum(AWS_REGIONS as readonly string[] as [string, ...string[]], {
+  error: (issue) => {
+    const suggestion = closestMatch(String(issue.input), AWS_REGIONS);
+    return `${JSON.stringify(issue.input)} is not an AWS region${suggestion ? `; did you mean ${suggestion}?` : ' (e.g. us-east-1)'}`;
+  },
+});
 
 /** An AMI id: `ami-` and 8 or 17 hex digits. */
 export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, {

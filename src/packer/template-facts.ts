@@ -4,8 +4,9 @@
  * reads the files' text through the project's HCL reader (JSON templates through JSON.parse).
  */
 
+import { EditError } from '../edit/format.js';
 import { type HclBlock, type HclBody, parseHclDocument } from '../edit/formats/hcl-document.js';
-import { lineColumnAt } from '../errors.js';
+import { InputError, lineColumnAt } from '../errors.js';
 
 export interface TemplateFile {
   /** The file's path as messages should show it. */
@@ -23,7 +24,7 @@ export interface SourcePosition {
 export function requiredPluginsAt(files: readonly TemplateFile[]): SourcePosition | undefined {
   for (const { file, text } of files) {
     if (!isHcl(file)) continue;
-    for (const packer of blocks(parseHclDocument(text), 'packer')) {
+    for (const packer of blocks(parseIn(file, text), 'packer')) {
       const plugins = blocks(packer.body, 'required_plugins')[0];
       if (plugins) return { file, ...lineColumnAt(text, plugins.typeToken.start) };
     }
@@ -39,8 +40,8 @@ export function requiredPluginsAt(files: readonly TemplateFile[]): SourcePositio
 export function buildNames(files: readonly TemplateFile[]): string[] {
   const names = new Set<string>();
   for (const { file, text } of files) {
-    if (isHcl(file)) for (const name of hclBuildNames(parseHclDocument(text))) names.add(name);
-    else for (const name of jsonBuildNames(text)) names.add(name);
+    if (isHcl(file)) for (const name of hclBuildNames(parseIn(file, text))) names.add(name);
+    else for (const name of jsonBuildNames(file, text)) names.add(name);
   }
   return [...names];
 }
@@ -76,8 +77,13 @@ function hclBuildNames(body: HclBody): string[] {
   return names;
 }
 
-function jsonBuildNames(text: string): string[] {
-  const template = JSON.parse(text) as { builders?: Array<{ name?: unknown; type?: unknown }> };
+function jsonBuildNames(file: string, text: string): string[] {
+  let template: { builders?: Array<{ name?: unknown; type?: unknown }> };
+  try {
+    template = JSON.parse(text) as typeof template;
+  } catch (error) {
+    throw new InputError(`not a JSON template: ${(error as Error).message}`, { file });
+  }
   return (template.builders ?? [])
     .map((builder) => (typeof builder.name === 'string' ? builder.name : builder.type))
     .filter((name): name is string => typeof name === 'string');
@@ -92,6 +98,15 @@ function stringAttribute(body: HclBody, name: string): string | undefined {
   if (attribute?.kind !== 'attribute') return undefined;
   const [token, ...rest] = attribute.expr.tokens;
   return rest.length === 0 ? token?.value : undefined;
+}
+
+/** The file's HCL body; a syntax error names the file as well as the line and column. */
+function parseIn(file: string, text: string): HclBody {
+  try {
+    return parseHclDocument(text);
+  } catch (error) {
+    throw error instanceof EditError ? error.inFile(file) : error;
+  }
 }
 
 function isHcl(file: string): boolean {
