@@ -355,8 +355,10 @@ async function initPlugins(
 ): Promise<void> {
   const setting = `images.${image.name}.template`;
   const template = repoPath(co.dir, image.template, setting);
+  const requiredPlugins = requiredPluginsAt(await readTemplateFiles(template, co.dir));
+  if (requiredPlugins) context.logger.info(`packer init ${image.template} (it declares required_plugins)`);
   const init = await packerInit({
-    requiredPlugins: requiredPluginsAt(await readTemplateFiles(template, co.dir)),
+    requiredPlugins,
     version: report.packerVersion,
     template,
     setting,

@@ -10,6 +10,9 @@ import type { SourcePosition } from './template-facts.js';
 
 const run = promisify(execFile);
 
+/** How long `packer init` may take. */
+const INIT_TIMEOUT_MS = 10 * 60_000;
+
 /** The first Packer release with `packer init` and `required_plugins`. */
 export const INIT_SINCE: readonly [number, number] = [1, 7];
 
@@ -60,6 +63,8 @@ export async function packerInit(options: PackerInitOptions): Promise<'initializ
       cwd: options.cwd,
       env: { ...options.env, CHECKPOINT_DISABLE: '1' },
       maxBuffer: 16 * 1024 * 1024,
+      // Plugin downloads take seconds; a registry that stops answering must not hold the job until CircleCI's limit.
+      timeout: INIT_TIMEOUT_MS,
     });
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
@@ -69,7 +74,7 @@ export async function packerInit(options: PackerInitOptions): Promise<'initializ
       });
     const output = options.redact(`${failure.stderr ?? ''}${failure.stdout ?? ''}`).trim();
     throw new FailureError(
-      `packer init failed: ${output.split('\n').slice(-5).join(' | ') || failure.message}`,
+      `packer init failed: ${output.split('\n').slice(-5).join(' | ') || options.redact(failure.message)}`,
       {
         ...at,
         setting: options.setting,
