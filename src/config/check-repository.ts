@@ -4,7 +4,7 @@
  * template. Regions are checked with the schema. Every problem names the setting, where it is in hephestus.yml,
  * and a fix. `config check` prints them all; a flow stops at them (exit 2) before it builds or writes anything.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve } from 'node:path';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { type HephestusError, InputError, type Location } from '../errors.js';
@@ -76,15 +76,21 @@ async function checkPath(
     });
     return undefined;
   }
-  if (
-    await stat(full).then(
-      () => true,
-      () => false,
-    )
-  )
-    return full;
-  problems.push({ path, message: `${what} ${file} does not exist`, fix: await pathFix(root, file) });
-  return undefined;
+  const real = await realpath(full).catch(() => undefined);
+  if (real === undefined) {
+    problems.push({ path, message: `${what} ${file} does not exist`, fix: await pathFix(root, file) });
+    return undefined;
+  }
+  // Branch content is untrusted: a link out of the clone (to /proc/self/environ, say) must not be read.
+  if (relative(await realpath(root), real).startsWith('..')) {
+    problems.push({
+      path,
+      message: `${what} ${file} is a link out of the repository`,
+      fix: 'commit the file itself, not a link to a place outside the repository',
+    });
+    return undefined;
+  }
+  return full;
 }
 
 /** A did-you-mean among the names in the file's directory, else what to do. */

@@ -1,5 +1,5 @@
 /** `config check` opens the repository: each path, pin, build name and bump path is checked where it is. */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -96,6 +96,15 @@ describe('checkRepository on the sandbox seeds', () => {
   it('a path out of the repository', async () => {
     const text = swap(seedConfig, 'smoke_tests: [tests/smoke.ps1]', 'smoke_tests: [../../etc/passwd]');
     expect((await check(text, images))[0]).toContain('"../../etc/passwd" lies outside the repository');
+  });
+
+  it('a file that is a link out of the repository is not read', async () => {
+    await symlink('/etc/hostname', join(images, 'tests', 'linked.ps1'));
+    const text = swap(seedConfig, 'smoke_tests: [tests/smoke.ps1]', 'smoke_tests: [tests/linked.ps1]');
+    expect((await check(text, images))[0]).toContain(
+      'images[0].smoke_tests[0]: smoke test tests/linked.ps1 is a link out of the repository',
+    );
+    await rm(join(images, 'tests', 'linked.ps1'));
   });
 
   it('a bump path that does not resolve in the consumer file, and one inside an embedded document', async () => {
