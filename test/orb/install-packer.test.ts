@@ -159,7 +159,7 @@ async function install(params: Record<string, string> = {}, home?: string): Prom
     PARAM_GPG_FINGERPRINT: fingerprint,
     PARAM_SIGNATURE: 'require',
     PARAM_SHA256: '',
-    PARAM_INSTALL_DIR: '~/.hephestus/packer',
+    PARAM_INSTALL_DIR: '~/.hephestus-packer',
     ...params,
   };
   try {
@@ -171,7 +171,7 @@ async function install(params: Record<string, string> = {}, home?: string): Prom
   }
 }
 
-const binDir = (home: string) => join(home, '.hephestus', 'packer', VERSION, 'bin');
+const binDir = (home: string) => join(home, '.hephestus-packer', VERSION, 'bin');
 
 /** `packer version` in a shell that sourced BASH_ENV, as the next step of the job. */
 async function packerOnPath(bashEnv: string): Promise<string> {
@@ -236,9 +236,7 @@ describe('install_packer with a tampered release', () => {
     expect(result.output).toContain(`${zipName} has sha256`);
     expect(result.output).toContain('tampered with');
     expect(await exists(binDir(result.home))).toBe(false);
-    expect(await exists(join(result.home, '.hephestus', 'packer', VERSION, 'downloads', zipName))).toBe(
-      false,
-    );
+    expect(await exists(join(result.home, '.hephestus-packer', VERSION, 'downloads', zipName))).toBe(false);
     expect(await readFile(result.bashEnv, 'utf8').catch(() => '')).toBe('');
   });
 
