@@ -24,6 +24,8 @@ RUN apt-get update \
       git \
       shellcheck \
       hyperfine \
+      unzip \
+      gpg \
       ca-certificates \
       openssh-client \
  && rm -rf /var/lib/apt/lists/*

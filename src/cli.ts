@@ -160,12 +160,20 @@ const config = program
 common(
   config
     .command('check')
-    .description('validate hephestus.yml (exit 2 with the file, line and setting of the first problem)')
+    .description(
+      'validate hephestus.yml and the repository it names: templates, variable files and smoke tests exist, each\n' +
+        'pin and bump path resolves in its file, each Packer build is in its template, regions are AWS regions\n' +
+        '(exit 2 with file:line:column, the setting and a fix for every problem)',
+    )
     .argument('[file]', 'the configuration file', 'hephestus.yml')
-    .action(async (file: string, options: CommonOptions) => {
+    .option(
+      '--root <dir>',
+      "the repository root the configuration's paths are relative to (default: the git work tree holding the file)",
+    )
+    .action(async (file: string, options: CommonOptions & { root?: string }) => {
       await runCommand(options, async (context) => {
         const { configCheckCommand } = await import('./cli/config-command.js');
-        await configCheckCommand(file, context);
+        await configCheckCommand(file, options.root, context);
         return ExitCode.ok;
       });
     }),

@@ -3,17 +3,18 @@
  * definition (`npm run schema`), so editors complete exactly what the CLI accepts.
  */
 import { z } from 'zod';
+import { AWS_REGIONS } from '../aws/regions.js';
 import { isBranchName } from '../git/branch-name.js';
+import { closestMatch } from './did-you-mean.js';
 
-/** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
-export const RegionSchema = z
-  .string()
-  .regex(
-    /^[a-z]{2}(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/,
-    {
-      error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region (e.g. us-east-1)`,
-    },
-  );
+/** An AWS region from the list kept in code (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`). */
+// An enum, so that the JSON Schema lists the regions for editors to complete.
+export const RegionSchema = z.enum(AWS_REGIONS as readonly string[] as [string, ...string[]], {
+  error: (issue) => {
+    const suggestion = closestMatch(String(issue.input), AWS_REGIONS);
+    return `${JSON.stringify(issue.input)} is not an AWS region${suggestion ? `; did you mean ${suggestion}?` : ' (e.g. us-east-1)'}`;
+  },
+});
 
 /** An AMI id: `ami-` and 8 or 17 hex digits. */
 export const AmiIdSchema = z.string().regex(/^ami-([0-9a-f]{8}|[0-9a-f]{17})$/, {
@@ -148,6 +149,33 @@ const BumpFileSchema = FileTargetSchema.extend({
   region: RegionSchema.optional(),
 });
 
+/** How Packer runs: its AWS waits (AMI available, region copies), which Windows images need long. */
+export const PackerConfigSchema = z
+  .strictObject({
+    aws_polling: z
+      .strictObject({
+        delay_seconds: z
+          .number()
+          .int()
+          .positive()
+          .max(600)
+          .optional()
+          .describe("Seconds between Packer's polls of an AMI, a copy or an instance (default 30)."),
+        max_attempts: z
+          .number()
+          .int()
+          .positive()
+          .max(10_000)
+          .optional()
+          .describe('Polls before Packer gives up on one wait (default 120: an hour at 30 s).'),
+      })
+      .optional()
+      .describe(
+        "Packer's AWS waits, passed as AWS_POLL_DELAY_SECONDS and AWS_MAX_ATTEMPTS to every build; a template's own `aws_polling` block wins.",
+      ),
+  })
+  .describe('How Hephestus runs Packer.');
+
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -198,6 +226,7 @@ export const HephestusConfigSchema = z.strictObject({
   channels: z.array(z.string().min(1)).min(1).default(['canary', 'edge', 'stable']),
   keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
   slack: SlackSchema.optional(),
+  packer: PackerConfigSchema.optional(),
   validation: ValidationSchema.optional(),
   consumers: z.array(ConsumerSchema).default([]),
   monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
@@ -238,3 +267,4 @@ export type HephestusConfig = z.output<typeof HephestusConfigSchema>;
 export type ImageConfig = z.output<typeof ImageSchema>;
 export type FileTarget = z.output<typeof FileTargetSchema>;
 export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
+export type PackerConfig = z.output<typeof PackerConfigSchema>;

@@ -16,6 +16,11 @@ export const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Reads and validates a configuration file. Throws {@link InputError} (exit 2) naming file, line and setting. */
 export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<HephestusConfig> {
+  return (await loadConfigSource(file)).config;
+}
+
+/** {@link loadConfig}, with the file's text for {@link configPosition}. */
+export async function loadConfigSource(file: string): Promise<{ config: HephestusConfig; text: string }> {
   let bytes: Buffer;
   try {
     const { size } = await stat(file);
@@ -35,7 +40,19 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<He
       },
     );
   }
-  return parseConfig(decodeText(bytes, file), file);
+  const text = decodeText(bytes, file);
+  return { config: parseConfig(text, file), text };
+}
+
+/** Line and column of the setting at `path` (`['images', 0, 'template']`) in valid configuration text. */
+export function configPosition(text: string, path: PropertyKey[]): { line?: number; column?: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, prettyErrors: false });
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = (depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)) as Node | undefined;
+    if (node?.range) return position(node, lineCounter);
+  }
+  return {};
 }
 
 /** The file's text; binary content and invalid UTF-8 are bad input, not characters to replace silently. */

@@ -22,12 +22,16 @@ import { ExitCode, InputError } from '../errors.js';
 import type { CommitSummary } from '../git/git-repository.js';
 import type { PullRequest } from '../github/schema.js';
 import { artifactName, type PackerResult } from '../packer/artifacts.js';
+import { awsPolling, awsPollingEnv } from '../packer/aws-polling.js';
 import { runPackerBuild } from '../packer/packer-build.js';
+import { packerInit } from '../packer/packer-init.js';
 import { renderProgress } from '../packer/progress-view.js';
+import { requiredPluginsAt } from '../packer/template-facts.js';
+import { readTemplateFiles } from '../packer/template-files.js';
 import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
 import { BUILD_COMMENT_KEY, encodeArtifactRecords, RECORD_TAG } from './build-record.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
-import { type FlowContext, isLoopback } from './flow-context.js';
+import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { parseImageNames, type RegionalAmis } from './image-set.js';
 import { imageInputHash } from './input-hash.js';
@@ -161,7 +165,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     return report;
   }
 
-  if (toBuild.length) report.packerVersion = await packerVersion(packerEnv(context));
+  if (toBuild.length) report.packerVersion = await packerVersion(packerEnv(context, co.config));
   await buildImages(context, co, report, toBuild);
   await Promise.all(
     toBuild
@@ -276,6 +280,9 @@ async function buildImages(
     const key = JSON.stringify([item.image.template, item.image.var_files, item.image.regions]);
     groups.set(key, [...(groups.get(key) ?? []), item]);
   }
+  // Every template is initialized before the first build, so a Packer too old for one of them builds nothing.
+  for (const group of groups.values())
+    await initPlugins(context, co, report, (group[0] as (typeof toBuild)[number]).image);
   const artifacts = context.options.artifacts ?? (await context.workDir('artifacts'));
   await mkdir(artifacts, { recursive: true });
   let n = 0;
@@ -284,16 +291,17 @@ async function buildImages(
     const names = group.map((g) => g.image.name).join('-');
     const suffix = `${++n}-${names}`;
     const only = group.every((g) => g.image.build) ? group.map((g) => g.image.build as string) : [];
+    const template = repoPath(co.dir, first.template, `images.${first.name}.template`);
     context.logger.info(`packer build ${first.template} (${group.map((g) => g.image.name).join(', ')})`);
     const outcome = await runPackerBuild({
-      template: repoPath(co.dir, first.template, `images.${first.name}.template`),
+      template,
       varFiles: first.var_files.map((file) => repoPath(co.dir, file, `images.${first.name}.var_files`)),
       vars: await packerVars(context, co, first),
       only,
       logFile: join(artifacts, `packer-${suffix}.log`),
       outFile: join(artifacts, `packer-${suffix}.json`),
       cwd: co.dir,
-      env: packerEnv(context),
+      env: packerEnv(context, co.config),
       redact: (text) => context.logger.redact(text),
       onProgress: (event) => {
         for (const line of renderProgress(event)) context.logger.write(`${line}\n`);
@@ -339,6 +347,29 @@ async function buildImages(
   }
 }
 
+/** `packer init` when the image's template declares `required_plugins` (exit 2 when this Packer is too old). */
+async function initPlugins(
+  context: FlowContext,
+  co: Checkout,
+  report: BuildValidateReport,
+  image: ImageConfig,
+): Promise<void> {
+  const setting = `images.${image.name}.template`;
+  const template = repoPath(co.dir, image.template, setting);
+  const requiredPlugins = requiredPluginsAt(await readTemplateFiles(template, co.dir));
+  if (requiredPlugins) context.logger.info(`packer init ${image.template} (it declares required_plugins)`);
+  const init = await packerInit({
+    requiredPlugins,
+    version: report.packerVersion,
+    template,
+    setting,
+    cwd: co.dir,
+    env: packerEnv(context, co.config),
+    redact: (text) => context.logger.redact(text),
+  });
+  if (init === 'initialized') context.logger.info(`packer init ${image.template}: plugins installed`);
+}
+
 /** `-var` values the template declares: the EC2 endpoint (when overridden), regions and commit. */
 async function packerVars(
   context: FlowContext,
@@ -371,14 +402,9 @@ async function declaredVariables(template: string): Promise<Set<string>> {
   return names;
 }
 
-function packerEnv(context: FlowContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...context.env };
-  // A local EC2 stand-in answers at once; Packer's default waiter delays (15 s) would only slow it down.
-  if (context.endpoints.ec2 && isLoopback(context.endpoints.ec2)) {
-    env.AWS_POLL_DELAY_SECONDS ??= '1';
-    env.AWS_MAX_ATTEMPTS ??= '30';
-  }
-  return env;
+/** Packer's environment: the job's, with AMI and copy waits sized for Windows on every endpoint. */
+function packerEnv(context: FlowContext, config: HephestusConfig): NodeJS.ProcessEnv {
+  return { ...context.env, ...awsPollingEnv(awsPolling(config.packer, context.env)) };
 }
 
 /** The lock-file facts an AMI carries beside the image-tags model: Packer version and run URL. */

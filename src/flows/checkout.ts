@@ -4,13 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { assertRepositoryMatches } from '../config/check-repository.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
+import { closestMatch } from '../config/did-you-mean.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
 import { gitAuthor } from '../config/secrets.js';
 import { maskTemplateActions } from '../edit/formats/go-template.js';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { InputError } from '../errors.js';
-import { type GitIdentity, GitRepository, trackingRef } from '../git/git-repository.js';
+import { type GitIdentity, GitRepository, isMissingBranch, trackingRef } from '../git/git-repository.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 
 export interface Checkout {
@@ -56,6 +58,16 @@ export async function checkout(context: FlowContext, options: CheckoutOptions): 
     result = { ...result, git: result.git.withIdentity(author) };
   }
   const defaultBranch = result.config.git.default_branch;
+  const given = context.options.branch;
+  if (options.branch === undefined && given !== undefined && given !== defaultBranch) {
+    // This flow works from the default branch; a --branch it would not use is a mistake to say, not to ignore.
+    if (options.repository.fullName === context.repository().fullName) {
+      throw new InputError(
+        `--branch ${given}: this flow works from the default branch ${defaultBranch} (git.default_branch); pass --branch ${defaultBranch} or leave --branch out`,
+        { setting: '--branch' },
+      );
+    }
+  }
   if (options.branch === undefined && result.branch !== defaultBranch) {
     // Cloned a guess; the configuration names the default branch.
     await result.git.fetchBranch(defaultBranch);
@@ -84,9 +96,34 @@ async function cloneAndRead(
     // to a bounded depth, which its foreign-commit check needs (see update-branch.ts).
     history: 'tip',
     redactor: context.logger.redactor,
+  }).catch(async (error: unknown) => {
+    if (options.branch !== undefined && isMissingBranch(error))
+      throw await missingBranch(context, options.repository, options.branch);
+    throw error;
   });
   const [config, sha] = await Promise.all([loadConfig(join(dir, configFile(context))), git.revParse('HEAD')]);
+  // A template, pin or build name that is not there stops the flow here (exit 2), before it builds or writes.
+  await assertRepositoryMatches(config, dir, configFile(context));
   return { repository: options.repository, git, dir, config, branch, sha };
+}
+
+/** The branch a flow was asked for does not exist: exit 2 naming where it came from, with a did-you-mean. */
+async function missingBranch(
+  context: FlowContext,
+  repository: RepositoryName,
+  branch: string,
+): Promise<InputError> {
+  const setting = context.options.branch === branch ? '--branch' : 'CIRCLE_BRANCH';
+  const branches = await context
+    .github()
+    .octokit.rest.git.listMatchingRefs({ owner: repository.owner, repo: repository.repo, ref: 'heads/' })
+    .then(({ data }) => data.map((ref) => ref.ref.replace(/^refs\/heads\//, '')))
+    .catch(() => []);
+  const suggestion = closestMatch(branch, branches);
+  return new InputError(
+    `no branch ${branch} in ${repository.fullName}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+    { setting },
+  );
 }
 
 function configFile(context: FlowContext): string {

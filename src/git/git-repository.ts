@@ -87,6 +87,11 @@ export const SHALLOW_FETCH_DEPTH = 50;
 const CLONE_ATTEMPTS = 3;
 const CLONE_RETRY_DELAY_MS = 1000;
 
+/** Git's answer to a clone of a branch the remote does not have. */
+export function isMissingBranch(error: unknown): boolean {
+  return error instanceof HephestusError && /Remote branch .* not found/.test(error.message);
+}
+
 /** A remote failure worth one more try: a 5xx or 429 from the host, or no answer at all. */
 function isTransient(error: unknown): boolean {
   if (!(error instanceof ExternalServiceError)) return false;
@@ -139,7 +144,8 @@ export class GitRepository {
         );
         break;
       } catch (error) {
-        if (attempt >= CLONE_ATTEMPTS || !isTransient(error)) throw error;
+        // A branch the remote does not have is an answer, not a passing failure.
+        if (attempt >= CLONE_ATTEMPTS || !isTransient(error) || isMissingBranch(error)) throw error;
         await rm(dir, { recursive: true, force: true });
         await new Promise((resolveDelay) => setTimeout(resolveDelay, CLONE_RETRY_DELAY_MS * attempt));
       }

@@ -173,8 +173,10 @@ describe('hephestus packer parse', () => {
 });
 
 describe('hephestus config check', () => {
-  it('accepts the example configuration', () => {
-    const run = runCli(['config', 'check', path.join(fixtures, 'config/images-repo.hephestus.yml')]);
+  it('accepts the sandbox seed configuration with its repository', () => {
+    const seed = path.join(fixtures, '../../src/sandbox/seeds/images-repo');
+    const run = runCli(['config', 'check', path.join(seed, 'hephestus.yml'), '--root', seed]);
+    expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });
 });

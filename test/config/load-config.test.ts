@@ -62,7 +62,7 @@ describe('parseConfig', () => {
     const error = errorOf(
       'version: 1\nimages:\n  - name: a\n    template: t\n    regions: [us-east-1, useast1]\n',
     );
-    expect(error.message).toBe('"useast1" is not an AWS region (e.g. us-east-1)');
+    expect(error.message).toBe('"useast1" is not an AWS region; did you mean us-east-1?');
     expect(error.location).toMatchObject({ line: 5, setting: 'images[0].regions[1]' });
   });
 

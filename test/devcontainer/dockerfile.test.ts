@@ -125,7 +125,7 @@ describe('the Dockerfile', () => {
   it('installs the Debian packages of scripts/install-system-deps.sh, plus only what CircleCI checkout needs', async () => {
     const names = baseApt.map((p) => p.name);
     const deps = await systemDeps();
-    expect(deps).toEqual(['packer', 'git', 'shellcheck', 'hyperfine']);
+    expect(deps).toEqual(['packer', 'git', 'shellcheck', 'hyperfine', 'unzip', 'gpg']);
     expect(names).toEqual(expect.arrayContaining(deps));
     expect(names.filter((n) => !deps.includes(n)).sort()).toEqual(['ca-certificates', 'openssh-client']);
   });

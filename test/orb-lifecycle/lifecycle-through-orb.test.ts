@@ -92,6 +92,8 @@ async function job(name: string, parameters: Record<string, unknown>, at: JobRun
     {
       cli_source: 'tarball',
       cli_tarball: tarball,
+      // The Debian Packer 1.6.6 on PATH builds against the sandbox; install_packer has tests of its own.
+      ...(name === 'build_validate' ? { packer_version: '' } : {}),
       ...(at.repo === SERVICE_REPO ? { github_token: CONSUMER_TOKEN_VAR } : {}),
       ...parameters,
     },

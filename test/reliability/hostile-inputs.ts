@@ -829,7 +829,13 @@ const acceptedCases: HostileCase[] = [
   },
   {
     name: 'hephestus.yml: a BOM and CRLF are accepted',
-    files: { 'hephestus.yml': BOM + crlf(CONFIG) },
+    // With the files it names: config check opens the repository too.
+    files: {
+      'hephestus.yml': BOM + crlf(CONFIG),
+      'packer/windows.pkr.hcl': read('src/sandbox/seeds/images-repo/packer/windows.pkr.hcl'),
+      'packer/windows.auto.pkrvars.hcl': PKRVARS,
+      'tests/smoke.ps1': read('src/sandbox/seeds/images-repo/tests/smoke.ps1'),
+    },
     run: { cli: ['config', 'check', 'hephestus.yml'] },
     expect: { kind: 'accepted', file: 'hephestus.yml', bytes: BOM + crlf(CONFIG) },
   },
