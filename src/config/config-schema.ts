@@ -246,6 +246,19 @@ export const HephestusConfigSchema = z.strictObject({
         .describe(
           'The images repository (`owner/name`) whose lock file (its own `lock_file`) `source: lock` reads.',
         ),
+      accounts: z
+        .array(z.string().regex(/^\d{12}$/, { error: 'AWS account ids are 12 digits' }))
+        .default([])
+        .describe(
+          'AWS accounts whose AMIs may be bumped in; the account of the AWS credentials when empty. Every AMI is checked with EC2 before any edit.',
+        ),
+      channel: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'The channel each AMI must have reached (or one after it); the first of `channels` by default.',
+        ),
     })
     .optional(),
   lock_file: z

@@ -2,19 +2,25 @@
  * announce (push to a consumer's default branch that merged its `<prefix>*` PR): moves the images into the
  * next channel when the consumer's configuration has one after the first (`channels`), and posts the rollout
  * notice to the configured channels; the message is remembered in the merged PR, so a re-run edits it.
+ *
+ * Only Hephestus's own update PR counts: authored by the bot, from a branch of this repository (not a fork),
+ * merged into the default branch. Anyone can open a PR from a `windows-update/*` branch with an images block in
+ * its body; such a PR is not announced and moves nothing. Each AMI must also be a validated image that already
+ * reached the first channel before it moves on.
  */
 
 import { ownImages } from '../aws/own-images.js';
 import type { ChannelMove } from '../aws/promote.js';
 import { promote as promoteImages } from '../aws/promote.js';
-import { ExitCode, InputError } from '../errors.js';
+import { whyNotValidated } from '../aws/validated-image.js';
+import { ExitCode, FailureError, InputError } from '../errors.js';
 import { rolledOutMessage } from '../slack/slack-messages.js';
 import { imagesOfBody } from './bump-consumer.js';
 import { checkout } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { ANY_REGION, type ImageAmiMap } from './image-set.js';
-import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed } from './notices.js';
+import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from './notices.js';
 
 export interface AnnounceReport extends FlowReportBase {
   flow: 'announce';
@@ -47,13 +53,21 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
   };
   const prs = context.pullRequests(repository);
   const pr = await prs.mergedInto(co.config.git.default_branch, sha);
-  const images = pr?.headRef.startsWith(co.config.git.branch_prefix) ? imagesOfBody(pr.body) : undefined;
+  const ours = pr
+    ? pr.headRef.startsWith(co.config.git.branch_prefix) &&
+      prs.isOwnBranch(pr, pr.headRef) &&
+      (await prs.isBot(pr.author))
+    : false;
+  const images = pr && ours ? imagesOfBody(pr.body) : undefined;
   if (!pr || !images) {
     report.summary.push(
-      `${sha.slice(0, 12)} did not merge an image update pull request: nothing to announce`,
+      pr && !ours
+        ? `#${pr.number} is not Hephestus's update pull request (author ${pr.author ?? 'unknown'}, from ${pr.headRepo ?? 'a deleted repository'}): nothing to announce`
+        : `${sha.slice(0, 12)} did not merge an image update pull request: nothing to announce`,
     );
     return report;
   }
+  await refuseUnvalidated(context, co.config.channels, images);
   report.pullRequest = { number: pr.number, url: pr.url };
   report.images = images;
 
@@ -75,7 +89,7 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     consumers: [{ repository: repository.fullName, url: pr.url }],
   });
   report.slack = await notify(context, co.config, 'rollout', message, {
-    memory: new PullRequestBodyMemory(prs, pr.number, pr.body),
+    memory: await pullRequestMemory(prs, pr),
     threadUnder: null,
   });
   report.outcome = 'announced';
@@ -87,6 +101,28 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
   );
   if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
   return report;
+}
+
+/** Fails (exit 1, naming them) when an AMI is not a validated image of ours that reached the first channel. */
+async function refuseUnvalidated(
+  context: FlowContext,
+  channels: string[],
+  images: ImageAmiMap,
+): Promise<void> {
+  const problems: string[] = [];
+  for (const [image, amis] of Object.entries(images)) {
+    for (const [region, imageId] of Object.entries(amis)) {
+      if (region === ANY_REGION) continue;
+      const why = await whyNotValidated(context.ec2For(region), imageId, {
+        owners: [],
+        channels,
+        channel: channels[0] as string,
+        image,
+      });
+      if (why) problems.push(`${imageId} (${image}, ${region}) ${why}`);
+    }
+  }
+  if (problems.length) throw new FailureError(`refusing to announce: ${problems.join('; ')}`);
 }
 
 /** Moves one AMI to `channel` unless it is already there or further along. */

@@ -3,41 +3,59 @@
  * builds the images whose inputs changed with Packer, tags every AMI and snapshot `built` with the run,
  * commit, branch, image, input hash and Packer version, validates each image once in its build region, tags
  * it `validated` or `failed`, comments on the branch's PR (one comment, edited in place) and posts
- * `ready_to_merge` or `failed` to Slack. An image whose input hash already has a validated AMI is reused,
- * not rebuilt, so a PR touching one image's inputs builds only that image and a re-run builds nothing.
+ * `ready_to_merge` or `failed` to Slack. An image whose inputs are those the default branch's lock file
+ * records is reused, not rebuilt, so a PR touching one image's inputs builds only that image; a tag alone
+ * never makes an AMI reusable (anyone whose branch runs Packer can set tags). The comment carries the
+ * validation record promote takes the AMIs from. Every AMI Packer made in the run is tagged by the run: as
+ * built (then validated or failed) when it belongs to a configured image, else as failed (refused).
  * Artifacts of other builders (docker, file, vSphere) are reported as they are: AMI tagging and validation
  * are skipped for them, with a note.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { simpleGit } from 'simple-git';
-import { builtTags, TAG, type Tag, tagFilters } from '../aws/image-tags.js';
+import { builtTags, TAG, type Tag, toTags } from '../aws/image-tags.js';
 import { casesOfFailedRun, type JunitSuite, junitXml } from '../aws/junit.js';
-import { newestFirst, ownImages } from '../aws/own-images.js';
-import { type RegionalImage, setImageStatus, tagImages } from '../aws/tag-images.js';
+import { ownImage } from '../aws/own-images.js';
+import {
+  type RegionalImage,
+  setImageStatus,
+  snapshotsOf,
+  tagImages,
+  untagResources,
+} from '../aws/tag-images.js';
 import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
 import { formatDuration, throttleProgress } from '../aws/waits.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
 import type { CommitSummary } from '../git/git-repository.js';
+import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequest } from '../github/schema.js';
 import { artifactName, type PackerResult } from '../packer/artifacts.js';
 import { awsPolling, awsPollingEnv } from '../packer/aws-polling.js';
+import { inspectBuilds } from '../packer/inspect-builds.js';
 import { runPackerBuild } from '../packer/packer-build.js';
 import { packerInit } from '../packer/packer-init.js';
 import { renderProgress } from '../packer/progress-view.js';
 import { requiredPluginsAt } from '../packer/template-facts.js';
 import { readTemplateFiles } from '../packer/template-files.js';
 import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
-import { BUILD_COMMENT_KEY, encodeArtifactRecords, RECORD_TAG } from './build-record.js';
+import {
+  BUILD_COMMENT_KEY,
+  buildRecordOf,
+  encodeArtifactRecords,
+  RECORD_TAG,
+  VALIDATION_RECORD,
+  type ValidationRecord,
+} from './build-record.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 import { parseImageNames, type RegionalAmis } from './image-set.js';
 import { imageInputHash } from './input-hash.js';
 import type { LockArtifact, LockEntry, LockFile } from './lock-file.js';
-import { lockBranch, readLock } from './lock-store.js';
-import { notify, PullRequestBodyMemory, pullRequestInfo, slackFailed } from './notices.js';
+import { lockBranch, readDefaultLock } from './lock-store.js';
+import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from './notices.js';
 import { packerVersion } from './packer-version.js';
 import { rebuildOf } from './rebuild.js';
 
@@ -113,7 +131,8 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     return report;
   }
   const images = selectBuildImages(co.config, context.options.images);
-  const lock = await readLock(co);
+  const lock = await readDefaultLock(context, co);
+  const earlier = await earlierRecord(context, co, branch);
   // A rebuild asked for by hand builds its images again, even with inputs a validated AMI was built from.
   const rebuild = rebuildOf(await headCommit(co.dir), co.author);
   if (rebuild.length) context.logger.info(`${co.sha.slice(0, 12)} asks to rebuild ${rebuild.join(', ')}`);
@@ -124,7 +143,14 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
       : undefined;
     const inputHash = await imageInputHash(co.dir, image, pin);
     const again = rebuild.includes(image.name);
-    const reused = again ? undefined : await findValidated(context, image, inputHash);
+    const reused = again
+      ? undefined
+      : await reusableAmis(
+          context,
+          image,
+          [lock?.images[image.name], earlier?.images[image.name]],
+          inputHash,
+        );
     const generic = reused || again ? undefined : reusableArtifacts(lock, image, inputHash);
     const entry: ImageBuildReport = reused
       ? {
@@ -158,6 +184,11 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
       );
     else toBuild.push({ image, entry });
   }
+  await refuseAmbiguousBuilds(
+    context,
+    co,
+    toBuild.map((t) => t.image),
+  );
   if (context.dryRun) {
     for (const { image } of toBuild) context.wouldDo(`build, tag and validate ${image.name}`);
     report.outcome = toBuild.length ? 'dry-run' : 'validated';
@@ -246,26 +277,81 @@ async function headCommit(dir: string): Promise<CommitSummary> {
   return { sha, subject, authorName, authorEmail, committerName, committerEmail };
 }
 
-/** The validated AMIs with this input hash in every region of the image, or undefined when any region lacks one. */
-async function findValidated(
+/**
+ * The validation record the bot left on this branch's pull request (open, or merged with this commit): a re-run
+ * (or a push that leaves an image's inputs alone) reuses what the bot itself validated there.
+ */
+async function earlierRecord(
+  context: FlowContext,
+  co: Checkout,
+  branch: string,
+): Promise<ValidationRecord | undefined> {
+  const prs = context.pullRequests(co.repository);
+  // The open PR of the branch; after its merge (a re-run of the job), the merged PR that holds this commit.
+  const pr =
+    (await prs.findOpen(branch)) ?? (await prs.forCommit(co.sha)).find((p) => prs.isOwnBranch(p, branch));
+  return pr ? (await buildRecordOf(prs, pr.number)).validation : undefined;
+}
+
+/**
+ * The AMIs a provenance record names for `image` with these inputs (same input hash): the default branch's lock
+ * file, else the bot's own validation record on this pull request. In every region, each must still be ours,
+ * available and tagged validated for this image and hash; else undefined (and the image is built).
+ */
+async function reusableAmis(
   context: FlowContext,
   image: ImageConfig,
+  records: ReadonlyArray<{ input_hash: string; amis: RegionalAmis; status?: string } | undefined>,
   inputHash: string,
 ): Promise<RegionalAmis | undefined> {
+  const entry = records.find(
+    (r) => r?.input_hash === inputHash && (r.status === undefined || r.status === 'validated'),
+  );
+  if (!entry) return undefined;
   const amis: RegionalAmis = {};
   for (const region of image.regions) {
-    const found = (
-      await ownImages(
-        context.ec2For(region),
-        tagFilters({ image: image.name, inputHash, status: 'validated' }),
-      )
-    )
-      .filter((i) => i.state === 'available')
-      .sort(newestFirst);
-    if (!found[0]) return undefined;
-    amis[region] = found[0].imageId;
+    const imageId = entry.amis[region];
+    if (!imageId) return undefined;
+    const record = await ownImage(context.ec2For(region), imageId);
+    const tags = record?.tags;
+    if (
+      record?.state !== 'available' ||
+      tags?.status !== 'validated' ||
+      tags.image !== image.name ||
+      tags.inputHash !== inputHash
+    ) {
+      context.logger.warn(
+        `${image.name}: ${imageId} (${region}) from the lock file is not an available, validated AMI of these inputs: rebuilding`,
+      );
+      return undefined;
+    }
+    amis[region] = imageId;
   }
   return amis;
+}
+
+/**
+ * Refuses (exit 2) an image without `build:` whose template defines more than one build: Packer would run them
+ * all, and all but one would make AMIs no image owns.
+ */
+async function refuseAmbiguousBuilds(
+  context: FlowContext,
+  co: Checkout,
+  images: readonly ImageConfig[],
+): Promise<void> {
+  for (const image of images.filter((i) => !i.build)) {
+    const builds = await inspectBuilds({
+      template: repoPath(co.dir, image.template, `images.${image.name}.template`),
+      cwd: co.dir,
+      env: packerEnv(context, co.config),
+    });
+    if (builds.length > 1) {
+      throw new InputError(
+        `${image.template} defines ${builds.length} builds (${builds.join(', ')}); name the one of ${image.name} with build:`,
+        { setting: `images.${image.name}.build` },
+      );
+    }
+  }
 }
 
 /** One Packer run per template, variable files and regions; each image gets its AMIs or a failure. */
@@ -324,7 +410,7 @@ async function buildImages(
         continue;
       }
       entry.amis = amis;
-      const tagged = await tagImages(context.ec2For, regional(amis), [
+      const tagged = await claimImages(context, regional(amis), [
         ...builtTags({
           run: report.run,
           gitSha: co.sha,
@@ -344,6 +430,7 @@ async function buildImages(
         await setImageStatus(context.ec2For, regional(entry.amis), 'failed');
       }
     }
+    await refuseUnclaimed(context, report, co.sha, outcome.result, group);
   }
 }
 
@@ -368,6 +455,48 @@ async function initPlugins(
     redact: (text) => context.logger.redact(text),
   });
   if (init === 'initialized') context.logger.info(`packer init ${image.template}: plugins installed`);
+}
+
+/** `hephestus:*` tags a template may have set that only promotion and rollout may set. */
+const FOREIGN_KEYS = [TAG.channel, TAG.previousChannel, TAG.replaces, TAG.rolledBackFrom];
+
+/**
+ * Tags `images` (and their snapshots) as this run's, first removing what the template may have put on them
+ * (a channel, say): an AMI's `hephestus:*` tags are the run's word, never the branch's.
+ */
+async function claimImages(context: FlowContext, images: RegionalImage[], tags: Tag[]) {
+  await Promise.all(
+    [...new Set(images.map((i) => i.region))].map(async (region) => {
+      const ec2 = context.ec2For(region);
+      const ids = images.filter((i) => i.region === region).map((i) => i.imageId);
+      await untagResources(ec2, [...ids, ...(await snapshotsOf(ec2, ids))], FOREIGN_KEYS);
+    }),
+  );
+  return tagImages(context.ec2For, images, tags);
+}
+
+/** Every AMI Packer made in this run that no image of the group took: tagged by this run as `failed` (refused). */
+async function refuseUnclaimed(
+  context: FlowContext,
+  report: BuildValidateReport,
+  gitSha: string,
+  result: PackerResult,
+  group: ReadonlyArray<{ image: ImageConfig; entry: ImageBuildReport }>,
+): Promise<void> {
+  const claimed = new Set(group.flatMap(({ entry }) => Object.values(entry.amis)));
+  const stray = result.builds
+    .flatMap((b) => b.artifacts.flatMap((a) => a.images ?? []))
+    .filter((i) => !claimed.has(i.ami))
+    .map((i) => ({ region: i.region, imageId: i.ami }));
+  if (stray.length === 0) return;
+  await claimImages(
+    context,
+    stray,
+    toTags({ run: report.run, gitSha, branch: report.branch, image: '(none)', status: 'failed' }),
+  );
+  context.logger.warn(
+    `refused ${stray.map((s) => `${s.region} ${s.imageId}`).join(', ')}: made by the template but owned by no configured image; tagged failed`,
+  );
 }
 
 /** `-var` values the template declares: the EC2 endpoint (when overridden), regions and commit. */
@@ -562,7 +691,7 @@ async function reportOnPullRequest(
   report.summary.push(`comment ${comment.action} on #${pr.number}`);
   const info = pullRequestInfo(co.repository.fullName, pr);
   const images = report.images.map((i) => ({ image: i.image, amis: i.amis }));
-  const memory = new PullRequestBodyMemory(prs, pr.number, pr.body);
+  const memory = await pullRequestMemory(prs, pr);
   if (report.outcome === 'validated') {
     const validation = report.images.map((i) =>
       i.artifacts
@@ -605,35 +734,78 @@ function commentText(report: BuildValidateReport): string {
   const lines = [
     `### Hephestus: ${report.outcome === 'validated' ? 'every image validated' : 'validation failed'}`,
     '',
-    `Commit \`${report.sha.slice(0, 12)}\`${report.packerVersion ? `, ${report.packerVersion}` : ''}.`,
+    `Commit \`${report.sha.slice(0, 12)}\`${report.packerVersion ? `, ${escapeMarkdown(report.packerVersion)}` : ''}.`,
     '',
     '| image | status | region | artifact | smoke tests |',
     '| --- | --- | --- | --- | --- |',
   ];
+  // Image names, regions, artifact ids, test names and Packer's errors come from the branch: all escaped.
   for (const image of report.images) {
     const tests = smokeTestCell(image);
+    const name = escapeMarkdown(image.image);
     const status = `${image.status}${image.action === 'reused' ? ' (reused)' : ''}`;
     const rows: Array<[string, string]> = [
-      ...Object.entries(image.amis).map(([region, ami]): [string, string] => [region, `\`${ami}\``]),
-      ...(image.artifacts ?? []).map((a): [string, string] => ['', `${a.builder_id} \`${a.id}\``]),
+      ...Object.entries(image.amis).map(([region, ami]): [string, string] => [
+        escapeMarkdown(region),
+        codeSpan(ami),
+      ]),
+      ...(image.artifacts ?? []).map((a): [string, string] => [
+        '',
+        `${escapeMarkdown(a.builder_id)} ${codeSpan(a.id)}`,
+      ]),
     ];
-    if (rows.length === 0) lines.push(`| ${image.image} | ${status} | | | ${tests} |`);
+    if (rows.length === 0) lines.push(`| ${name} | ${status} | | | ${tests} |`);
     for (const [region, artifact] of rows)
-      lines.push(`| ${image.image} | ${status} | ${region} | ${artifact} | ${tests} |`);
+      lines.push(`| ${name} | ${status} | ${region} | ${artifact} | ${tests} |`);
   }
   const failures = report.images.filter((i) => i.failure);
-  if (failures.length) lines.push('', ...failures.map((i) => `- **${i.image}**: ${i.failure}`));
+  if (failures.length)
+    lines.push(
+      '',
+      ...failures.map((i) => `- **${escapeMarkdown(i.image)}**: ${escapeMarkdown(i.failure ?? '')}`),
+    );
   const notes = report.images.filter((i) => i.note);
-  if (notes.length) lines.push('', ...notes.map((i) => `- ${i.image}: ${i.note}`));
+  if (notes.length)
+    lines.push('', ...notes.map((i) => `- ${escapeMarkdown(i.image)}: ${escapeMarkdown(i.note ?? '')}`));
+  const record = validationRecord(report);
   lines.push(
     '',
-    report.outcome === 'validated'
+    record.outcome === 'validated'
       ? 'Merging promotes exactly these images and records them in the lock file; nothing is rebuilt on the default branch.'
       : 'Fix the cause and push again; AMIs tagged `failed` are never promoted.',
   );
   const records = artifactRecords(report);
   if (Object.keys(records).length) lines.push('', encodeArtifactRecords(records));
+  lines.push('', VALIDATION_RECORD.encode(record));
   return lines.join('\n');
+}
+
+/**
+ * The record promote takes AMIs from: the commit, and per image its AMIs and status. `validated` only when
+ * every image validated with something to show for it (AMIs in each region, or another builder's artifacts).
+ */
+export function validationRecord(report: BuildValidateReport): ValidationRecord {
+  const complete = report.images.every(
+    (i) =>
+      (i.status === 'validated' && Object.keys(i.amis).length > 0) ||
+      (i.status === 'built' && (i.artifacts?.length ?? 0) > 0),
+  );
+  return {
+    sha: report.sha,
+    run: report.run,
+    outcome: report.outcome === 'validated' && report.images.length > 0 && complete ? 'validated' : 'failed',
+    images: Object.fromEntries(
+      report.images.map((i) => [
+        i.image,
+        {
+          status: i.status,
+          action: i.action === 'reused' || i.action === 'would-reuse' ? 'reused' : 'built',
+          input_hash: i.inputHash,
+          amis: i.amis,
+        },
+      ]),
+    ),
+  };
 }
 
 function smokeTestCell(image: ImageBuildReport): string {
@@ -641,9 +813,9 @@ function smokeTestCell(image: ImageBuildReport): string {
   if (!image.validation) return image.status === 'validated' ? 'passed earlier' : '';
   const tests = image.validation.tests;
   const passed = tests.filter((t) => t.outcome === 'passed').length;
-  const failed = tests.filter((t) => t.outcome !== 'passed').map((t) => t.name);
+  const failed = tests.filter((t) => t.outcome !== 'passed').map((t) => escapeMarkdown(t.name));
   if (!image.validation.passed && failed.length === 0)
-    return `failed at ${image.validation.failedStep ?? 'validation'}`;
+    return `failed at ${escapeMarkdown(image.validation.failedStep ?? 'validation')}`;
   return `${passed}/${tests.length} passed${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
 }
 

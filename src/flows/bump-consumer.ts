@@ -3,16 +3,23 @@
  * configured `bump.files` entry is edited with the format-preserving editor to the new AMI, committed on
  * `<prefix><image-set>`, pushed, and proposed through one pull request, with a Slack notice. The new images
  * come from `--images` (the pipeline parameter the promote flow passed), directly from promote, or, with
- * `bump.source: lock`, from the lock file on the images repository's default branch.
+ * `bump.source: lock`, from the lock file on the images repository's default branch. Wherever they come from,
+ * every AMI is checked with EC2 before anything is edited (see {@link verifyAmis}): a parameter or a lock file is
+ * someone's word, and an id that is not a validated image of a trusted account stops the run with exit 1.
  */
 import { posix } from 'node:path';
+import { z } from 'zod';
+import { whyNotValidated } from '../aws/validated-image.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
+import { AmiIdSchema } from '../config/config-schema.js';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import { gitAuthor } from '../config/secrets.js';
 import { editFile, unifiedDiff } from '../edit/edit-file.js';
 import { editText } from '../edit/edit-text.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
 import { type BranchTip, type FileContent, GitData } from '../github/git-data.js';
+import { hiddenBlock } from '../github/hidden-state.js';
+import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { PullRequest } from '../github/schema.js';
 import { updateBranchName } from '../github/update-pull-request.js';
@@ -53,7 +60,8 @@ export interface BumpConsumerReport extends FlowReportBase {
   diff: string;
 }
 
-const IMAGES_MARKER = /<!-- hephestus:images (\{.*?\}) -->/;
+/** The images an update PR carries, for announce: image to region to AMI. */
+const IMAGES_MARKER = hiddenBlock('images', z.record(z.string(), z.record(z.string(), AmiIdSchema)));
 
 /** Runs bump-consumer on `--repo` with `--images`, or with the lock file when configured so. */
 export async function bumpConsumer(context: FlowContext): Promise<BumpConsumerReport> {
@@ -116,6 +124,7 @@ export async function bumpRepository(
   const bumps = await planBumps(config, images, async (entry, setting) =>
     targetIn(await readText(entry, setting), entry, setting),
   );
+  await verifyAmis(context, config, bumps);
   const changed = editInMemory(files, bumps, texts);
   const plan = planOf(config, bumps, images);
   const update = await updateBranchViaApi(context, {
@@ -142,6 +151,7 @@ async function bumpInClone(
 ): Promise<BumpConsumerReport> {
   const images = given ?? (await imagesFromLock(context, co.config));
   const bumps = await planBumps(co.config, images, (entry, setting) => readTarget(co.dir, entry, setting));
+  await verifyAmis(context, co.config, bumps);
   const plan = planOf(co.config, bumps, images);
   const bumpFiles = co.config.bump?.files ?? [];
   const head = reportedHead(openPullRequests, repository, plan.branch);
@@ -335,13 +345,8 @@ async function imagesFromLock(context: FlowContext, config: HephestusConfig): Pr
 
 /** The images an update PR body records (for announce), or undefined when it records none. */
 export function imagesOfBody(body: string): ImageAmiMap | undefined {
-  const match = IMAGES_MARKER.exec(body);
-  if (!match?.[1]) return undefined;
-  try {
-    return parseImageAmis(match[1]);
-  } catch {
-    return undefined;
-  }
+  const images = IMAGES_MARKER.decode(body);
+  return images && Object.keys(images).length > 0 ? images : undefined;
 }
 
 async function planBumps(
@@ -388,6 +393,50 @@ async function planBumps(
   return bumps;
 }
 
+/**
+ * Checks every AMI a bump would write with EC2 before any edit: it must exist, be owned by a configured
+ * account (`bump.accounts`, else the credentials' own), be available, tagged validated for its image, and have
+ * reached `bump.channel` (else the first channel) or a later one. Any other id fails the run (exit 1) naming it:
+ * no branch, no pull request.
+ */
+async function verifyAmis(
+  context: FlowContext,
+  config: HephestusConfig,
+  bumps: ReadonlyArray<FileBump & { index: number }>,
+): Promise<void> {
+  const files = config.bump?.files ?? [];
+  const channel = config.bump?.channel ?? (config.channels[0] as string);
+  const checked = new Map<string, Promise<string | undefined>>();
+  const problems: string[] = [];
+  for (const bump of bumps) {
+    const region = files[bump.index]?.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
+    if (!region) {
+      problems.push(
+        `${bump.after} (${bump.image}): no region to look it up in (set bump.files[${bump.index}].region)`,
+      );
+      continue;
+    }
+    const key = `${region}/${bump.after}/${bump.image}`;
+    let check = checked.get(key);
+    if (!check) {
+      check = whyNotValidated(context.ec2For(region), bump.after, {
+        owners: config.bump?.accounts ?? [],
+        channels: config.channels,
+        // A dry run of promote moves nothing, so its images are not in the channel yet.
+        channel: context.dryRun ? (config.channels[0] as string) : channel,
+        image: bump.image,
+      }).then((why) => (why && !(context.dryRun && /channel/.test(why)) ? why : undefined));
+      checked.set(key, check);
+      const why = await check;
+      if (why) problems.push(`${bump.after} (${bump.image}, ${region}) ${why}`);
+    }
+  }
+  if (problems.length)
+    throw new FailureError(
+      `refusing to bump: ${problems.join('; ')}. Only AMIs Hephestus validated are written; nothing was changed`,
+    );
+}
+
 function commitMessage(bumps: FileBump[]): string {
   const names = [...new Set(bumps.map((b) => b.image))].join(', ');
   const lines = bumps.map((b) => `- ${b.file} ${b.innerPath ?? b.path}: ${b.before} -> ${b.after}`);
@@ -396,10 +445,9 @@ function commitMessage(bumps: FileBump[]): string {
 
 function pullRequestBody(bumps: FileBump[], images: ImageAmiMap): string {
   const rows = bumps.map(
-    (b) => `| ${b.image} | \`${b.file}\` | \`${b.innerPath ?? b.path}\` | \`${b.before}\` | \`${b.after}\` |`,
+    (b) =>
+      `| ${escapeMarkdown(b.image)} | ${codeSpan(b.file)} | ${codeSpan(b.innerPath ?? b.path)} | ${codeSpan(b.before)} | ${codeSpan(b.after)} |`,
   );
-  // Escaped like the other markers, so no value can end the HTML comment.
-  const marker = JSON.stringify(images).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
   return [
     'New Windows images passed validation; Hephestus updated the places that name them.',
     '',
@@ -409,6 +457,6 @@ function pullRequestBody(bumps: FileBump[], images: ImageAmiMap): string {
     '',
     'Merging announces the rollout.',
     '',
-    `<!-- hephestus:images ${marker} -->`,
+    IMAGES_MARKER.encode(images),
   ].join('\n');
 }

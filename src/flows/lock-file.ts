@@ -15,7 +15,7 @@ const ArtifactSchema = z.strictObject({
   id: z.string(),
 });
 
-const LockEntrySchema = z.strictObject({
+export const LockEntrySchema = z.strictObject({
   /** AMI per region; empty for an image whose builder makes no AMI. */
   amis: z.record(z.string(), AmiIdSchema).default({}),
   /** Artifacts that are not AMIs (builder id and artifact id). */

@@ -4,7 +4,9 @@
  * Nothing is written when the default branch already holds the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import { trackingRef } from '../git/git-repository.js';
+import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
 import { type Checkout, checkout, repoPath } from './checkout.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
@@ -128,4 +130,21 @@ export async function fetchLock(
   // A clone, not the contents API: the images repository's own hephestus.yml says where its lock file is.
   const co = await checkout(context, { repository });
   return { lock: await readLock(co), file: co.config.lock_file };
+}
+
+/**
+ * The lock file on the default branch, as the default branch's own configuration names it, read through the
+ * contents API. build-validate reuses only AMIs this names: a branch's lock file (or a tag) is the branch's
+ * word, and anyone who can push a branch can write it.
+ */
+export async function readDefaultLock(context: FlowContext, co: Checkout): Promise<LockFile | undefined> {
+  const data = new GitData(context.github(), { owner: co.repository.owner, repo: co.repository.repo });
+  const branch = co.config.git.default_branch;
+  const configFile = context.options.config ?? DEFAULT_CONFIG_FILE;
+  const configText = await data.readFile(configFile, branch);
+  const file = configText
+    ? parseConfig(configText, `${configFile} on ${branch}`).lock_file
+    : co.config.lock_file;
+  const text = await data.readFile(file, branch);
+  return text === undefined ? undefined : parseLockFile(text, `${file} on ${branch}`);
 }

@@ -4,20 +4,22 @@
  * `monitor.auto_merge` says so, and reminds Slack once of an update PR left open longer than
  * `monitor.stale_after_days`. The reminder is remembered in a marked PR comment, so later runs stay quiet.
  *
- * "Validated" is read from what build-validate leaves: AMIs tagged with the head commit (any `failed` one
- * fails it, any still `built` keeps it pending) and its PR comment, which names the commit it reports on and
- * also covers images reused unchanged (they carry an older commit's tags).
+ * "Validated" is read from the validation record in build-validate's PR comment, and only from the comment the
+ * bot wrote: it must be for the head commit, say `validated` and name AMIs, and each AMI must be ours and
+ * tagged validated (a cross-check: tags alone prove nothing, since a branch's Packer template can set them).
+ * A comment by anyone else carrying the same marker is ignored, as is hidden state in a PR body the bot did
+ * not write.
  */
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tagFilters } from '../aws/image-tags.js';
-import { ownImages } from '../aws/own-images.js';
+import { z } from 'zod';
+import { ownImage } from '../aws/own-images.js';
 import type { HephestusConfig, MonitorConfig } from '../config/config-schema.js';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import { ExitCode } from '../errors.js';
 import { GitRepository } from '../git/git-repository.js';
-import { commentMarker } from '../github/pull-request-marker.js';
+import { hiddenBlock } from '../github/hidden-state.js';
 import {
   type CheckSummary,
   type MergeOutcome,
@@ -27,13 +29,20 @@ import {
   summarizeReviews,
 } from '../github/pull-request-status.js';
 import type { PullRequests } from '../github/pull-requests.js';
-import type { PullRequest } from '../github/schema.js';
-import { context as contextBlock, escapeMrkdwn, header, link, section } from '../slack/block-kit.js';
+import type { Comment, PullRequest } from '../github/schema.js';
+import {
+  context as contextBlock,
+  escapeMrkdwn,
+  fallbackText,
+  header,
+  link,
+  section,
+} from '../slack/block-kit.js';
 import type { MessageMemory, SlackMessageRef } from '../slack/message-memory.js';
 import { decodeSlackMarkers } from '../slack/slack-marker.js';
 import type { SlackEvent, SlackMessage } from '../slack/slack-messages.js';
 import { type ChannelOutcome, describeOutcomes } from '../slack/slack-notifier.js';
-import { BUILD_COMMENT_KEY } from './build-record.js';
+import { buildRecordOf, type ValidationRecord } from './build-record.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
 import { LOCK_IMAGE_SET } from './lock-store.js';
@@ -170,7 +179,12 @@ async function inspect(
     mergeableState: detail.mergeableState,
     checks: summarizeChecks(statuses, runs),
     reviews: summarizeReviews(reviews),
-    validation: await validationOf(context, config, detail.headSha, comments),
+    validation: await validationOf(
+      context,
+      config,
+      detail.headSha,
+      await buildRecordOf(prs, pr.number, comments),
+    ),
     blockers: [],
     merge: 'not-ready',
     reminder: 'not-stale',
@@ -236,43 +250,48 @@ async function mergeWhenConfigured(
   return { merge: 'refused', message: `${outcome.message} (${outcome.status})` };
 }
 
-/** Whether the head commit validated: the AMI tags of that commit, then build-validate's comment. */
+/**
+ * Whether the head commit validated, by the bot's validation record for it: `passed` only when it says
+ * validated, covers every configured image with AMIs (or another builder's artifacts), and every AMI is
+ * ours, available and tagged validated; `failed` when it says failed or an AMI is tagged failed.
+ */
 async function validationOf(
   context: FlowContext,
   config: HephestusConfig,
   headSha: string,
-  comments: ReadonlyArray<{ body: string }>,
+  record: { validation?: ValidationRecord },
 ): Promise<PullRequestMonitorReport['validation']> {
-  const regions = [...new Set(config.images.map((image) => image.regions[0] as string))];
+  const validation = record.validation?.sha === headSha ? record.validation : undefined;
   const amis: PullRequestMonitorReport['validation']['amis'] = [];
-  for (const region of regions) {
-    for (const image of await ownImages(context.ec2For(region), tagFilters({ gitSha: headSha }))) {
-      amis.push({ region, imageId: image.imageId, image: image.tags.image, status: image.tags.status });
+  if (!validation) return { state: 'pending', amis };
+  for (const [image, recorded] of Object.entries(validation.images)) {
+    for (const [region, imageId] of Object.entries(recorded.amis)) {
+      const found = await ownImage(context.ec2For(region), imageId);
+      amis.push({
+        region,
+        imageId,
+        image,
+        status: found?.state === 'available' ? found.tags.status : undefined,
+      });
     }
   }
-  const comment = commentVerdict(comments, headSha);
+  const comment = validation.outcome;
+  const covered = config.images.every((image) => {
+    const recorded = validation.images[image.name];
+    return (
+      recorded !== undefined &&
+      (Object.keys(recorded.amis).length > 0
+        ? image.regions.every((r) => recorded.amis[r])
+        : recorded.status === 'built')
+    );
+  });
   const state: ValidationState =
     comment === 'failed' || amis.some((a) => a.status === 'failed')
       ? 'failed'
-      : amis.some((a) => a.status !== 'validated')
-        ? 'pending'
-        : comment === 'validated' || amis.length > 0
-          ? 'passed'
-          : 'pending';
-  return { state, ...(comment ? { comment } : {}), amis };
-}
-
-/** What build-validate's comment says, when it reports on `headSha`. */
-export function commentVerdict(
-  comments: ReadonlyArray<{ body: string }>,
-  headSha: string,
-): 'validated' | 'failed' | undefined {
-  const body = comments.find((c) => c.body.includes(commentMarker(BUILD_COMMENT_KEY)))?.body;
-  const commit = body ? /Commit `([0-9a-f]{7,40})`/.exec(body)?.[1] : undefined;
-  if (!body || !commit || !headSha.startsWith(commit)) return undefined;
-  if (/^### Hephestus: every image validated/m.test(body)) return 'validated';
-  if (/^### Hephestus: validation failed/m.test(body)) return 'failed';
-  return undefined;
+      : comment === 'validated' && covered && amis.every((a) => a.status === 'validated')
+        ? 'passed'
+        : 'pending';
+  return { state, comment, amis };
 }
 
 /**
@@ -286,10 +305,12 @@ async function remind(
   prs: PullRequests,
   pr: PullRequest,
   entry: PullRequestMonitorReport,
-  comments: ReadonlyArray<{ body: string }>,
+  comments: readonly Comment[],
 ): Promise<void> {
   const channels = settings.reminder_channels ?? config.slack?.channels.ready_to_merge ?? [];
-  const reminded = reminderRefs(comments).map((ref) => ref.channel);
+  const reminded = reminderRefs(await prs.ownComment(pr.number, REMINDER_COMMENT_KEY, comments)).map(
+    (ref) => ref.channel,
+  );
   const due = channels.filter((channel) => !reminded.includes(channel));
   if (channels.length === 0) {
     entry.reminder = 'no-channels';
@@ -309,7 +330,8 @@ async function remind(
     entry.reminder = 'failed';
     return;
   }
-  const memory = new ReminderMemory(prs, pr.number, pr.body);
+  // The PR body's Slack markers count only when the bot wrote the body.
+  const memory = new ReminderMemory(prs, pr.number, (await prs.isBot(pr.author)) ? pr.body : '');
   // The reminder rides on the ready_to_merge event's name only to reach the notifier; its memory is its own.
   entry.slack = await slack.notify('ready_to_merge', due, reminderMessage(prs.fullName, pr, entry), {
     memory,
@@ -320,21 +342,20 @@ async function remind(
   entry.reminder = entry.slack.some((o) => o.status === 'failed') ? 'failed' : 'sent';
 }
 
-const REMINDER = /<!-- hephestus:reminder (\{.*?\}) -->/g;
+/** One reminder sent, in the reminder comment. */
+const REMINDER = hiddenBlock(
+  'reminder',
+  z.object({ channel: z.string().min(1), id: z.string().min(1), ts: z.string().min(1) }),
+);
 
-/** The reminders recorded in the PR's reminder comment. */
-export function reminderRefs(comments: ReadonlyArray<{ body: string }>): SlackMessageRef[] {
-  const body = comments.find((c) => c.body.includes(commentMarker(REMINDER_COMMENT_KEY)))?.body ?? '';
-  return [...body.matchAll(REMINDER)].flatMap((match) => {
-    try {
-      const ref = JSON.parse(match[1] ?? '') as Partial<SlackMessageRef>;
-      return typeof ref.channel === 'string' && typeof ref.ts === 'string' && typeof ref.id === 'string'
-        ? [{ event: 'ready_to_merge' as const, channel: ref.channel, id: ref.id, ts: ref.ts }]
-        : [];
-    } catch {
-      return [];
-    }
-  });
+/** The reminders recorded in the bot's reminder comment. */
+export function reminderRefs(comment: { body: string } | undefined): SlackMessageRef[] {
+  return REMINDER.decodeAll(comment?.body ?? '').map((ref) => ({
+    event: 'ready_to_merge' as const,
+    channel: ref.channel,
+    id: ref.id,
+    ts: ref.ts,
+  }));
 }
 
 /**
@@ -354,11 +375,8 @@ class ReminderMemory implements MessageMemory {
   }
 
   async set(ref: SlackMessageRef): Promise<void> {
-    const refs = [...reminderRefs(await this.prs.listComments(this.number)), ref];
-    const markers = refs.map((r) => {
-      const json = JSON.stringify({ channel: r.channel, id: r.id, ts: r.ts });
-      return `<!-- hephestus:reminder ${json.replace(/>/g, '\\u003e').replace(/--/g, '-\\u002d')} -->`;
-    });
+    const refs = [...reminderRefs(await this.prs.ownComment(this.number, REMINDER_COMMENT_KEY)), ref];
+    const markers = refs.map((r) => REMINDER.encode({ channel: r.channel, id: r.id, ts: r.ts }));
     const channels = refs.map((r) => r.channel).join(', ');
     await this.prs.upsertComment(
       this.number,
@@ -378,7 +396,7 @@ export function reminderMessage(
   const waiting = entry.blockers.length ? entry.blockers.join('; ') : 'a merge';
   const text = `Still open after ${days} days: ${repository}#${pr.number}`;
   return {
-    text,
+    text: fallbackText(text),
     blocks: [
       header(`Windows image update still open after ${days} days`),
       section(`${link(pr.url, `#${pr.number} ${pr.title}`)}\nWaiting for: ${escapeMrkdwn(waiting)}.`, {

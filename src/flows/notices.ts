@@ -7,7 +7,7 @@ import type { HephestusConfig } from '../config/config-schema.js';
 import { readManagedState, withManagedState, withoutManagedState } from '../github/pull-request-marker.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { PullRequest } from '../github/schema.js';
-import type { MessageMemory, SlackMessageRef } from '../slack/message-memory.js';
+import { MarkerMessageMemory, type MessageMemory, type SlackMessageRef } from '../slack/message-memory.js';
 import { decodeSlackMarkers, encodeSlackMarker, withSlackMarker } from '../slack/slack-marker.js';
 import type { PullRequestInfo, SlackEvent, SlackMessage } from '../slack/slack-messages.js';
 import {
@@ -41,6 +41,28 @@ export class PullRequestBodyMemory implements MessageMemory {
     if (body === this.body) return;
     this.body = (await this.prs.update(this.number, { body })).body;
   }
+}
+
+/** The comment kind that remembers Slack messages about a pull request the bot did not open. */
+export const SLACK_COMMENT_KEY = 'slack-messages';
+
+/**
+ * The message memory of `pr`: its body when the bot wrote it, else a comment of the bot's. Markers in a body
+ * someone else wrote are never read: they could point the bot at any message it can edit.
+ */
+export async function pullRequestMemory(prs: PullRequests, pr: PullRequest): Promise<MessageMemory> {
+  if (await prs.isBot(pr.author)) return new PullRequestBodyMemory(prs, pr.number, pr.body);
+  return new MarkerMessageMemory(
+    async () => (await prs.ownComment(pr.number, SLACK_COMMENT_KEY))?.body ?? '',
+    async (text) => {
+      const markers = decodeSlackMarkers(text).map(encodeSlackMarker).join('\n');
+      await prs.upsertComment(
+        pr.number,
+        SLACK_COMMENT_KEY,
+        `Hephestus posted about this pull request on Slack.\n\n${markers}`,
+      );
+    },
+  );
 }
 
 /** `text` followed by the Slack markers found in `previousBody`, laid out as the memory writes them. */

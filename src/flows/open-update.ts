@@ -3,11 +3,13 @@
  * images repository; when one is newer (or `--force`), the pins are bumped on `<prefix><image-set>` and the
  * update pull request is opened or updated, with a Slack notice. Nothing newer and no force: no writes at all.
  */
+
 import { type BaseAmi, compareWithPin, findBaseAmi, type PinComparison } from '../aws/base-ami.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { editFile } from '../edit/edit-file.js';
 import { ExitCode, InputError } from '../errors.js';
 import { GitData } from '../github/git-data.js';
+import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
@@ -211,7 +213,8 @@ async function isRequestedRebuild(context: FlowContext, co: Checkout, sha: strin
 function pullRequestBody(checks: BaseAmiCheck[], rebuild: boolean): string {
   const rows = checks.map(
     (c) =>
-      `| ${c.image} | ${c.region} | \`${c.pinned}\` | \`${c.latest}\` | ${c.latestName} | ${c.outcome} |`,
+      // A base AMI's name is whatever its publisher chose: escaped like every other outside value.
+      `| ${escapeMarkdown(c.image)} | ${escapeMarkdown(c.region)} | ${codeSpan(c.pinned)} | ${codeSpan(c.latest)} | ${escapeMarkdown(c.latestName)} | ${c.outcome} |`,
   );
   return [
     rebuild

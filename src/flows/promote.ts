@@ -1,6 +1,7 @@
 /**
- * promote (push to the default branch that merged a PR: an update PR or a person's change): finds the AMIs
- * validated for the PR's head commit by their tags (never rebuilding on the default branch), moves them into
+ * promote (push to the default branch that merged a PR: an update PR or a person's change): takes the AMIs
+ * from the validation record the bot's build-validate comment holds for the PR's head commit, cross-checked
+ * against their tags (never rebuilding on the default branch, and never trusting a tag alone), moves them into
  * the first channel, records every image in the lock file (through Hephestus's own PR, or directly), and,
  * when an image differs from what the lock named, starts each consumer's update: a pipeline triggered with the
  * images as a parameter, or the consumer's pull request opened directly. Triggers are remembered in a comment
@@ -8,16 +9,17 @@
  * other builders go into the lock file as they are; channels and consumers are for AMIs only.
  */
 
-import { type ImageTags, tagFilters } from '../aws/image-tags.js';
-import { newestFirst, ownImage, ownImages } from '../aws/own-images.js';
+import { z } from 'zod';
+import { ownImage, ownImages } from '../aws/own-images.js';
 import type { ChannelMove } from '../aws/promote.js';
 import { promote as promoteImages } from '../aws/promote.js';
 import { checkPipelineParameters } from '../circleci/pipeline-parameters.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
-import { commentMarker } from '../github/pull-request-marker.js';
+import { hiddenBlock } from '../github/hidden-state.js';
+import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequests } from '../github/pull-requests.js';
-import { artifactRecordsOf, RECORD_TAG } from './build-record.js';
+import { type BuildRecord, buildRecordOf, RECORD_TAG, type RecordedImage } from './build-record.js';
 import { type BumpConsumerReport, bumpRepository } from './bump-consumer.js';
 import { type Checkout, checkout, readTarget } from './checkout.js';
 import { type FlowContext, parseRepository } from './flow-context.js';
@@ -67,7 +69,11 @@ export interface PromoteReport extends FlowReportBase {
 }
 
 const COMMENT_KEY = 'promote';
-const TRIGGERED = /<!-- hephestus:triggered (\{.*?\}) -->/;
+/** The pipelines promote triggered, per `projectSlug@branch`, kept in its comment on the merged PR. */
+const TRIGGERED = hiddenBlock(
+  'triggered',
+  z.record(z.string(), z.strictObject({ id: z.string(), images: z.string() })),
+);
 
 /** Runs promote; see the module comment. */
 export async function promote(context: FlowContext): Promise<PromoteReport> {
@@ -100,7 +106,11 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   report.channel = channel;
 
   const lock = (await readLock(co)) ?? emptyLock();
-  const records = await artifactRecordsOf(prs, pr.number);
+  const records = await buildRecordOf(prs, pr.number);
+  if (records.validation && records.validation.sha !== pr.headSha)
+    context.logger.warn(
+      `the validation record on #${pr.number} is for ${records.validation.sha.slice(0, 12)}, not the merged head ${pr.headSha.slice(0, 12)}: not used`,
+    );
   const entries: Record<string, LockEntry> = {};
   for (const image of co.config.images) {
     const found = await findBuilt(context, co, image, pr.headSha, lock, records);
@@ -121,14 +131,20 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
       );
       continue;
     }
-    const moves = await promoteToFirst(context, co.config, image, found.amis, channel);
+    // An image the lock already names, unchanged: nothing of this merge to promote.
+    const moves =
+      found.foundBy === 'lock' ? [] : await promoteToFirst(context, co.config, image, found.amis, channel);
     report.images.push({ image: image.name, amis: found.amis, foundBy: found.foundBy, moves });
     report.summary.push(
       `${image.name}: ${Object.entries(found.amis)
         .map(([region, ami]) => `${region} ${ami}`)
-        .join(
-          ', ',
-        )} ${moves.some((m) => m.outcome === 'moved') ? `promoted to ${channel}` : `already in a channel`}`,
+        .join(', ')} ${
+        found.foundBy === 'lock'
+          ? `unchanged since ${co.config.lock_file}`
+          : moves.some((m) => m.outcome === 'moved')
+            ? `promoted to ${channel}`
+            : 'already in a channel'
+      }`,
     );
   }
   report.outcome = 'promoted';
@@ -161,12 +177,13 @@ const NOT_AN_AMI = 'not an AMI: channels and consumers skipped';
 /** What promote found of one image: its AMIs or other artifacts, and its lock entry. */
 type Found = {
   entry: LockEntry;
-  foundBy: 'git-sha' | 'input-hash' | 'pull-request' | 'lock';
+  foundBy: 'record' | 'pull-request' | 'lock';
 } & ({ amis: RegionalAmis; artifacts?: undefined } | { amis?: undefined; artifacts: LockArtifact[] });
 
 /**
- * The validated AMIs of `image` built from `headSha`; else, for an image reused unchanged, by input hash;
- * else the artifacts of another builder, from the PR's build-validate comment or the lock itself.
+ * What the merged PR validated of `image`: the AMIs the bot's validation record names for `headSha`, each
+ * checked on EC2; else, for an image of another builder, its recorded artifacts; else, for an image whose inputs
+ * are those the lock file already records, the lock's entry (nothing to promote). Anything else is refused.
  */
 async function findBuilt(
   context: FlowContext,
@@ -174,32 +191,76 @@ async function findBuilt(
   image: ImageConfig,
   headSha: string,
   lock: LockFile,
-  records: Record<string, LockEntry>,
+  records: BuildRecord,
 ): Promise<Found> {
-  const bySha = await validatedIn(context, image, {
-    image: image.name,
-    gitSha: headSha,
-    status: 'validated',
-  });
-  if (bySha) return { amis: bySha, foundBy: 'git-sha', entry: await amiEntry(context, image, bySha) };
+  const validation = records.validation?.sha === headSha ? records.validation : undefined;
+  const recorded = validation?.outcome === 'validated' ? validation.images[image.name] : undefined;
+  if (recorded && Object.keys(recorded.amis).length > 0) {
+    const amis = await checkedAmis(context, image, headSha, recorded);
+    return { amis, foundBy: 'record', entry: await amiEntry(context, image, amis) };
+  }
   const pin = image.base_ami
     ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
     : undefined;
   const inputHash = await imageInputHash(co.dir, image, pin);
-  const byHash = await validatedIn(context, image, { image: image.name, inputHash, status: 'validated' });
-  if (byHash) return { amis: byHash, foundBy: 'input-hash', entry: await amiEntry(context, image, byHash) };
   for (const [foundBy, entry] of [
-    ['pull-request', records[image.name]],
+    ['pull-request', recorded ? records.artifacts[image.name] : undefined],
     ['lock', lock.images[image.name]],
   ] as const) {
     if (entry?.input_hash === inputHash && entry.artifacts?.length && Object.keys(entry.amis).length === 0)
       return { artifacts: entry.artifacts, foundBy, entry };
   }
+  const locked = lock.images[image.name];
+  if (locked?.input_hash === inputHash && Object.keys(locked.amis).length > 0)
+    return { amis: locked.amis, foundBy: 'lock', entry: locked };
   throw new FailureError(
-    `no validated AMI of ${image.name} built from ${headSha.slice(0, 12)} (or with inputs ${inputHash.slice(0, 19)}) ` +
-      `in every region of ${image.regions.join(', ')}; promote never rebuilds on the default branch: ` +
-      'run build-validate on the pull request first',
+    `no validated AMI of ${image.name} built from ${headSha.slice(0, 12)}: ${
+      validation
+        ? validation.outcome === 'validated'
+          ? 'the validation record does not name it'
+          : 'the validation record says it failed'
+        : 'no validation record by the bot for this commit'
+    }, and its inputs (${inputHash.slice(0, 19)}) are not those ${co.config.lock_file} records; ` +
+      'promote takes AMIs only from build-validate and never rebuilds on the default branch: run build-validate on the pull request first',
   );
+}
+
+/**
+ * The recorded AMIs of `image`, each checked on EC2 against the record: one in every configured region, ours,
+ * available, tagged validated for this image and input hash (and, when built for this commit, with its sha).
+ */
+async function checkedAmis(
+  context: FlowContext,
+  image: ImageConfig,
+  headSha: string,
+  recorded: RecordedImage,
+): Promise<RegionalAmis> {
+  const amis: RegionalAmis = {};
+  for (const region of image.regions) {
+    const imageId = recorded.amis[region];
+    if (!imageId) throw new FailureError(`the validation record names no AMI of ${image.name} in ${region}`);
+    const record = await ownImage(context.ec2For(region), imageId);
+    const tags = record?.tags;
+    const problem = !record
+      ? 'is not an AMI of this account'
+      : record.state !== 'available'
+        ? `is ${record.state}`
+        : tags?.status !== 'validated'
+          ? `is tagged ${tags?.status ?? 'with no status'}, not validated`
+          : tags.image !== image.name
+            ? `is tagged as image ${tags.image ?? '(none)'}`
+            : tags.inputHash !== recorded.input_hash
+              ? 'carries other inputs than the record'
+              : recorded.action === 'built' && tags.gitSha !== headSha
+                ? `was built from ${tags.gitSha?.slice(0, 12) ?? 'an unknown commit'}`
+                : undefined;
+    if (problem)
+      throw new FailureError(
+        `${imageId} (${image.name}, ${region}) from the validation record ${problem}: refusing to promote it`,
+      );
+    amis[region] = imageId;
+  }
+  return amis;
 }
 
 /** The lock entry of validated `amis`, from the tags of the one in the build region. */
@@ -220,22 +281,6 @@ async function amiEntry(context: FlowContext, image: ImageConfig, amis: Regional
 
 function lockMessage(file: string, changed: string[], pr: number): string {
   return `Record validated images in ${file}: ${changed.join(', ') || 'none'}\n\nValidated from #${pr}.\n`;
-}
-
-async function validatedIn(
-  context: FlowContext,
-  image: ImageConfig,
-  tags: ImageTags,
-): Promise<RegionalAmis | undefined> {
-  const amis: RegionalAmis = {};
-  for (const region of image.regions) {
-    const found = (await ownImages(context.ec2For(region), tagFilters(tags)))
-      .filter((i) => i.state === 'available')
-      .sort(newestFirst);
-    if (!found[0]) return undefined;
-    amis[region] = found[0].imageId;
-  }
-  return amis;
 }
 
 /** Moves the AMIs into the first channel; AMIs already in any channel (a re-run, a later rollout) stay. */
@@ -280,9 +325,8 @@ async function startConsumers(
   images: ImageAmiMap,
 ): Promise<void> {
   const triggers = co.config.consumers.filter((c) => c.mode === 'trigger');
-  const comments = triggers.length ? await prs.listComments(prNumber) : [];
-  const existing = comments.find((c) => c.body.includes(commentMarker(COMMENT_KEY)));
-  const remembered = rememberedTriggers(existing?.body ?? '');
+  const existing = triggers.length ? await prs.ownComment(prNumber, COMMENT_KEY) : undefined;
+  const remembered: Remembered = TRIGGERED.decode(existing?.body ?? '') ?? {};
   for (const consumer of co.config.consumers) {
     if (consumer.mode === 'pull-request') {
       const bumped = await bumpRepository(
@@ -345,38 +389,25 @@ async function startConsumers(
 
 type Remembered = Record<string, { id: string; images: string }>;
 
-function rememberedTriggers(body: string): Remembered {
-  const match = TRIGGERED.exec(body);
-  if (!match?.[1]) return {};
-  try {
-    return JSON.parse(match[1]) as Remembered;
-  } catch {
-    return {};
-  }
-}
-
 function promotedComment(report: PromoteReport, remembered: Remembered): string {
   const lines = [
-    `### Hephestus: promoted to ${report.channel}`,
+    `### Hephestus: promoted to ${escapeMarkdown(report.channel ?? '')}`,
     '',
     '| image | region | AMI |',
     '| --- | --- | --- |',
   ];
   for (const image of report.images) {
     for (const [region, ami] of Object.entries(image.amis))
-      lines.push(`| ${image.image} | ${region} | \`${ami}\` |`);
+      lines.push(`| ${escapeMarkdown(image.image)} | ${escapeMarkdown(region)} | ${codeSpan(ami)} |`);
   }
   lines.push(
     '',
     'Consumers:',
     ...report.consumers.map(
-      (c) => `- ${c.repository}: ${c.mode === 'trigger' ? `pipeline of ${c.projectSlug}` : 'pull request'}`,
+      (c) =>
+        `- ${escapeMarkdown(c.repository)}: ${c.mode === 'trigger' ? `pipeline of ${escapeMarkdown(c.projectSlug ?? '')}` : 'pull request'}`,
     ),
   );
-  const marker = JSON.stringify(remembered)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/--/g, '-\\u002d');
-  lines.push('', `<!-- hephestus:triggered ${marker} -->`);
+  lines.push('', TRIGGERED.encode(remembered));
   return lines.join('\n');
 }

@@ -18,8 +18,8 @@ import type { Checkout } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import {
   notify,
-  PullRequestBodyMemory,
   pullRequestInfo,
+  pullRequestMemory,
   slackFailed,
   willNotify,
   withMarkersOf,
@@ -118,7 +118,7 @@ export async function proposeUpdate(
     co.config,
     'update_opened',
     input.message(pullRequestInfo(prs.fullName, pr)),
-    { memory: new PullRequestBodyMemory(prs, pr.number, pr.body), threadUnder: null },
+    { memory: await pullRequestMemory(prs, pr), threadUnder: null },
   );
   if (slackFailed(co.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
   return proposal;

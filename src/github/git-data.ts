@@ -17,7 +17,9 @@ const BranchSchema = z
   .transform((branch) => ({ sha: branch.commit.sha, tree: branch.commit.commit.tree.sha }));
 export type BranchTip = z.output<typeof BranchSchema>;
 
-export const RefSchema = z.object({ object: z.object({ sha: z.string() }) }).transform((ref) => ref.object.sha);
+export const RefSchema = z
+  .object({ object: z.object({ sha: z.string() }) })
+  .transform((ref) => ref.object.sha);
 
 // Files over 1 MB come without content (`encoding: none`); their blob has it.
 const FileSchema = z.object({

@@ -3,6 +3,7 @@
  * belong together, such as comment-then-close). Deciding what to call is update-pull-request.ts's business.
  */
 import { FailureError } from '../errors.js';
+import { botLogin, isBot } from './bot-identity.js';
 import type { GitHubClient } from './github-client.js';
 import { commentMarker, markedComment, normalizeBody } from './pull-request-marker.js';
 import {
@@ -169,6 +170,28 @@ export class PullRequests {
     );
   }
 
+  /** The login of the token's owner, the bot: the only author whose hidden state counts. */
+  botLogin(): Promise<string> {
+    return botLogin(this.client);
+  }
+
+  /** True when `author` is the bot. */
+  isBot(author: string | undefined): Promise<boolean> {
+    return isBot(this.client, author);
+  }
+
+  /**
+   * The comment of kind `key` the bot wrote, if any: comments of anyone else carrying the same marker are
+   * ignored, so nobody can plant state (or a verdict) for Hephestus to read back.
+   */
+  async ownComment(number: number, key: string, comments?: readonly Comment[]): Promise<Comment | undefined> {
+    const marker = commentMarker(key);
+    const bot = (await this.botLogin()).toLowerCase();
+    return (comments ?? (await this.listComments(number))).find(
+      (c) => c.author?.toLowerCase() === bot && c.body.includes(marker),
+    );
+  }
+
   /**
    * Posts the comment of kind `key`, or edits the one posted earlier (found by its hidden marker) in place;
    * writes nothing when it already says `text`.
@@ -179,8 +202,7 @@ export class PullRequests {
     text: string,
   ): Promise<{ action: 'created' | 'updated' | 'unchanged'; comment: Comment }> {
     const body = markedComment(key, text);
-    const marker = commentMarker(key);
-    const existing = (await this.listComments(number)).find((c) => c.body.includes(marker));
+    const existing = await this.ownComment(number, key);
     if (!existing) return { action: 'created', comment: await this.comment(number, body) };
     if (normalizeBody(existing.body) === body) return { action: 'unchanged', comment: existing };
     const comment = await this.client.call(

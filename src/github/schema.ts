@@ -51,10 +51,20 @@ export type PullRequest = z.output<typeof PullRequestSchema>;
 
 export const PullRequestListSchema = z.array(PullRequestSchema);
 
-/** An `issue-comment`. */
+/** An `issue-comment`; `user` is null for a deleted account. */
 export const CommentSchema = z
-  .object({ id: z.number().int(), body: z.string().optional(), html_url: z.string() })
-  .transform((comment) => ({ id: comment.id, body: comment.body ?? '', url: comment.html_url }));
+  .object({
+    id: z.number().int(),
+    body: z.string().optional(),
+    html_url: z.string(),
+    user: Login.nullable().optional(),
+  })
+  .transform((comment) => ({
+    id: comment.id,
+    body: comment.body ?? '',
+    url: comment.html_url,
+    author: comment.user ?? undefined,
+  }));
 export type Comment = z.output<typeof CommentSchema>;
 
 export const CommentListSchema = z.array(CommentSchema);

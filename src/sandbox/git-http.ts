@@ -12,7 +12,8 @@ import { HANDLED, type Handler, type Router, type SandboxRequest, type SandboxRe
 export interface GitHttpOptions {
   /** Holds `<owner>/<repo>.git` bare repositories. */
   reposDir: string;
-  token: string;
+  /** True for a token the sandbox's GitHub accepts (the bot's, or a person's a test added). */
+  isToken: (token: string) => boolean;
   /** Runs before a push's ref advertisement (a fault can move a branch here: "someone pushed first"). */
   beforePush?: (owner: string, repo: string) => Promise<void>;
   /** Runs after a push finished, before the client gets the last byte, so state is current when `git push` returns. */
@@ -67,7 +68,7 @@ function refuse(
   owner: string,
   repo: string,
 ): SandboxResponse | undefined {
-  if (!hasToken(req.headers.authorization, options.token)) {
+  if (!hasToken(req.headers.authorization, options.isToken)) {
     return {
       status: 401,
       headers: { 'www-authenticate': 'Basic realm="GitHub"', 'content-type': 'text/plain' },
@@ -81,11 +82,11 @@ function refuse(
 }
 
 /** GitHub takes the token as the basic-auth password; the user name (`x-access-token` by convention) is not checked. */
-function hasToken(authorization: string | undefined, token: string): boolean {
+function hasToken(authorization: string | undefined, isToken: (token: string) => boolean): boolean {
   const match = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
   if (!match?.[1]) return false;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  return decoded.slice(decoded.indexOf(':') + 1) === token;
+  return isToken(decoded.slice(decoded.indexOf(':') + 1));
 }
 
 function runBackend(

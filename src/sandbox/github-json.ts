@@ -50,6 +50,33 @@ export function userJson(base: UrlBase, login: string): Json {
   };
 }
 
+/** A `private-user`: what `GET /user` answers about the token's owner. */
+export function privateUserJson(base: UrlBase, login: string): Json {
+  const epoch = '2024-01-01T00:00:00Z';
+  return {
+    ...userJson(base, login),
+    name: login,
+    company: null,
+    blog: '',
+    location: null,
+    email: null,
+    hireable: null,
+    bio: null,
+    public_repos: 0,
+    public_gists: 0,
+    followers: 0,
+    following: 0,
+    created_at: epoch,
+    updated_at: epoch,
+    private_gists: 0,
+    total_private_repos: 0,
+    owned_private_repos: 0,
+    disk_usage: 0,
+    collaborators: 0,
+    two_factor_authentication: true,
+  };
+}
+
 /** A `repository` / `full-repository` (the latter adds `network_count` and `subscribers_count`). */
 export function repoJson(base: UrlBase, repo: SandboxRepo, full = false): Json {
   const url = `${base.api}/repos/${repo.fullName}`;

@@ -41,6 +41,7 @@ import {
   commitJson,
   fileJson,
   labelJson,
+  privateUserJson,
   pullJson,
   refJson,
   repoJson,
@@ -105,6 +106,8 @@ interface Context {
   req: SandboxRequest;
   base: UrlBase;
   input: Record<string, unknown>;
+  /** The login of the user the request's token belongs to. */
+  login: string;
 }
 
 type ApiHandler = (ctx: Context) => Promise<SandboxResponse> | SandboxResponse;
@@ -114,6 +117,8 @@ export function createGitHubService(options: GitHubServiceOptions) {
   const router = new Router('github');
   const state: GitHubState = emptyGitHubState();
   const login = options.login ?? 'hephestus-bot';
+  // Token -> login: the bot's token, plus the people tests add (an attacker commenting, a fork's author).
+  const users = new Map<string, string>([[options.token, login]]);
   const pendingPullRaces: string[] = [];
   const pendingPushRejections: {
     repo: string;
@@ -139,7 +144,8 @@ export function createGitHubService(options: GitHubServiceOptions) {
       rate.used += 1;
       const input = parseJson(req.body);
       let response: SandboxResponse;
-      if (!authorized(req.headers.authorization, options.token)) {
+      const caller = users.get(bearerToken(req.headers.authorization) ?? '');
+      if (caller === undefined) {
         response = {
           status: 401,
           body: { message: 'Bad credentials', documentation_url: DOCS, status: '401' },
@@ -151,6 +157,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
             req,
             base: { api: host, web: host },
             input: isObject(input) ? input : { _: input },
+            login: caller,
           });
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
@@ -231,6 +238,9 @@ export function createGitHubService(options: GitHubServiceOptions) {
   };
 
   // --- repositories and refs ---
+  // The authenticated user: how a client learns whose token it holds.
+  api('GET', '/user', ({ base, login: caller }) => ({ status: 200, body: privateUserJson(base, caller) }));
+
   api('GET', '/repos/:owner/:repo', ({ req, base }) => ({
     status: 200,
     body: repoJson(base, repoOf(req), true),
@@ -581,7 +591,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return paginate(req, base, pulls, (pr) => simplePull(base, repo, pr));
   });
 
-  api('POST', '/repos/:owner/:repo/pulls', async ({ req, base, input }) => {
+  api('POST', '/repos/:owner/:repo/pulls', async ({ req, base, input, login: caller }) => {
     const repo = repoOf(req);
     const title = typeof input.title === 'string' ? input.title : '';
     const [headOwner = repo.owner, headRef = ''] = splitHead(String(input.head ?? ''));
@@ -621,7 +631,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
       title,
       body: typeof input.body === 'string' ? input.body : null,
       draft: input.draft === true,
-      user: login,
+      user: caller,
     });
     state.pulls.push(pr);
     const body = await fullPull(base, repo, pr);
@@ -674,7 +684,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return { status: 204 };
   });
 
-  api('PUT', '/repos/:owner/:repo/pulls/:number/merge', async ({ req, input }) => {
+  api('PUT', '/repos/:owner/:repo/pulls/:number/merge', async ({ req, input, login: caller }) => {
     const repo = repoOf(req);
     const pr = pullOf(repo, req.params.number);
     const method = input.merge_method ?? 'merge';
@@ -740,7 +750,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
       state: 'closed',
       merged: true,
       mergedAt: now,
-      mergedBy: login,
+      mergedBy: caller,
       closedAt: now,
       updatedAt: now,
       mergeCommitSha: tip,
@@ -803,7 +813,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return sha;
   };
 
-  api('POST', '/repos/:owner/:repo/statuses/:sha', async ({ req, base, input }) => {
+  api('POST', '/repos/:owner/:repo/statuses/:sha', async ({ req, base, input, login: caller }) => {
     const repo = repoOf(req);
     const sha = await commitOf(repo, req.params.sha);
     const statusState = String(input.state ?? '');
@@ -819,7 +829,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
       context: typeof input.context === 'string' ? input.context : 'default',
       description: typeof input.description === 'string' ? input.description : null,
       targetUrl: typeof input.target_url === 'string' ? input.target_url : null,
-      creator: login,
+      creator: caller,
       createdAt: now,
       updatedAt: now,
     };
@@ -910,7 +920,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
     return paginate(req, base, comments, (c) => commentJson(base, repo, c));
   });
 
-  api('POST', '/repos/:owner/:repo/issues/:number/comments', ({ req, base, input }) => {
+  api('POST', '/repos/:owner/:repo/issues/:number/comments', ({ req, base, input, login: caller }) => {
     const repo = repoOf(req);
     const pr = pullOf(repo, req.params.number);
     if (typeof input.body !== 'string' || input.body === '') {
@@ -922,7 +932,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
       repo: repo.fullName,
       issueNumber: pr.number,
       body: input.body,
-      user: login,
+      user: caller,
       createdAt: now,
       updatedAt: now,
     };
@@ -1018,7 +1028,7 @@ export function createGitHubService(options: GitHubServiceOptions) {
   // --- git smart HTTP on the same port ---
   registerGitHttp(router, {
     reposDir: options.reposDir,
-    token: options.token,
+    isToken: (token) => users.has(token),
     beforePush: async (owner, name) => {
       const index = pendingPushRejections.findIndex((r) => r.repo === `${owner}/${name}`);
       if (index < 0) return;
@@ -1093,6 +1103,12 @@ export function createGitHubService(options: GitHubServiceOptions) {
     /** Comments on `owner/name#number`, oldest first. */
     comments(fullName: string, number: number) {
       return state.comments.filter((c) => c.repo === fullName && c.issueNumber === number);
+    },
+    /** A token of a second person, `login`, for the REST API and git alike (an attacker, a fork's author). */
+    addUser(user: string): string {
+      const token = `ghp_sandbox_${user.replace(/\W/g, '')}_${(users.size + 1).toString(36)}${Date.now().toString(36)}`;
+      users.set(token, user);
+      return token;
     },
     /** A review on `owner/name#number` by `user` (someone other than the token's owner), on the PR's head. */
     addReview(
@@ -1207,9 +1223,8 @@ export type GitHubService = ReturnType<typeof createGitHubService>;
 /** The login of the person who opens a pull request first in a race (see faults.pullOpenedMeanwhile). */
 const RACER = 'octo-racer';
 
-function authorized(header: string | undefined, token: string): boolean {
-  const match = /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '');
-  return match?.[1] === token;
+function bearerToken(header: string | undefined): string | undefined {
+  return /^(?:token|bearer)\s+(\S+)$/i.exec(header ?? '')?.[1];
 }
 
 function parseJson(body: Buffer): unknown {

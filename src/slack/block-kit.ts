@@ -23,9 +23,21 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** A mrkdwn link; the label is escaped, and `|` in it would end the URL part, so it is replaced. */
+/**
+ * A mrkdwn link; the label is escaped, and `|` in it would end the URL part, so it is replaced. In the URL,
+ * `&` is escaped as Slack asks and `<`, `>`, `|` (which would end the link or start another) percent-encoded.
+ */
 export function link(url: string, label: string): string {
-  return `<${url}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+  const href = url.replace(/&/g, '&amp;').replace(/</g, '%3C').replace(/>/g, '%3E').replace(/\|/g, '%7C');
+  return `<${href}|${escapeMrkdwn(label).replace(/\|/g, '¦')}>`;
+}
+
+/**
+ * The fallback `text` of a message: Slack parses it as mrkdwn too (`<!channel>` pings everyone, `<url|label>`
+ * links anywhere), so every character that could start such a sequence is escaped.
+ */
+export function fallbackText(text: string): string {
+  return cutStart(escapeMrkdwn(text), LIMITS.fallbackText);
 }
 
 /**

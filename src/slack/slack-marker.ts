@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { hiddenBlock } from '../github/hidden-state.js';
 import type { SlackEvent } from './slack-messages.js';
 
 /** A posted message: `channel` is the configured name (the memory key), `id` and `ts` what Slack answered. */
@@ -31,27 +32,25 @@ const MarkerSchema = z.object({
     .optional(),
 });
 
-const MARKER = /<!-- hephestus:slack (\{.*?\}) -->/g;
+/** The hidden block, through the one codec of hidden state (escaping, schema check). */
+const MARKER = hiddenBlock('slack', MarkerSchema);
 
 /** The marker comment for one message. */
 export function encodeSlackMarker(ref: SlackMessageRef): string {
-  // JSON.stringify leaves `--` and `>` alone; escaping `>` keeps a channel name from ending the comment early.
   const fields = { event: ref.event, channel: ref.channel, id: ref.id, ts: ref.ts, digest: ref.digest };
-  const json = JSON.stringify(fields).replace(/>/g, '\\u003e');
-  return `<!-- hephestus:slack ${json.replace(/--/g, '-\\u002d')} -->`;
+  return MARKER.encode(fields);
 }
 
 /** Every well-formed marker in `text`, in order; malformed ones (hand-edited bodies) are skipped. */
 export function decodeSlackMarkers(text: string): SlackMessageRef[] {
-  return [...text.matchAll(MARKER)].flatMap((match) => safeRef(match[1] ?? '') ?? []);
+  return MARKER.decodeAll(text);
 }
 
 /** `text` with the marker for `ref`'s event and channel set to `ref`: replaced in place, or appended. */
 export function withSlackMarker(text: string, ref: SlackMessageRef): string {
   const marker = encodeSlackMarker(ref);
   let replaced = false;
-  const updated = text.replace(MARKER, (whole, json: string) => {
-    const existing = safeRef(json);
+  const updated = MARKER.replaceAll(text, (existing, whole) => {
     if (!existing || existing.event !== ref.event || existing.channel !== ref.channel) return whole;
     if (replaced) return '';
     replaced = true;
@@ -67,14 +66,4 @@ export function messageDigest(message: { text: string; blocks?: unknown }): stri
     .update(JSON.stringify([message.text, message.blocks ?? null]))
     .digest('hex')
     .slice(0, 16);
-}
-
-/** A marker's JSON, or undefined when someone edited it into something else: then it counts as absent. */
-function safeRef(json: string): SlackMessageRef | undefined {
-  try {
-    const parsed = MarkerSchema.safeParse(JSON.parse(json));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -8,8 +8,8 @@ import {
   cutStart,
   divider,
   escapeMrkdwn,
+  fallbackText,
   header,
-  LIMITS,
   limitBlocks,
   link,
   logSection,
@@ -172,7 +172,7 @@ export const messageBuilders = {
 } as const;
 
 function message(text: string, blocks: KnownBlock[]): SlackMessage {
-  return { text: cutStart(text, LIMITS.fallbackText), blocks: limitBlocks(blocks) };
+  return { text: fallbackText(text), blocks: limitBlocks(blocks) };
 }
 
 function imageNames(images: ImageAmis[]): string {

@@ -4,7 +4,7 @@ import { GitHubClient } from '../../src/github/github-client.js';
 import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
-import { githubWrites, runSandboxFlow } from './flow-harness.js';
+import { githubWrites, runSandboxFlow, validatedAmis } from './flow-harness.js';
 
 const API_REPO = 'acme/consumer-api';
 const CLONE_REPO = 'acme/consumer-clone';
@@ -14,7 +14,7 @@ let sandbox: Sandbox;
 let github: GitHubClient;
 
 const images = (n: number) =>
-  JSON.stringify({
+  validatedAmis(sandbox, {
     win2022: { 'us-east-1': `ami-0${String(n).padStart(16, '2')}` },
     win2019: { 'us-east-1': `ami-0${String(n).padStart(16, '9')}` },
   });

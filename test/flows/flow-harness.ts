@@ -5,6 +5,7 @@ import { type ExitCode, HephestusError } from '../../src/errors.js';
 import { FlowContext, type FlowOptions } from '../../src/flows/flow-context.js';
 import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';
 import { Logger } from '../../src/log/logger.js';
+import { SANDBOX_ACCOUNT_ID } from '../../src/sandbox/aws-auth.js';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 
 export interface FlowRun<R> {
@@ -47,4 +48,37 @@ export function githubWrites(sandbox: Sandbox): string[] {
   return sandbox.github.router.calls
     .filter((c) => c.method !== 'GET' && !c.route.includes('upload-pack'))
     .map((c) => `${c.method} ${c.path}`);
+}
+
+/**
+ * Puts `images` (image to region to AMI id) in the sandbox's EC2 as AMIs of ours that Hephestus validated and
+ * promoted to `channel`, the state bump-consumer checks before it writes an id; returns them as the `images`
+ * pipeline parameter.
+ */
+export function validatedAmis(
+  sandbox: Sandbox,
+  images: Record<string, Record<string, string>>,
+  channel = 'canary',
+): string {
+  const base = [...sandbox.ec2.state.images.values()][0];
+  if (!base) throw new Error('the sandbox has no image to copy');
+  for (const [image, amis] of Object.entries(images)) {
+    for (const [region, imageId] of Object.entries(amis)) {
+      sandbox.ec2.state.images.set(imageId, {
+        ...base,
+        imageId,
+        region,
+        name: `${image}-${imageId}`,
+        ownerId: SANDBOX_ACCOUNT_ID,
+        ownerAlias: undefined,
+        isPublic: false,
+        tags: {
+          'hephestus:image': image,
+          'hephestus:status': 'validated',
+          'hephestus:channel': channel,
+        },
+      });
+    }
+  }
+  return JSON.stringify(images);
 }

@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { InputError } from '../../src/errors.js';
-import { blockersOf, commentVerdict } from '../../src/flows/monitor.js';
+import { VALIDATION_RECORD } from '../../src/flows/build-record.js';
+import { type BuildValidateReport, validationRecord } from '../../src/flows/build-validate.js';
+import { blockersOf } from '../../src/flows/monitor.js';
 import { summarizeChecks, summarizeReviews } from '../../src/github/pull-request-status.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 
@@ -40,15 +42,43 @@ describe('the monitor section of hephestus.yml', () => {
 });
 
 describe('verdicts', () => {
-  const comment = (heading: string, sha: string) => ({
-    body: `<!-- hephestus:comment build-validate -->\n### Hephestus: ${heading}\n\nCommit \`${sha.slice(0, 12)}\`, packer 1.6.6.\n`,
+  const report = (images: BuildValidateReport['images']): BuildValidateReport => ({
+    flow: 'build-validate',
+    outcome: 'validated',
+    repository: 'acme/windows-images',
+    dryRun: false,
+    exitCode: 0,
+    branch: 'windows-update/win2022',
+    sha: SHA,
+    run: 'wf-1',
+    images,
+    summary: [],
+    slack: [],
+  });
+  const image = (amis: Record<string, string>): BuildValidateReport['images'][number] => ({
+    image: 'win2022',
+    inputHash: 'sha256:abc',
+    action: 'built',
+    status: 'validated',
+    amis,
   });
 
-  it('reads build-validate comment only when it reports on the head commit', () => {
-    expect(commentVerdict([{ body: 'lgtm' }, comment('every image validated', SHA)], SHA)).toBe('validated');
-    expect(commentVerdict([comment('validation failed', SHA)], SHA)).toBe('failed');
-    expect(commentVerdict([comment('every image validated', 'f'.repeat(40))], SHA)).toBeUndefined();
-    expect(commentVerdict([{ body: '### Hephestus: every image validated' }], SHA)).toBeUndefined();
+  it('records "validated" only with AMIs to show for it', () => {
+    expect(validationRecord(report([image({ 'us-east-1': 'ami-0123456789abcdef0' })])).outcome).toBe(
+      'validated',
+    );
+    expect(validationRecord(report([image({})])).outcome).toBe('failed');
+    expect(validationRecord(report([])).outcome).toBe('failed');
+  });
+
+  it('reads back exactly the record it wrote, and nothing from a block that does not parse', () => {
+    const record = validationRecord(report([image({ 'us-east-1': 'ami-0123456789abcdef0' })]));
+    const body = `### Hephestus: every image validated\n\n${VALIDATION_RECORD.encode(record)}`;
+    expect(VALIDATION_RECORD.decode(body)).toEqual(record);
+    expect(VALIDATION_RECORD.decode(body.replace(SHA, 'not-a-sha'))).toBeUndefined();
+    expect(
+      VALIDATION_RECORD.decode(body.replace('"validated","images"', '"passed","images"')),
+    ).toBeUndefined();
   });
 
   it('any failing check fails the lot, any unfinished one keeps it pending', () => {

@@ -1,17 +1,19 @@
 /**
  * `hephestus run monitor` against the in-process sandbox: an update PR opened by the real open-update flow,
  * CI statuses and check runs posted through GitHub's API, reviews by other people, and AMIs tagged for the
- * PR's head as build-validate tags them.
+ * PR's head as build-validate tags them, with the validation record build-validate leaves in its comment.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runFlowCommand } from '../../src/cli/run-flow-command.js';
+import { BUILD_COMMENT_KEY, VALIDATION_RECORD } from '../../src/flows/build-record.js';
 import type { FlowOptions } from '../../src/flows/flow-context.js';
 import type { MonitorReport, PullRequestMonitorReport } from '../../src/flows/monitor.js';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
 import { GitHubClient } from '../../src/github/github-client.js';
+import { PullRequests } from '../../src/github/pull-requests.js';
 import { Logger } from '../../src/log/logger.js';
 import { SANDBOX_ACCOUNT_ID } from '../../src/sandbox/aws-auth.js';
 import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
@@ -73,19 +75,56 @@ function checkRun(name_: string, fields: { status?: 'in_progress'; conclusion?: 
   });
 }
 
-/** An AMI of ours tagged as build-validate tags what it built from `sha`. */
+/** The id of the us-west-2 copy of `imageId` (which lives in us-east-1). */
+const westOf = (imageId: string) => imageId.replace('ami-0f', 'ami-0e');
+
+/** An AMI of ours in each region of the images, tagged as build-validate tags what it built from `sha`. */
 function tagAmi(imageId: string, image: string, sha: string, status: 'built' | 'validated' | 'failed') {
   const base = [...sandbox.ec2.state.images.values()].find((i) => i.region === 'us-east-1');
   if (!base) throw new Error('the sandbox has no base image to copy');
-  sandbox.ec2.state.images.set(imageId, {
-    ...base,
-    imageId,
-    name: `${image}-${sha.slice(0, 8)}`,
-    ownerId: SANDBOX_ACCOUNT_ID,
-    ownerAlias: undefined,
-    isPublic: false,
-    tags: { 'hephestus:image': image, 'hephestus:git-sha': sha, 'hephestus:status': status },
+  for (const [region, id] of [
+    ['us-east-1', imageId],
+    ['us-west-2', westOf(imageId)],
+  ] as const) {
+    sandbox.ec2.state.images.set(id, {
+      ...base,
+      imageId: id,
+      region,
+      name: `${image}-${sha.slice(0, 8)}`,
+      ownerId: SANDBOX_ACCOUNT_ID,
+      ownerAlias: undefined,
+      isPublic: false,
+      tags: { 'hephestus:image': image, 'hephestus:git-sha': sha, 'hephestus:status': status },
+    });
+  }
+}
+
+/** The bot's build-validate comment on the PR, with its validation record for the head: image to [AMI, status]. */
+async function recordValidation(
+  outcome: 'validated' | 'failed',
+  images: Record<string, [string, 'validated' | 'failed' | 'built']>,
+): Promise<void> {
+  const record = VALIDATION_RECORD.encode({
+    sha: pr.headSha,
+    run: 'wf-monitor',
+    outcome,
+    images: Object.fromEntries(
+      Object.entries(images).map(([image, [ami, status]]) => [
+        image,
+        {
+          status,
+          action: 'built',
+          input_hash: `sha256:${image}`,
+          amis: { 'us-east-1': ami, 'us-west-2': westOf(ami) },
+        },
+      ]),
+    ),
   });
+  await new PullRequests(github, { owner, repo: name }).upsertComment(
+    pr.number,
+    BUILD_COMMENT_KEY,
+    `### Hephestus: ${outcome}\n\n${record}`,
+  );
 }
 
 /** `hephestus run <flow> --json` as the CLI runs it (context from process.env, report on stdout). */
@@ -158,6 +197,10 @@ describe('hephestus run monitor', () => {
     sandbox.github.addReview(IMAGES_REPO, pr.number, { user: 'alice', state: 'CHANGES_REQUESTED' });
     tagAmi('ami-0f00000000000f001', 'win2022', pr.headSha, 'validated');
     tagAmi('ami-0f00000000000f002', 'win2019', pr.headSha, 'failed');
+    await recordValidation('failed', {
+      win2022: ['ami-0f00000000000f001', 'validated'],
+      win2019: ['ami-0f00000000000f002', 'failed'],
+    });
     const entry = await monitor();
     expect(entry.checks.state).toBe('failure');
     expect(entry.reviews).toEqual({
@@ -168,6 +211,8 @@ describe('hephestus run monitor', () => {
     expect(entry.validation.state).toBe('failed');
     expect(entry.validation.amis.map((a) => [a.image, a.status]).sort()).toEqual([
       ['win2019', 'failed'],
+      ['win2019', 'failed'],
+      ['win2022', 'validated'],
       ['win2022', 'validated'],
     ]);
     expect(entry.blockers).toEqual(['validation failed', 'checks failure', 'changes requested by alice']);
@@ -207,6 +252,10 @@ describe('hephestus run monitor', () => {
     await status('success', 'ci/circleci: build-validate');
     sandbox.github.addReview(IMAGES_REPO, pr.number, { user: 'alice', state: 'APPROVED' });
     tagAmi('ami-0f00000000000f002', 'win2019', pr.headSha, 'built');
+    await recordValidation('validated', {
+      win2022: ['ami-0f00000000000f001', 'validated'],
+      win2019: ['ami-0f00000000000f002', 'validated'],
+    });
     const waiting = await monitor();
     expect(waiting).toMatchObject({ merge: 'not-ready', blockers: ['validation pending'] });
     expect(sandbox.github.pulls(IMAGES_REPO)[0]?.state).toBe('open');

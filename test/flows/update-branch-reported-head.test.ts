@@ -8,7 +8,7 @@ import type { BumpConsumerReport } from '../../src/flows/bump-consumer.js';
 import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
-import { runSandboxFlow } from './flow-harness.js';
+import { runSandboxFlow, validatedAmis } from './flow-harness.js';
 
 const REPO = 'acme/consumer-reported-head';
 const BRANCH = 'windows-update/win2022';
@@ -16,7 +16,7 @@ const someone = { name: 'Someone Else', email: 'someone@example.com' };
 let sandbox: Sandbox;
 
 const images = (n: number) =>
-  JSON.stringify({ win2022: { 'us-east-1': `ami-0${String(n).padStart(16, '7')}` } });
+  validatedAmis(sandbox, { win2022: { 'us-east-1': `ami-0${String(n).padStart(16, '7')}` } });
 
 beforeAll(async () => {
   sandbox = await startSandbox();
