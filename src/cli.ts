@@ -144,6 +144,12 @@ common(
     .option('--var <key=value>', 'a Packer variable (repeatable)', collect, [] as string[])
     .option('--var-file <file>', 'a Packer variable file (repeatable)', collect, [] as string[])
     .option('--only <builds>', 'only these builds (comma-separated), e.g. amazon-ebs.win2022')
+    .option(
+      '--pass-env <name>',
+      'a variable Packer also sees (repeatable); it gets only AWS_*, PACKER_*, PATH, HOME, TMPDIR and proxies',
+      collect,
+      [] as string[],
+    )
     .requiredOption('--out <file>', 'where to write the parsed artifacts (JSON)')
     .option('--log <file>', 'where to write the raw machine-readable log', 'packer-build.log')
     .action(async (template: string, options: CommonOptions & PackerBuildCliOptions) => {
@@ -220,6 +226,7 @@ export interface PackerBuildCliOptions {
   var: string[];
   varFile: string[];
   only?: string;
+  passEnv: string[];
   out: string;
   log: string;
 }

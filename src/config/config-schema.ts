@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isBranchName } from '../git/branch-name.js';
+import { passThroughRefusal } from '../packer/packer-environment.js';
 
 /** AWS region names: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`. */
 export const RegionSchema = z
@@ -173,6 +174,21 @@ export const MonitorConfigSchema = z
   })
   .describe('Watching the open update pull requests (`hephestus run monitor`).');
 
+/** How Packer runs: which of the job's variables it sees beside the allowlist. */
+const PackerSchema = z.strictObject({
+  pass_env: z
+    .array(
+      z.string().superRefine((name, context) => {
+        const refusal = passThroughRefusal(name);
+        if (refusal) context.addIssue({ code: 'custom', message: refusal, input: name });
+      }),
+    )
+    .default([])
+    .describe(
+      "Variables of the job Packer also sees, beside AWS_*, PACKER_*, PATH, HOME, TMPDIR, proxies and certificates (e.g. a vSphere builder's settings). Names that may hold a token are refused.",
+    ),
+});
+
 export const HephestusConfigSchema = z.strictObject({
   version: z.literal(1).describe('Configuration format version.'),
   git: z
@@ -199,6 +215,7 @@ export const HephestusConfigSchema = z.strictObject({
   keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
   slack: SlackSchema.optional(),
   validation: ValidationSchema.optional(),
+  packer: PackerSchema.default({ pass_env: [] }).describe('How Packer runs.'),
   consumers: z.array(ConsumerSchema).default([]),
   monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
   bump: z

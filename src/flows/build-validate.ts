@@ -294,6 +294,7 @@ async function buildImages(
       outFile: join(artifacts, `packer-${suffix}.json`),
       cwd: co.dir,
       env: packerEnv(context),
+      passEnv: co.config.packer.pass_env,
       redact: (text) => context.logger.redact(text),
       onProgress: (event) => {
         for (const line of renderProgress(event)) context.logger.write(`${line}\n`);
