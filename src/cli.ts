@@ -2,6 +2,8 @@
  * The `hephestus` command line. Every subcommand's module, and with it every heavy client (AWS SDK, Octokit,
  * Slack), is imported inside its action, so `hephestus --help` loads commander and nothing else.
  */
+// First: wraps stderr before anything can print a child's environment (see the module).
+import './log/node-debug-guard.js';
 import { Command, CommanderError, Option } from 'commander';
 import { registerConfigGenerate } from './cli/register-config-generate.js';
 import { registerFlows } from './cli/register-flows.js';
