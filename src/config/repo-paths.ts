@@ -39,9 +39,9 @@ export function assertPathsInside(dir: string, config: HephestusConfig, configFi
       for (const entry of readdirSync(template)) repoPath(dir, join(image.template, entry), `${at}.template`);
     }
     for (const [i, file] of image.var_files.entries()) repoPath(dir, file, `${at}.var_files[${i}]`);
+    for (const [i, file] of image.smoke_tests.entries()) repoPath(dir, file, `${at}.smoke_tests[${i}]`);
     for (const [i, file] of image.inputs.entries())
       if (!/[*?[{]/.test(file)) repoPath(dir, file, `${at}.inputs[${i}]`);
-    for (const [i, file] of image.smoke_tests.entries()) repoPath(dir, file, `${at}.smoke_tests[${i}]`);
     if (image.base_ami) repoPath(dir, image.base_ami.pin.file, `${at}.base_ami.pin.file`);
   }
   repoPath(dir, config.lock_file, 'lock_file');
