@@ -2,8 +2,6 @@
  * The `hephestus` command line. Every subcommand's module, and with it every heavy client (AWS SDK, Octokit,
  * Slack), is imported inside its action, so `hephestus --help` loads commander and nothing else.
  */
-// First: wraps stderr before anything can print a child's environment (see the module).
-import './log/node-debug-guard.js';
 import { Command, CommanderError, Option } from 'commander';
 import { registerConfigGenerate } from './cli/register-config-generate.js';
 import { registerFlows } from './cli/register-flows.js';
@@ -11,6 +9,10 @@ import { registerIntegrations } from './cli/register-integrations.js';
 import { type CommonOptions, withCommonOptions as common, runCommand } from './cli/run-command.js';
 import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
+
+// NODE_DEBUG=child_process prints every child's environment: stderr is redacted before any child starts (see
+// the module). Loaded only then, so a plain start carries no redactor.
+if (process.env.NODE_DEBUG) await import('./log/node-debug-guard.js');
 
 // `hephestus ... | head` closes the pipe early; that is the reader's choice, not a failure.
 for (const stream of [process.stdout, process.stderr]) {
