@@ -306,7 +306,7 @@ describe('credentials on disk', () => {
 });
 
 describe('one validation path', () => {
-  it('finding 11: build-validate redacts smoke-test output before it writes JUnit (the path ami validate shares)', async ({
+  it('finding 11: build-validate and ami validate both redact smoke-test output before they write JUnit', async ({
     task,
   }) => {
     task.meta.figure = 'hostile';
@@ -328,7 +328,43 @@ describe('one validation path', () => {
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain(`the job password is ${REDACTED}`);
 
-    const captured = [result.output, xml, ...(await filesUnder(out)), ...published(sandbox)];
+    // `ami validate` of the same AMI with the same smoke test writes the same redacted text. The script holds the
+    // secret (it is the test's input), so it lives outside the swept directory.
+    const ami = result.report?.images[0]?.amis['us-east-1'] as string;
+    await mkdir(path.join(scratch, 'smoke-source'), { recursive: true });
+    const smoke = path.join(scratch, 'smoke-source', 'smoke.ps1');
+    await writeFile(smoke, `Write-Output 'the job password is ${secret}'\n`);
+    const cliJunit = path.join(out, 'cli.xml');
+    const subnet = [...sandbox.ec2.state.subnets.values()].find((s) => s.region === 'us-east-1')?.subnetId;
+    const cli = await runCliAsync(
+      [
+        'ami',
+        'validate',
+        `--ami=${ami}`,
+        '--region=us-east-1',
+        `--smoke-test=${smoke}`,
+        `--subnet=${subnet}`,
+        // SSM registers only an instance with a profile.
+        '--instance-profile=hephestus-validation',
+        `--junit=${cliJunit}`,
+      ],
+      { env: { ...flowEnv(sandbox), TMPDIR: out } },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const cliXml = await readFile(cliJunit, 'utf8');
+    expect(cliXml).toContain(`the job password is ${REDACTED}`);
+    // One JUnit builder: the same case, named and classed the same way, in both reports.
+    const testcase = (text: string) => /<testcase [^>]*>/.exec(text)?.[0];
+    expect(testcase(cliXml)?.replace(/time="[^"]*"/, '')).toBe(testcase(xml)?.replace(/time="[^"]*"/, ''));
+
+    const captured = [
+      result.output,
+      xml,
+      cli.stdout,
+      cli.stderr,
+      ...(await filesUnder(out)),
+      ...published(sandbox),
+    ];
     expect(checkSecrets(task, sandboxSecrets(sandbox), ...captured)).toBe(0);
   });
 });
