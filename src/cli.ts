@@ -10,6 +10,10 @@ import { type CommonOptions, withCommonOptions as common, runCommand } from './c
 import { ExitCode } from './errors.js';
 import { VERSION } from './version.js';
 
+// NODE_DEBUG=child_process prints every child's environment: stderr is redacted before any child starts (see
+// the module). Loaded only then, so a plain start carries no redactor.
+if (process.env.NODE_DEBUG) await import('./log/node-debug-guard.js');
+
 // `hephestus ... | head` closes the pipe early; that is the reader's choice, not a failure.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -144,6 +148,12 @@ common(
     .option('--var <key=value>', 'a Packer variable (repeatable)', collect, [] as string[])
     .option('--var-file <file>', 'a Packer variable file (repeatable)', collect, [] as string[])
     .option('--only <builds>', 'only these builds (comma-separated), e.g. amazon-ebs.win2022')
+    .option(
+      '--pass-env <name>',
+      'a variable Packer also sees (repeatable); it gets only AWS_*, PACKER_*, PATH, HOME, TMPDIR and proxies',
+      collect,
+      [] as string[],
+    )
     .requiredOption('--out <file>', 'where to write the parsed artifacts (JSON)')
     .option('--log <file>', 'where to write the raw machine-readable log', 'packer-build.log')
     .action(async (template: string, options: CommonOptions & PackerBuildCliOptions) => {
@@ -228,6 +238,7 @@ export interface PackerBuildCliOptions {
   var: string[];
   varFile: string[];
   only?: string;
+  passEnv: string[];
   out: string;
   log: string;
 }

@@ -1,16 +1,21 @@
 /** `hephestus ami latest|validate|tag|promote|prune|sweep`: the CLI faces of the AMI modules in src/aws/. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { findBaseAmis } from '../aws/base-ami.js';
 import { awsClientsPerRegion } from '../aws/ec2-client.js';
 import { IMAGE_STATUSES, type ImageStatus, TAG, type Tag, toTags } from '../aws/image-tags.js';
-import { junitXml } from '../aws/junit.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
 import { channelHolders, promote, rollback } from '../aws/promote.js';
 import { prune } from '../aws/prune.js';
 import { sweep } from '../aws/sweep.js';
 import { type RegionalImage, tagImages } from '../aws/tag-images.js';
-import { type SmokeTest, ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
+import type { ValidationResult } from '../aws/validate-ami.js';
+import {
+  readSmokeTests,
+  runValidation,
+  type ValidationSuite,
+  validationJunit,
+} from '../aws/validation-run.js';
 import type { HephestusConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
 import {
@@ -96,6 +101,8 @@ interface ValidationTarget {
   /** Every region's AMI of the same build: tagged with the outcome together. */
   all: RegionalImage[];
   smokeTests: string[];
+  /** The smoke tests come from the configuration (relative to its directory), not from --smoke-test. */
+  fromConfig: boolean;
 }
 
 /** Validates each AMI (in its first region), writes JUnit, tags the outcome; exit 1 when any failed. */
@@ -131,23 +138,30 @@ export async function amiValidateCommand(
   const clients = awsClientsPerRegion({ env: process.env });
   const runTag: Tag = { Key: TAG.run, Value: process.env.CIRCLE_WORKFLOW_ID || `local-${Date.now()}` };
   const results: Array<ValidationResult & { image?: string }> = [];
+  const suites: ValidationSuite[] = [];
+  const base = options.config ? dirname(options.config) : process.cwd();
   for (const target of targets) {
-    const smokeTests = await Promise.all(target.smokeTests.map(readSmokeTest));
+    const smokeTests = await readSmokeTests(
+      target.fromConfig ? base : process.cwd(),
+      target.smokeTests,
+      target.fromConfig ? `images.${target.image}.smoke_tests` : '--smoke-test',
+    );
     logger.info(
       `validating ${target.imageId} in ${target.region} (${smokeTests.length} smoke test(s), timeout ${timeoutMinutes}m)`,
     );
-    let result: ValidationResult;
-    try {
-      result = await validateAmi(
-        { ...settings, region: target.region, imageId: target.imageId, smokeTests, tags: [runTag] },
-        { ...clients(target.region), onProgress: progressLine(logger) },
-      );
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      logger.error(error.message);
-      result = error.result;
-    }
+    const { result, failure } = await runValidation(
+      { ...settings, region: target.region, imageId: target.imageId, smokeTests, tags: [runTag] },
+      { ...clients(target.region), onProgress: progressLine(logger) },
+      (text) => logger.redact(text),
+    );
+    if (failure !== undefined) logger.error(failure);
     results.push({ ...(target.image ? { image: target.image } : {}), ...result });
+    suites.push({
+      name: `${target.image ?? target.imageId} ${target.region}`,
+      result,
+      failure,
+      timestamp: new Date(),
+    });
     if (options.tag) {
       const status: ImageStatus = result.passed ? 'validated' : 'failed';
       await tagImages((region) => clients(region).ec2, target.all, toTags({ status }));
@@ -155,23 +169,8 @@ export async function amiValidateCommand(
     }
   }
   if (options.junit) {
-    const xml = junitXml(
-      results.map((r) => ({
-        name: `${r.image ?? r.imageId} ${r.region}`,
-        timestamp: new Date(),
-        cases: r.tests.map((t) => ({
-          name: t.name,
-          classname: `${r.imageId}.${r.region}`,
-          durationMs: t.durationMs,
-          outcome: t.outcome,
-          message: t.message,
-          stdout: logger.redact(t.stdout),
-          stderr: logger.redact(t.stderr),
-        })),
-      })),
-    );
     await mkdir(dirname(options.junit), { recursive: true });
-    await writeFile(options.junit, xml);
+    await writeFile(options.junit, validationJunit(suites));
   }
   const passed = results.every((r) => r.passed);
   if (json) logger.result({ ok: passed, dryRun: false, validations: results });
@@ -207,6 +206,7 @@ async function validationTargets(
           imageId: amiId(first.ami, '--artifacts'),
           all: images.map((i) => ({ region: i.region, imageId: i.ami })),
           smokeTests: options.smokeTest.length > 0 ? options.smokeTest : (configured?.smoke_tests ?? []),
+          fromConfig: options.smokeTest.length === 0 && configured !== undefined,
         },
       ];
     });
@@ -222,20 +222,9 @@ async function validationTargets(
       imageId,
       all: [{ region: region as string, imageId }],
       smokeTests: options.smokeTest.length > 0 ? options.smokeTest : (configured?.smoke_tests ?? []),
+      fromConfig: options.smokeTest.length === 0 && configured !== undefined,
     };
   });
-}
-
-async function readSmokeTest(file: string): Promise<SmokeTest> {
-  try {
-    return { name: basename(file).replace(/\.ps1$/i, ''), script: await readFile(file, 'utf8') };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? 'smoke test not found' : `cannot read (${code})`, {
-      file,
-      setting: '--smoke-test',
-    });
-  }
 }
 
 export interface TagOptions {

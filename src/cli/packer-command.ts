@@ -37,17 +37,23 @@ export async function packerBuildCommand(
   { logger, json }: CommandContext,
 ): Promise<ExitCode> {
   // Loaded here, not at the top: `packer parse` shares this module and starts faster without child_process.
-  const [{ runPackerBuild }, { renderProgress }] = await Promise.all([
+  const [{ runPackerBuild }, { renderProgress }, { passThroughRefusal }] = await Promise.all([
     import('../packer/packer-build.js'),
     import('../packer/progress-view.js'),
+    import('../packer/packer-environment.js'),
   ]);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
+    for (const name of options.passEnv) {
+      const refusal = passThroughRefusal(name);
+      if (refusal) throw new InputError(refusal, { setting: '--pass-env' });
+    }
     const outcome = await runPackerBuild({
       template,
+      passEnv: options.passEnv,
       vars: options.var,
       varFiles: options.varFile,
       ...(options.only ? { only: options.only.split(',') } : {}),

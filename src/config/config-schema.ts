@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from '../aws/regions.js';
 import { isBranchName } from '../git/branch-name.js';
+import { passThroughRefusal } from '../packer/packer-environment.js';
 import { closestMatch } from './did-you-mean.js';
 
 /** An AWS region from the list kept in code (`us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`). */
@@ -149,7 +150,7 @@ const BumpFileSchema = FileTargetSchema.extend({
   region: RegionSchema.optional(),
 });
 
-/** How Packer runs: its AWS waits (AMI available, region copies), which Windows images need long. */
+/** How Packer runs: its AWS waits (AMI available, region copies), which Windows images need long, and its environment. */
 export const PackerConfigSchema = z
   .strictObject({
     aws_polling: z
@@ -173,8 +174,21 @@ export const PackerConfigSchema = z
       .describe(
         "Packer's AWS waits, passed as AWS_POLL_DELAY_SECONDS and AWS_MAX_ATTEMPTS to every build; a template's own `aws_polling` block wins.",
       ),
+    pass_env: z
+      .array(
+        z.string().superRefine((name, context) => {
+          const refusal = passThroughRefusal(name);
+          if (refusal) context.addIssue({ code: 'custom', message: refusal, input: name });
+        }),
+      )
+      .default([])
+      .describe(
+        "Variables of the job Packer also sees, beside AWS_*, PACKER_*, PATH, HOME, TMPDIR, proxies and certificates (e.g. a vSphere builder's settings). Names that may hold a token are refused.",
+      ),
   })
-  .describe('How Hephestus runs Packer.');
+  .describe(
+    "How Hephestus runs Packer: its AWS waits, and which of the job's variables it sees beside the allowlist.",
+  );
 
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
@@ -226,8 +240,8 @@ export const HephestusConfigSchema = z.strictObject({
   channels: z.array(z.string().min(1)).min(1).default(['canary', 'edge', 'stable']),
   keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
   slack: SlackSchema.optional(),
-  packer: PackerConfigSchema.optional(),
   validation: ValidationSchema.optional(),
+  packer: PackerConfigSchema.default({ pass_env: [] }),
   consumers: z.array(ConsumerSchema).default([]),
   monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
   bump: z

@@ -12,10 +12,8 @@
  * are skipped for them, with a note.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { simpleGit } from 'simple-git';
+import { dirname, join } from 'node:path';
 import { builtTags, TAG, type Tag, toTags } from '../aws/image-tags.js';
-import { casesOfFailedRun, type JunitSuite, junitXml } from '../aws/junit.js';
 import { ownImage } from '../aws/own-images.js';
 import {
   type RegionalImage,
@@ -24,10 +22,17 @@ import {
   tagImages,
   untagResources,
 } from '../aws/tag-images.js';
-import { ValidationError, type ValidationResult, validateAmi } from '../aws/validate-ami.js';
+import type { ValidationResult } from '../aws/validate-ami.js';
+import {
+  readSmokeTests,
+  runValidation,
+  type ValidationSuite,
+  validationJunit,
+} from '../aws/validation-run.js';
 import { formatDuration, throttleProgress } from '../aws/waits.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, InputError } from '../errors.js';
+import { localGit } from '../git/git-environment.js';
 import type { CommitSummary } from '../git/git-repository.js';
 import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequest } from '../github/schema.js';
@@ -205,7 +210,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   );
   if (context.options.junit) {
     await mkdir(dirname(context.options.junit), { recursive: true });
-    await writeFile(context.options.junit, junitXml(junitSuites(report.images)));
+    await writeFile(context.options.junit, validationJunit(junitSuites(report.images)));
     report.junit = context.options.junit;
   }
   const failed = report.images.filter((i) => i.status === 'failed');
@@ -264,7 +269,7 @@ function selectBuildImages(config: HephestusConfig, images: string | undefined):
 
 /** The checked-out commit's identities and subject, read from the clone. */
 async function headCommit(dir: string): Promise<CommitSummary> {
-  const out = await simpleGit({ baseDir: dir }).raw([
+  const out = await localGit(dir).raw([
     '-c',
     'log.showSignature=false',
     'log',
@@ -344,6 +349,7 @@ async function refuseAmbiguousBuilds(
       template: repoPath(co.dir, image.template, `images.${image.name}.template`),
       cwd: co.dir,
       env: packerEnv(context, co.config),
+      passEnv: co.config.packer.pass_env,
     });
     if (builds.length > 1) {
       throw new InputError(
@@ -388,6 +394,7 @@ async function buildImages(
       outFile: join(artifacts, `packer-${suffix}.json`),
       cwd: co.dir,
       env: packerEnv(context, co.config),
+      passEnv: co.config.packer.pass_env,
       redact: (text) => context.logger.redact(text),
       onProgress: (event) => {
         for (const line of renderProgress(event)) context.logger.write(`${line}\n`);
@@ -452,6 +459,7 @@ async function initPlugins(
     setting,
     cwd: co.dir,
     env: packerEnv(context, co.config),
+    passEnv: co.config.packer.pass_env,
     redact: (text) => context.logger.redact(text),
   });
   if (init === 'initialized') context.logger.info(`packer init ${image.template}: plugins installed`);
@@ -595,44 +603,34 @@ async function validateImage(
   const region = image.regions[0] as string;
   const imageId = entry.amis[region] as string;
   const settings = { ...VALIDATION_DEFAULTS, ...co.config.validation };
-  const smokeTests = await Promise.all(
-    image.smoke_tests.map(async (file) => ({
-      name: basename(file),
-      script: await readFile(repoPath(co.dir, file, `images.${image.name}.smoke_tests`), 'utf8'),
-    })),
-  );
+  const smokeTests = await readSmokeTests(co.dir, image.smoke_tests, `images.${image.name}.smoke_tests`);
   context.logger.info(`${image.name}: validating ${imageId} in ${region}`);
-  let result: ValidationResult;
-  try {
-    result = await validateAmi(
-      {
-        region,
-        imageId,
-        instanceType: settings.instance_type,
-        subnetId: settings.subnet_id,
-        securityGroupIds: settings.security_group_ids,
-        instanceProfile: settings.instance_profile,
-        readyText: settings.ready_text,
-        timeoutMs: settings.timeout_minutes * 60_000,
-        smokeTests,
-        tags: [
-          { Key: TAG.run, Value: report.run },
-          { Key: TAG.image, Value: image.name },
-        ],
-      },
-      {
-        ...context.aws(region),
-        delays: context.waitDelays(),
-        onProgress: throttleProgress(30_000, (p) =>
-          context.logger.info(`${image.name}: waiting for ${p.awaiting} (${formatDuration(p.elapsedMs)})`),
-        ),
-      },
-    );
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    result = error.result;
-    entry.failure = error.message;
-  }
+  const { result, failure } = await runValidation(
+    {
+      region,
+      imageId,
+      instanceType: settings.instance_type,
+      subnetId: settings.subnet_id,
+      securityGroupIds: settings.security_group_ids,
+      instanceProfile: settings.instance_profile,
+      readyText: settings.ready_text,
+      timeoutMs: settings.timeout_minutes * 60_000,
+      smokeTests,
+      tags: [
+        { Key: TAG.run, Value: report.run },
+        { Key: TAG.image, Value: image.name },
+      ],
+    },
+    {
+      ...context.aws(region),
+      delays: context.waitDelays(),
+      onProgress: throttleProgress(30_000, (p) =>
+        context.logger.info(`${image.name}: waiting for ${p.awaiting} (${formatDuration(p.elapsedMs)})`),
+      ),
+    },
+    (text) => context.logger.redact(text),
+  );
+  if (failure !== undefined) entry.failure = failure;
   entry.status = result.passed ? 'validated' : 'failed';
   entry.validation = {
     region,
@@ -651,27 +649,14 @@ async function validateImage(
 // Full smoke-test output for the JUnit file, kept out of the JSON report.
 const testResults = new WeakMap<ImageBuildReport, ValidationResult>();
 
-function junitSuites(images: ImageBuildReport[]): JunitSuite[] {
+function junitSuites(images: ImageBuildReport[]): ValidationSuite[] {
   return images
     .filter((i) => i.action === 'built' && !i.artifacts)
-    .map((i) => {
-      const result = testResults.get(i);
-      const classname = result ? `${result.imageId} (${result.region})` : i.image;
-      const cases: JunitSuite['cases'] = result
-        ? result.tests.map((t) => ({
-            name: t.name,
-            classname,
-            durationMs: t.durationMs,
-            outcome: t.outcome,
-            message: t.message,
-            stdout: t.stdout,
-            stderr: t.stderr,
-          }))
-        : [];
-      if (i.status !== 'failed') return { name: i.image, cases };
-      const failure = { name: result?.failedStep ?? 'build', classname, message: i.failure };
-      return { name: i.image, cases: casesOfFailedRun(cases, failure) };
-    });
+    .map((i) => ({
+      name: i.image,
+      result: testResults.get(i),
+      failure: i.status === 'failed' ? (i.failure ?? 'failed') : undefined,
+    }));
 }
 
 /** The PR comment (one, edited in place) and the Slack notice of the result. */

@@ -3,11 +3,12 @@
  * `hephestus.yml` read from it: the same in CircleCI and against the sandbox, whatever the job checked out.
  */
 import { readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { assertRepositoryMatches } from '../config/check-repository.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
 import { closestMatch } from '../config/did-you-mean.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { assertPathsInside, repoPath } from '../config/repo-paths.js';
 import { gitAuthor } from '../config/secrets.js';
 import { maskTemplateActions } from '../edit/formats/go-template.js';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
@@ -74,6 +75,7 @@ export async function checkout(context: FlowContext, options: CheckoutOptions): 
     await result.git.resetBranch(defaultBranch, trackingRef(defaultBranch));
     result = { ...result, branch: defaultBranch, sha: await result.git.revParse('HEAD') };
   }
+  assertPathsInside(result.dir, result.config, configFile(context));
   return { ...result, author };
 }
 
@@ -101,7 +103,10 @@ async function cloneAndRead(
       throw await missingBranch(context, options.repository, options.branch);
     throw error;
   });
-  const [config, sha] = await Promise.all([loadConfig(join(dir, configFile(context))), git.revParse('HEAD')]);
+  const [config, sha] = await Promise.all([
+    loadConfig(repoPath(dir, configFile(context), '--config')),
+    git.revParse('HEAD'),
+  ]);
   // A template, pin or build name that is not there stops the flow here (exit 2), before it builds or writes.
   await assertRepositoryMatches(config, dir, configFile(context));
   return { repository: options.repository, git, dir, config, branch, sha };
@@ -130,16 +135,6 @@ function configFile(context: FlowContext): string {
   return context.options.config ?? DEFAULT_CONFIG_FILE;
 }
 
-/** A path from configuration, inside the clone (refused when it leads out of it). */
-export function repoPath(dir: string, file: string, setting: string): string {
-  const full = resolve(dir, file);
-  const rel = relative(dir, full);
-  if (rel.startsWith('..') || resolve(dir, rel) !== full) {
-    throw new InputError(`${JSON.stringify(file)} lies outside the repository`, { setting });
-  }
-  return full;
-}
-
 /** The string value at a configured target (embedded documents looked into), as the editor would read it. */
 export async function readTarget(dir: string, target: FileTarget, setting: string): Promise<string> {
   return targetIn(await readFile(repoPath(dir, target.file, setting), 'utf8'), target, setting);
@@ -166,3 +161,5 @@ export function targetIn(content: string, target: FileTarget, setting: string): 
     });
   }
 }
+
+export { repoPath };

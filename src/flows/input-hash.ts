@@ -9,8 +9,8 @@
  * list a variable file in `inputs` to hash all of it.
  */
 import { createHash } from 'node:crypto';
-import { simpleGit } from 'simple-git';
 import type { ImageConfig } from '../config/config-schema.js';
+import { localGit } from '../git/git-environment.js';
 
 export interface HashedFile {
   path: string;
@@ -36,7 +36,7 @@ export function inputPathspecs(image: ImageConfig): string[] {
 
 /** The committed files matching the image's inputs in the clone at `dir`. */
 export async function listInputFiles(dir: string, image: ImageConfig): Promise<HashedFile[]> {
-  const out = await simpleGit({ baseDir: dir }).raw(['ls-files', '-s', '-z', '--', ...inputPathspecs(image)]);
+  const out = await localGit(dir).raw(['ls-files', '-s', '-z', '--', ...inputPathspecs(image)]);
   return out
     .split('\0')
     .filter(Boolean)

@@ -3,8 +3,9 @@
  * committed as the configured author, and pushed only when its content differs from what the remote branch
  * already holds. A branch carrying someone else's commits is never overwritten.
  */
-import { simpleGit } from 'simple-git';
+
 import { FailureError } from '../errors.js';
+import { localGit } from '../git/git-environment.js';
 import { foreignCommits, trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import type { PullRequest } from '../github/schema.js';
@@ -174,5 +175,5 @@ function tree(dir: string, rev: string): Promise<string> {
 
 /** A read-only git command in the clone (no remote, so no credentials). */
 function local(dir: string, args: string[]): Promise<string> {
-  return simpleGit({ baseDir: dir }).raw(args);
+  return localGit(dir).raw(args);
 }

@@ -1,20 +1,21 @@
 /**
- * How a token reaches git without entering a URL, `.git/config`, the command line or the environment.
+ * How a token reaches git without entering a URL, a file, `.git/config` or the command line.
  *
- * The token goes into an `http.<origin>.extraHeader` in a private config file (mode 0600 in a 0700 temporary
- * directory) that exists only while one git command runs; git is pointed at it with `-c include.path=<file>`.
- * Compared with `-c http.extraHeader=...` this keeps the token out of the process list and out of simple-git's
- * debug log (which prints the arguments and the environment of every command), and out of `err.task.commands`.
+ * The token goes into an `http.<origin>.extraHeader` handed to git as an environment config entry
+ * (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_n`, `GIT_CONFIG_VALUE_n`) of the one git process that needs it. Nothing is
+ * written to disk, so a job killed with SIGKILL leaves no credential behind (a private config file did), and the
+ * command line (process list, simple-git's `err.task.commands`) never holds it. simple-git's debug log prints the
+ * environment of every command, so that log is kept off (see quiet-simple-git.ts).
  * `GIT_ASKPASS` would also work, but simple-git refuses it without `allowUnsafeAskPass`, and a prompt-based
  * credential is handed to the user's credential helpers, which may store it.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** The user name GitHub expects beside an installation or personal token (it checks only the password). */
 export const TOKEN_USER = 'x-access-token';
+
+/** One `key=value` git configuration entry. */
+export type ConfigEntry = readonly [key: string, value: string];
 
 /** The value of the `Authorization` header git sends: basic auth of `x-access-token:<token>`. */
 export function basicAuthorization(token: string): string {
@@ -46,35 +47,35 @@ export function remoteOrigin(url: string): string {
   return `${parsed.protocol}//${parsed.host}/`;
 }
 
-/** The text of the private config file: the scoped header, and no credential helpers. */
-export function credentialConfig(token: string, origin: string): string {
+/** The configuration entry that gives git the token: the header, scoped to the remote's origin. */
+export function credentialEntries(token: string, origin: string): ConfigEntry[] {
   if (!/^[\x21-\x7e]+$/.test(token)) {
     throw new InputError('the git token must be printable ASCII without spaces', { setting: 'git token' });
   }
-  return [
-    `[http "${origin}"]`,
-    `\textraHeader = Authorization: ${basicAuthorization(token)}`,
-    // An empty helper clears the user's helpers: a rejected token must fail, not fall back to a stored
-    // personal credential (another identity) or a prompt.
-    '[credential]',
-    '\thelper =',
-    '',
-  ].join('\n');
+  return [[`http.${origin}.extraHeader`, `Authorization: ${basicAuthorization(token)}`]];
 }
 
-/** Runs `fn` with the `include.path=<file>` config entry of a private credential file, removed afterwards. */
-export async function withCredentials<T>(
-  token: string,
-  origin: string,
-  fn: (configEntry: string) => Promise<T>,
-): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'hephestus-git-'));
-  try {
-    await chmod(dir, 0o700);
-    const file = join(dir, 'credentials.gitconfig');
-    await writeFile(file, credentialConfig(token, origin), { mode: 0o600, flag: 'wx' });
-    return await fn(`include.path=${file}`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/**
+ * Configuration that keeps repository content and the machine's git setup from running programs next to the
+ * token: no hooks, and no transport but the remote's own scheme (a `.gitmodules` or an `ext::` URL cannot
+ * make git start a program or reach a file). Filters and other programs come only from configuration, and git
+ * runs with no system or global configuration (see git-environment.ts), so `.gitattributes` cannot name one.
+ */
+export function hardeningEntries(origin: string | undefined): ConfigEntry[] {
+  const entries: ConfigEntry[] = [
+    ['core.hooksPath', '/dev/null'],
+    ['protocol.allow', 'never'],
+  ];
+  if (origin) entries.push([`protocol.${new URL(origin).protocol.replace(/:$/, '')}.allow`, 'always']);
+  return entries;
+}
+
+/** The entries as git's environment config variables (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_n`, `GIT_CONFIG_VALUE_n`). */
+export function configEnvironment(entries: readonly ConfigEntry[]): Record<string, string> {
+  const env: Record<string, string> = { GIT_CONFIG_COUNT: String(entries.length) };
+  entries.forEach(([key, value], index) => {
+    env[`GIT_CONFIG_KEY_${index}`] = key;
+    env[`GIT_CONFIG_VALUE_${index}`] = value;
+  });
+  return env;
 }

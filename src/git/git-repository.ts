@@ -1,8 +1,9 @@
 /**
  * A clone of one remote repository and the git verbs the update flow needs, over simple-git.
  *
- * Every command gets the token through a private config file (see git-credentials.ts), a clean environment,
- * a timeout, and comes back either with its result or with a redacted error of our own (see redact-git-error.ts).
+ * Every command runs with an allowlisted environment and no hooks (see git-environment.ts), gets the token as an
+ * environment config entry when it needs one (see git-credentials.ts), has a timeout, and comes back either with
+ * its result or with a redacted error of our own (see redact-git-error.ts).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -10,7 +11,8 @@ import { type SimpleGit, simpleGit } from 'simple-git';
 import { ExternalServiceError, FailureError, HephestusError, InputError } from '../errors.js';
 import { Redactor } from '../log/redact.js';
 import { isBranchName } from './branch-name.js';
-import { remoteOrigin, withCredentials } from './git-credentials.js';
+import { credentialEntries, remoteOrigin } from './git-credentials.js';
+import { commandEnvironment, GIT_UNSAFE_ALLOWED } from './git-environment.js';
 import { pushRejection } from './push-rejection.js';
 import { type GitCommandKind, redactGitError } from './redact-git-error.js';
 
@@ -360,7 +362,7 @@ export class GitRepository {
   }
 
   /** Runs `task` on a simple-git bound to `baseDir` with credentials, a clean environment and a timeout; errors come back redacted. */
-  private run<T>(
+  private async run<T>(
     baseDir: string,
     kind: GitCommandKind,
     what: string,
@@ -369,23 +371,20 @@ export class GitRepository {
   ): Promise<T> {
     const { token, origin, redactor, timeoutMs, stallSeconds } = this.settings;
     const deadlines = ['http.lowSpeedLimit=1000', `http.lowSpeedTime=${stallSeconds}`];
-    const runWith = async (credentials: string[]) => {
-      const config = [...deadlines, ...credentials];
-      const git = simpleGit({ baseDir, config, timeout: { block: timeoutMs } }).env({
-        ...gitEnvironment(process.env),
-        ...env,
-      });
-      try {
-        return await task(git);
-      } catch (error) {
-        throw redactGitError(error, redactor, what, kind);
-      }
-    };
-    // Only commands that talk to the remote get the token (and the temporary file that carries it). In a
-    // blobless clone any command may fetch a missing file's contents, so there every command gets it.
-    return kind === 'remote' || !this.settings.shallow
-      ? withCredentials(token, origin, (credentials) => runWith([credentials]))
-      : runWith([]);
+    // Only commands that talk to the remote get the token. In a blobless clone any command may fetch a missing
+    // file's contents, so there every command gets it.
+    const credentials = kind === 'remote' || !this.settings.shallow ? credentialEntries(token, origin) : [];
+    const git = simpleGit({
+      baseDir,
+      config: deadlines,
+      timeout: { block: timeoutMs },
+      unsafe: GIT_UNSAFE_ALLOWED,
+    }).env(commandEnvironment(origin, credentials, env));
+    try {
+      return await task(git);
+    } catch (error) {
+      throw redactGitError(error, redactor, what, kind);
+    }
   }
 }
 
@@ -407,26 +406,6 @@ function stallSecondsFrom(env: NodeJS.ProcessEnv): number {
 export function trackingRef(branch: string): string {
   return `refs/remotes/${REMOTE}/${branch}`;
 }
-
-/**
- * The environment git runs with: the caller's, without variables that redirect git or run other programs
- * (`GIT_DIR` from a hook, `GIT_ASKPASS`, `EDITOR`; simple-git refuses several of them anyway), and never prompting.
- */
-export function gitEnvironment(base: NodeJS.ProcessEnv): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(base)) {
-    if (value === undefined) continue;
-    const upper = key.toUpperCase();
-    if (DROPPED.has(upper)) continue;
-    // Certificate settings are kept: a CI runner behind a proxy needs them.
-    if (upper.startsWith('GIT_') && !upper.startsWith('GIT_SSL_CA')) continue;
-    env[key] = value;
-  }
-  env.GIT_TERMINAL_PROMPT = '0';
-  return env;
-}
-
-const DROPPED = new Set(['EDITOR', 'VISUAL', 'PAGER', 'PREFIX', 'SSH_ASKPASS']);
 
 /** The commits whose author or committer is not one of `ours` (compared by email, case-insensitively). */
 export function foreignCommits(

@@ -18,7 +18,10 @@ export interface AwsPolling {
  * The waits Packer gets: hephestus.yml's `packer.aws_polling` first, then Packer's own variables when the
  * job's environment sets them, then the Windows-sized defaults. Whatever the endpoint.
  */
-export function awsPolling(config: PackerConfig | undefined, env: NodeJS.ProcessEnv): AwsPolling {
+export function awsPolling(
+  config: Pick<PackerConfig, 'aws_polling'> | undefined,
+  env: NodeJS.ProcessEnv,
+): AwsPolling {
   return {
     delaySeconds:
       config?.aws_polling?.delay_seconds ??

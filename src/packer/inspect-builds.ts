@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FailureError } from '../errors.js';
+import { packerEnvironment } from './packer-environment.js';
 
 const run = promisify(execFile);
 
@@ -14,13 +15,16 @@ export async function inspectBuilds(options: {
   template: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** `packer.pass_env`: further names Packer may see. */
+  passEnv?: readonly string[];
   packerBin?: string;
 }): Promise<string[]> {
   let stdout: string;
   try {
     ({ stdout } = await run(options.packerBin ?? 'packer', ['inspect', options.template], {
       cwd: options.cwd,
-      env: options.env,
+      // inspect prints variables' values, `env()` defaults included: the same allowlist as a build.
+      env: packerEnvironment({ ...process.env, ...options.env }, options.passEnv),
       maxBuffer: 4 * 1024 * 1024,
     }));
   } catch (error) {

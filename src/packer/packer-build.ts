@@ -12,6 +12,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { ExitCode, InputError } from '../errors.js';
 import { type PackerResult, PackerResultCollector } from './artifacts.js';
 import { formatMachineReadableLine, parseMachineReadableLine } from './machine-readable.js';
+import { packerEnvironment } from './packer-environment.js';
 import { truncatedLineError } from './parse-log.js';
 import { type ProgressEvent, progressEventOf } from './progress-view.js';
 
@@ -33,8 +34,10 @@ export interface PackerBuildOptions {
   /** The packer executable; `packer` on PATH by default. */
   packerBin?: string;
   cwd?: string;
-  /** Extra environment for packer, on top of this process's. */
+  /** Environment on top of this process's; Packer sees only its allowlisted part (see packer-environment.ts). */
   env?: NodeJS.ProcessEnv;
+  /** Further variable names Packer may see (`packer.pass_env`); names that may hold a token are never passed. */
+  passEnv?: readonly string[];
   onProgress?: (event: ProgressEvent) => void;
   /** Removes secrets from a piece of text; applied to every line before anything else sees it. */
   redact: (text: string) => string;
@@ -78,8 +81,7 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
 
   const child = spawn(bin, packerBuildArgs(options), {
     cwd: options.cwd,
-    // Packer's update check would wait on a network this job may not have.
-    env: { ...process.env, CHECKPOINT_DISABLE: '1', ...options.env },
+    env: packerEnvironment({ ...process.env, ...options.env }, options.passEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
     signal: options.signal,
     killSignal: 'SIGTERM',

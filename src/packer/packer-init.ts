@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { FailureError, InputError } from '../errors.js';
+import { packerEnvironment } from './packer-environment.js';
 import type { SourcePosition } from './template-facts.js';
 
 const run = promisify(execFile);
@@ -42,6 +43,8 @@ export interface PackerInitOptions {
   packerBin?: string;
   cwd?: string;
   env: NodeJS.ProcessEnv;
+  /** `packer.pass_env`: further names Packer may see. */
+  passEnv?: readonly string[];
   redact: (text: string) => string;
 }
 
@@ -61,7 +64,8 @@ export async function packerInit(options: PackerInitOptions): Promise<'initializ
   try {
     await run(bin, ['init', options.template], {
       cwd: options.cwd,
-      env: { ...options.env, CHECKPOINT_DISABLE: '1' },
+      // init reads the branch's template: the same allowlist as a build (it sets CHECKPOINT_DISABLE too).
+      env: packerEnvironment({ ...process.env, ...options.env }, options.passEnv),
       maxBuffer: 16 * 1024 * 1024,
       // Plugin downloads take seconds; a registry that stops answering must not hold the job until CircleCI's limit.
       timeout: INIT_TIMEOUT_MS,

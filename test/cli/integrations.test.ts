@@ -426,7 +426,7 @@ describe('hephestus ami', () => {
     ]);
     expect(image.tags[TAG.status]).toBe('validated');
     const xml = await readFile(junit, 'utf8');
-    expect(xml).toContain('<testcase name="smoke"');
+    expect(xml).toContain('<testcase name="smoke.ps1"');
     expect(xml).toContain('tests="1" failures="0"');
     const instances = [...sandbox.ec2.state.instances.values()].filter((i) => i.imageId === image.imageId);
     expect(instances.map((i) => i.state).every((s) => s === 'terminated' || s === 'shutting-down')).toBe(

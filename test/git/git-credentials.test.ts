@@ -1,19 +1,22 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import {
   basicAuthorization,
-  credentialConfig,
+  configEnvironment,
+  credentialEntries,
+  hardeningEntries,
   remoteOrigin,
-  withCredentials,
 } from '../../src/git/git-credentials.js';
+import { gitEnvironment } from '../../src/git/git-environment.js';
 
 const TOKEN = 'ghs_credCanary0123456789abcdef';
 const run = promisify(execFile);
+const ORIGIN = 'http://127.0.0.1:8080/';
 
 describe('basicAuthorization', () => {
   it('is basic auth of x-access-token and the token, as GitHub takes it', () => {
@@ -47,49 +50,72 @@ describe('remoteOrigin', () => {
   });
 });
 
-describe('credentialConfig', () => {
-  it('refuses a token that would break the config line', () => {
-    expect(() => credentialConfig('abc\ndef', 'https://github.com/')).toThrow(/printable ASCII/);
+describe('credentialEntries', () => {
+  it('refuses a token that would break the header', () => {
+    expect(() => credentialEntries('abc\ndef', 'https://github.com/')).toThrow(/printable ASCII/);
   });
 });
 
-describe('withCredentials', () => {
-  it('gives git the header for the remote origin only, and no credential helper', async () => {
-    await withCredentials(TOKEN, 'http://127.0.0.1:8080/', async (entry) => {
-      const file = entry.replace(/^include\.path=/, '');
-      const get = (args: string[]) =>
-        run('git', ['-c', entry, ...args], { env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
-      const header = await get([
-        'config',
-        '--get-urlmatch',
-        'http.extraHeader',
-        'http://127.0.0.1:8080/acme/images.git',
-      ]);
-      expect(header.stdout.trim()).toBe(`Authorization: ${basicAuthorization(TOKEN)}`);
-      const elsewhere = get([
-        'config',
-        '--get-urlmatch',
-        'http.extraHeader',
-        'https://example.com/acme/images.git',
-      ]);
-      await expect(elsewhere).rejects.toMatchObject({ code: 1 });
-      const helpers = await get(['config', '--get-all', 'credential.helper']);
-      expect(helpers.stdout.split('\n').at(-2)).toBe('');
-      expect((await stat(file)).mode & 0o777).toBe(0o600);
-      expect((await stat(dirname(file))).mode & 0o777).toBe(0o700);
+describe('environment config entries', () => {
+  /** What `git config` answers under the environment of a command given the token. */
+  const get = (args: string[]) =>
+    run('git', args, {
+      env: { ...gitEnvironment(process.env), ...configEnvironment(credentialEntries(TOKEN, ORIGIN)) },
     });
+
+  it('give git the header for the remote origin only', async () => {
+    const header = await get(['config', '--get-urlmatch', 'http.extraHeader', `${ORIGIN}acme/images.git`]);
+    expect(header.stdout.trim()).toBe(`Authorization: ${basicAuthorization(TOKEN)}`);
+    const elsewhere = get([
+      'config',
+      '--get-urlmatch',
+      'http.extraHeader',
+      'https://example.com/acme/images.git',
+    ]);
+    await expect(elsewhere).rejects.toMatchObject({ code: 1 });
   });
 
-  it('removes the file afterwards, also when the command fails', async () => {
-    let file = '';
-    const failing = withCredentials(TOKEN, 'https://github.com/', async (entry) => {
-      file = entry.replace(/^include\.path=/, '');
-      expect(await readFile(file, 'utf8')).toContain('extraHeader');
-      throw new Error('git failed');
+  it('leave nothing on disk: the token is in no file under the temporary directory', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'hephestus-cred-'));
+    try {
+      await run('git', ['config', '--get-urlmatch', 'http.extraHeader', `${ORIGIN}x.git`], {
+        env: {
+          ...gitEnvironment({ ...process.env, TMPDIR: tmp }),
+          ...configEnvironment(credentialEntries(TOKEN, ORIGIN)),
+        },
+      });
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('number the entries as git reads them', () => {
+    expect(
+      configEnvironment([
+        ['core.hooksPath', '/dev/null'],
+        ['protocol.allow', 'never'],
+      ]),
+    ).toEqual({
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'core.hooksPath',
+      GIT_CONFIG_VALUE_0: '/dev/null',
+      GIT_CONFIG_KEY_1: 'protocol.allow',
+      GIT_CONFIG_VALUE_1: 'never',
     });
-    await expect(failing).rejects.toThrow('git failed');
-    expect(file).not.toBe('');
-    expect(existsSync(file)).toBe(false);
-    expect(existsSync(dirname(file))).toBe(false);
+  });
+});
+
+describe('hardeningEntries', () => {
+  it('turn hooks off and allow only the remote scheme', () => {
+    expect(hardeningEntries('https://github.com/')).toEqual([
+      ['core.hooksPath', '/dev/null'],
+      ['protocol.allow', 'never'],
+      ['protocol.https.allow', 'always'],
+    ]);
+    expect(hardeningEntries(undefined)).toEqual([
+      ['core.hooksPath', '/dev/null'],
+      ['protocol.allow', 'never'],
+    ]);
   });
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import {
-  assertBranchName,
-  type CommitSummary,
-  foreignCommits,
-  gitEnvironment,
-} from '../../src/git/git-repository.js';
+import { gitEnvironment } from '../../src/git/git-environment.js';
+import { assertBranchName, type CommitSummary, foreignCommits } from '../../src/git/git-repository.js';
 
 const bot = { name: 'Hephestus Bot', email: 'hephestus-bot@users.noreply.github.com' };
 const ci = { name: 'Hephestus CI', email: 'ci@example.com' };
@@ -32,26 +28,38 @@ describe('foreignCommits', () => {
 });
 
 describe('gitEnvironment', () => {
-  it('drops variables that redirect git or start programs, keeps the rest, and turns prompts off', () => {
+  it('keeps only what git needs, no token, no program, no configuration of the machine, no prompts', () => {
     const env = gitEnvironment({
       PATH: '/usr/bin',
       HOME: '/home/ci',
+      TMPDIR: '/tmp/job',
+      LC_ALL: 'C.UTF-8',
       HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
+      GITHUB_TOKEN: 'ghs_x',
+      CIRCLE_TOKEN: 'ccipat_x',
+      SLACK_ACCESS_TOKEN: 'xoxb-x',
+      AWS_SECRET_ACCESS_KEY: 'aws-x',
       EDITOR: 'vim',
       PAGER: 'less',
       GIT_DIR: '/elsewhere/.git',
       GIT_ASKPASS: '/bin/echo',
       GIT_CONFIG_COUNT: '1',
+      GIT_TRACE_CURL: '1',
       GIT_SSL_CAINFO: '/etc/ssl/ca.pem',
       GIT_TERMINAL_PROMPT: '1',
       UNSET: undefined,
     });
     expect(env).toEqual({
       PATH: '/usr/bin',
-      HOME: '/home/ci',
+      TMPDIR: '/tmp/job',
+      LC_ALL: 'C.UTF-8',
       HTTPS_PROXY: 'http://proxy:3128',
+      no_proxy: 'localhost',
       GIT_SSL_CAINFO: '/etc/ssl/ca.pem',
       GIT_TERMINAL_PROMPT: '0',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
     });
   });
 });

@@ -17,11 +17,16 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/** simple-git logs every command's arguments and environment through `debug`; turned on here to prove neither holds the token. */
+/**
+ * simple-git logs every command's arguments and environment (the credential header among them) through
+ * `debug`; turned on here, with a namespace of the test's own, to prove its lines are dropped while others print.
+ */
 const debug = createRequire(import.meta.url)('debug') as {
+  (namespace: string): (message: string) => void;
   enable(namespaces: string): void;
   disable(): string;
 };
+const probe = debug('hephestus-test');
 
 /** Runs `action` (expected to fail) with stdout, stderr and simple-git's debug log captured; returns the error and the output. */
 async function failureOf(action: () => Promise<unknown>): Promise<{ error: unknown; output: string }> {
@@ -33,8 +38,9 @@ async function failureOf(action: () => Promise<unknown>): Promise<{ error: unkno
   };
   process.stdout.write = capture as typeof process.stdout.write;
   process.stderr.write = capture as typeof process.stderr.write;
-  debug.enable('simple-git,simple-git:*');
+  debug.enable('simple-git,simple-git:*,hephestus-test');
   try {
+    probe('debug log on');
     await action();
     return { error: undefined, output: chunks.join('') };
   } catch (error) {
@@ -67,8 +73,9 @@ function expectNoLeak(failure: { error: unknown; output: string }, canary: strin
   expect(e.cause).toBeUndefined();
   const redactor = new Redactor([canary]);
   for (const text of renderings(e)) expect(redactor.leaks(text), text).toBe(false);
-  // The debug log was on: it printed git's arguments and environment, so it is not empty.
-  expect(output).toContain('simple-git');
+  // The debug log was on (the probe printed), and simple-git's lines, which hold git's environment, were dropped.
+  expect(output).toContain('hephestus-test debug log on');
+  expect(output).not.toContain('simple-git');
   expect(redactor.leaks(output)).toBe(false);
   return e;
 }
@@ -149,7 +156,8 @@ describe('the token never leaves the git module', () => {
   it('a clone that succeeds prints nothing with the token in the debug log either', async () => {
     const failure = await failureOf(() => sandbox.clone());
     expect(failure.error).toBeUndefined();
-    expect(failure.output).toContain('clone');
+    expect(failure.output).toContain('hephestus-test debug log on');
+    expect(failure.output).not.toContain('simple-git');
     expect(new Redactor([TOKEN]).leaks(failure.output)).toBe(false);
   });
 });

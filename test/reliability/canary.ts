@@ -32,13 +32,36 @@ export const CANARY_ENV: Record<string, string> = Object.fromEntries(
   CANARY_VARIABLES.map((name) => [name, `canary-${name.toLowerCase()}-${randomBytes(12).toString('hex')}`]),
 );
 
-const canaryDetector = new Redactor(Object.values(CANARY_ENV));
+/**
+ * The forms branch code can turn a secret into, which an exact-match redactor does not know: reversed,
+ * upper-cased, lower-cased, `_` and `-` swapped, and combinations. Only the absence of the token from branch
+ * code keeps these out of the output; the sweep looks for them so that a token reaching it shows.
+ */
+export function transformedForms(secret: string): string[] {
+  const reverse = (text: string) => [...text].reverse().join('');
+  const swaps = (text: string) => [text, text.replaceAll('_', '-'), text.replaceAll('-', '_')];
+  const cases = (text: string) => [text, text.toUpperCase(), text.toLowerCase()];
+  return [
+    ...new Set(
+      swaps(secret)
+        .flatMap(cases)
+        .flatMap((form) => [form, reverse(form)]),
+    ),
+  ];
+}
+
+/** A detector of every value in raw, URL-encoded and base64 forms, and of each of their transformed forms. */
+export function detectorOf(values: Iterable<string | undefined>): Redactor {
+  return new Redactor([...values].flatMap((value) => (value ? transformedForms(value) : [])));
+}
+
+const canaryDetector = detectorOf(Object.values(CANARY_ENV));
 
 interface MetaTask {
   meta: { canaryChecked?: number; canaryHits?: number };
 }
 
-/** Checks each captured text for the canary in raw, URL-encoded and base64 forms; returns the hits. */
+/** Checks each captured text for the canary in raw, URL-encoded, base64 and transformed forms; returns the hits. */
 export function checkCanary(task: MetaTask, ...captured: string[]): number {
   return checkSecrets(task, canaryDetector, ...captured);
 }

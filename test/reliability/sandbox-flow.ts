@@ -6,14 +6,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { runFlow } from '../../src/cli/run-flow-command.js';
-import { redactorFromEnv } from '../../src/config/secrets.js';
+import { redactorFromEnv, SECRET_VARIABLES } from '../../src/config/secrets.js';
 import { type ExitCode, HephestusError } from '../../src/errors.js';
 import { FlowContext, type FlowOptions } from '../../src/flows/flow-context.js';
 import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';
 import { Logger } from '../../src/log/logger.js';
 import type { Redactor } from '../../src/log/redact.js';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
-import { CANARY_ENV } from './canary.js';
+import { CANARY_ENV, transformedForms } from './canary.js';
 
 export interface FlowRun<R> {
   report?: R;
@@ -90,9 +90,23 @@ export function flowEnv(sandbox: Sandbox): Record<string, string> {
   return { ...sandbox.env, ...(UNCHECKED_CANARIES as Record<string, string>) };
 }
 
-/** The secrets a flow run holds: the sandbox's tokens and AWS keys (random per sandbox) and the canaries. */
+/**
+ * The secrets a flow run holds: the sandbox's tokens and AWS keys (random per sandbox) and the canaries, in every
+ * form the redactor knows and, for the tokens no child process gets (GitHub, Slack, CircleCI), in the forms
+ * branch code could turn them into (see transformedForms).
+ */
 export function sandboxSecrets(sandbox: Sandbox): Redactor {
-  return redactorFromEnv(flowEnv(sandbox));
+  const env = flowEnv(sandbox);
+  const detector = redactorFromEnv(env);
+  detector.add(...childFreeTokens(env).flatMap(transformedForms));
+  return detector;
+}
+
+/** The values of the tokens no child process may see: every secret variable but AWS's. */
+export function childFreeTokens(env: Record<string, string | undefined>): string[] {
+  return SECRET_VARIABLES.filter((name) => !name.startsWith('AWS_'))
+    .map((name) => env[name])
+    .filter((value): value is string => value !== undefined && value !== '');
 }
 
 /** What the run left where people read it: PR titles, bodies and comments, and Slack messages. */

@@ -104,10 +104,16 @@ describe('secrets: the canary never reaches the output', () => {
     expect(checkCanary(task, ...seeds)).toBe(0);
     // And the detector does find each canary form when present, so zero hits means no leak, not a blind check.
     const probe = { meta: {} as { canaryChecked?: number; canaryHits?: number } };
+    const reversed = (text: string) => [...text].reverse().join('');
     const forms = Object.values(CANARY_ENV).flatMap((value) => [
       `token=${value}`,
       encodeURIComponent(`a b ${value}`),
       base64(`x-access-token:${value}`),
+      // What branch code could print to slip past an exact-match redactor.
+      `rev=${reversed(value)}`,
+      `upper=${value.toUpperCase()}`,
+      `dash=${value.replaceAll('_', '-')}`,
+      reversed(value.toUpperCase().replaceAll('_', '-')),
     ]);
     expect(checkCanary(probe, ...forms)).toBe(forms.length);
   });
