@@ -10,6 +10,12 @@ export const SANDBOX_AWS_CREDENTIALS = {
   secretAccessKey: 'sandbox/secret/access/key/not/checked0000',
 } as const;
 
+/** The credentials the sandbox hands to Packer, so its calls are told apart from Hephestus's own (the `packer` role). */
+export const SANDBOX_PACKER_AWS_CREDENTIALS = {
+  accessKeyId: 'AKIASANDBOXPACKER001',
+  secretAccessKey: 'sandbox/packer/secret/key/not/checked000',
+} as const;
+
 /** The AWS account that owns what the sandbox's callers create. */
 export const SANDBOX_ACCOUNT_ID = '111122223333';
 
