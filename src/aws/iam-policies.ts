@@ -370,13 +370,24 @@ function releaseStatements(settings: IamSettings): ExplainedStatement[] {
   ];
 }
 
-function consumerStatements(): ExplainedStatement[] {
+/** The tags that say which channel an image holds; announce moves them, nothing else. */
+export const CHANNEL_TAG_KEYS = [TAG.channel, TAG.previousChannel, TAG.replaces, TAG.rolledBackFrom];
+
+function consumerStatements(settings: IamSettings): ExplainedStatement[] {
+  const a = arns(settings.accountId);
   return [
     allow(
       'ConsumerReadsImages',
       ['ec2:DescribeImages', 'ec2:DescribeTags'],
       ['*'],
-      'bump-consumer checks that each AMI exists, is owned by the account and is validated; it changes nothing in AWS.',
+      'bump-consumer and announce read the images and their tags.',
+    ),
+    allow(
+      'ConsumerMovesChannelsOfMarkedImages',
+      ['ec2:CreateTags', 'ec2:DeleteTags'],
+      [a.image, a.snapshot],
+      'announce moves an image to the next channel: only the channel tags, only on images Hephestus marked. It can never set `hephestus:status`, so it cannot make an image validated.',
+      { 'ForAllValues:StringEquals': { 'aws:TagKeys': CHANNEL_TAG_KEYS }, Null: marked },
     ),
   ];
 }
@@ -463,11 +474,11 @@ export function hephestusRoles(settings: IamSettings = EXAMPLE_SETTINGS): IamRol
     {
       key: 'consumer',
       name: ROLE_NAMES.consumer,
-      usedBy: "bump-consumer in each consumer repository's pipeline.",
+      usedBy: "bump-consumer and announce in each consumer repository's pipeline.",
       credentials: "The consumer job's own AWS credentials.",
       trust: circleciTrust(settings, settings.consumerProjectIds),
       managedPolicies: [],
-      statements: consumerStatements(),
+      statements: consumerStatements(settings),
     },
   ];
 }

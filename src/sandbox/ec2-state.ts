@@ -58,6 +58,8 @@ export interface Ec2Snapshot {
   startTime: number;
   description: string;
   tags: Record<string, string>;
+  /** Accounts given `createVolumePermission` (ModifySnapshotAttribute). */
+  sharedWith?: string[];
 }
 
 export interface Ec2Volume {
