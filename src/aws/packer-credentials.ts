@@ -54,6 +54,8 @@ export function packerCredentials(env: Env): PackerCredentials {
   const roleArn = nonEmpty(env[v.roleArn]);
   const own: Env = Object.fromEntries(Object.values(v).map((name) => [name, undefined]));
   const cleared: Env = { ...own, ...Object.fromEntries(CREDENTIAL_SOURCES.map((name) => [name, undefined])) };
+  // With keys, Packer needs no web identity token: it would let the template assume the job's role.
+  const keysOnly: Env = { ...cleared, AWS_WEB_IDENTITY_TOKEN_FILE: undefined };
   if (accessKeyId || secretAccessKey) {
     if (!accessKeyId || !secretAccessKey) {
       throw new InputError(`set both ${v.accessKeyId} and ${v.secretAccessKey}, or neither`, {
@@ -63,7 +65,7 @@ export function packerCredentials(env: Env): PackerCredentials {
     return {
       kind: 'keys',
       env: {
-        ...cleared,
+        ...keysOnly,
         AWS_ACCESS_KEY_ID: accessKeyId,
         AWS_SECRET_ACCESS_KEY: secretAccessKey,
         AWS_SESSION_TOKEN: nonEmpty(env[v.sessionToken]),
