@@ -27,6 +27,30 @@ describe('the IAM documents', () => {
     expect(() => replaceSetupIamSection('# Setup\n')).toThrow(/markers/);
   });
 
+  it("grants the release role every EC2 and SSM action Hephestus's AWS modules call", async () => {
+    // The replay covers what the flows call; this also covers commands the replay does not run.
+    const dir = new URL('../../src/aws/', import.meta.url);
+    const release = hephestusRoles().find((role) => role.key === 'release');
+    const granted = new Set(release && rolePolicy(release)?.Statement.flatMap((s) => s.Action));
+    const used = new Set<string>();
+    // copy-share.ts serves no flow or command: Packer copies and shares (ami_regions, ami_users).
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.ts') && f !== 'copy-share.ts');
+    for (const file of files) {
+      const text = await readFile(new URL(file, dir), 'utf8');
+      for (const [, names, client] of text.matchAll(
+        /import \{([^}]*)\} from '@aws-sdk\/client-(ec2|ssm)'/g,
+      )) {
+        for (const raw of (names as string).split(',')) {
+          const name = raw.replace(/^\s*type\s+/, '').trim();
+          const action = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
+          if (action) used.add(`${client}:${action}`);
+        }
+      }
+    }
+    expect(used.size).toBeGreaterThan(10);
+    for (const action of used) expect(granted, action).toContain(action);
+  });
+
   it('gives every statement a unique Sid and a service-qualified action', () => {
     for (const role of hephestusRoles()) {
       const statements = rolePolicy(role)?.Statement ?? [];
