@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type AwsAuthorizer,
   identifyCaller,
   SANDBOX_ACCOUNT_ID,
   SANDBOX_AWS_CREDENTIALS,
@@ -34,6 +35,8 @@ export interface Ec2ServiceOptions {
   seedImages?: boolean;
   /** Where unknown actions are reported; standard error by default. */
   log?: (message: string) => void;
+  /** Decides each call as IAM would (SSM's too, through start-sandbox); every call is allowed without one. */
+  authorize?: AwsAuthorizer;
 }
 
 /** One EC2 API call as the sandbox saw it. */
@@ -150,6 +153,24 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       return fail(new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503), caller.region);
     clock.tick();
     seen.resources = referencedResources(state, seen.params ?? {});
+    const denied = options.authorize?.({
+      service: 'ec2',
+      action,
+      region: caller.region,
+      accessKeyId: caller.accessKeyId,
+      params: seen.params ?? {},
+      resources: seen.resources,
+    });
+    if (denied) {
+      return fail(
+        new Ec2Error(
+          'UnauthorizedOperation',
+          `You are not authorized to perform this operation. ${denied}`,
+          403,
+        ),
+        caller.region,
+      );
+    }
     try {
       const fields = run({ params, region: caller.region });
       calls.push({ action, region: caller.region, status: 200, at: clock.now(), ...seen });

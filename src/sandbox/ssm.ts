@@ -5,7 +5,12 @@
  * instances: one comes online `ssmOnlineMs` after it starts running, if it has an instance profile.
  */
 import { randomUUID } from 'node:crypto';
-import { identifyCaller, SANDBOX_AWS_CREDENTIALS, SANDBOX_PACKER_AWS_CREDENTIALS } from './aws-auth.js';
+import {
+  type AwsAuthorizer,
+  identifyCaller,
+  SANDBOX_AWS_CREDENTIALS,
+  SANDBOX_PACKER_AWS_CREDENTIALS,
+} from './aws-auth.js';
 import type { AwsClock } from './aws-clock.js';
 import type { Ec2Service } from './ec2.js';
 import type { ThrottleFault } from './ec2-runtime.js';
@@ -69,6 +74,8 @@ export interface SsmServiceOptions {
   accessKeyIds?: string[];
   /** Runs a command's script; the default reads `Write-Output`/`Write-Error`/`exit N` lines (see {@link simulatePowerShell}). */
   run?: (commands: string[], instance: Ec2Instance) => CommandOutcome;
+  /** Decides each call as IAM would; every call is allowed without one. */
+  authorize?: AwsAuthorizer;
   /** Real SSM needs an instance profile on the instance to register the agent (default true). */
   requireInstanceProfile?: boolean;
   log?: (message: string) => void;
@@ -129,6 +136,18 @@ export function simulatePowerShell(commands: string[]): CommandOutcome {
 }
 
 const seconds = (ms: number) => ms / 1000;
+
+/** A JSON body's strings and string lists, flattened as EC2's Query parameters (`InstanceIds.1`). */
+export function flattenBody(body: Record<string, unknown>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') params[key] = value;
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) if (typeof item === 'string') params[`${key}.${i + 1}`] = item;
+    }
+  }
+  return params;
+}
 
 /** The instance ids a request names (`InstanceIds`, `InstanceId`, `Targets` of `InstanceIds`), keyed for {@link referencedResources}. */
 function instanceIdsOf(body: Record<string, unknown>): Record<string, string> {
@@ -431,6 +450,22 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
     clock.tick();
     seen.body = body;
     seen.resources = referencedResources(ec2.state, instanceIdsOf(body));
+    const denied = options.authorize?.({
+      service: 'ssm',
+      action,
+      region: caller.region,
+      accessKeyId: caller.accessKeyId,
+      params: flattenBody(body),
+      resources: seen.resources,
+    });
+    if (denied) {
+      return fail(
+        new SsmError(
+          'AccessDeniedException',
+          `User is not authorized to perform: ssm:${action} because no identity-based policy allows it. ${denied}`,
+        ),
+      );
+    }
     try {
       const result = handler(body, caller.region);
       calls.push({ action, status: 200, ...seen });

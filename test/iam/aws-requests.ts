@@ -5,23 +5,16 @@
  * an encrypted copy with a customer key has EC2 call KMS with the caller's permissions). An action
  * this table does not know fails the test, so a new call cannot slip past unchecked.
  */
+import type { AwsCallView } from '../../src/sandbox/aws-auth.js';
 import type { Ec2Call } from '../../src/sandbox/ec2.js';
 import type { ResourceSnapshot } from '../../src/sandbox/ec2-state.js';
-import type { SsmCall } from '../../src/sandbox/ssm.js';
+import { flattenBody, type SsmCall } from '../../src/sandbox/ssm.js';
 import type { AuthorizationRequest, ContextValue } from './policy-evaluator.js';
 
 type Context = Record<string, ContextValue>;
 
-/** A recorded call in one shape for both services. */
-export interface RecordedCall {
-  service: 'ec2' | 'ssm';
-  action: string;
-  region: string;
-  accessKeyId: string;
-  /** EC2: the Query parameters; SSM: the JSON body's top-level strings and string lists, flattened as EC2's. */
-  params: Record<string, string>;
-  resources: Record<string, ResourceSnapshot>;
-}
+/** A recorded call in one shape for both services (what the sandbox hands its authorizer). */
+export type RecordedCall = AwsCallView;
 
 export function fromEc2Call(call: Ec2Call): RecordedCall {
   return {
@@ -35,19 +28,12 @@ export function fromEc2Call(call: Ec2Call): RecordedCall {
 }
 
 export function fromSsmCall(call: SsmCall): RecordedCall {
-  const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(call.body ?? {})) {
-    if (typeof value === 'string') params[key] = value;
-    if (Array.isArray(value)) {
-      for (const [i, item] of value.entries()) params[`${key}.${i + 1}`] = String(item);
-    }
-  }
   return {
     service: 'ssm',
     action: call.action,
     region: call.region ?? '',
     accessKeyId: call.accessKeyId ?? '',
-    params,
+    params: flattenBody(call.body ?? {}),
     resources: call.resources ?? {},
   };
 }

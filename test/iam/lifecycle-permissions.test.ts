@@ -5,7 +5,8 @@
  * sandbox saw is then checked against the policy of the role that made it (told by access key id), with
  * the evaluator in policy-evaluator.ts. Packer is also run on its own with `encrypt_boot`, a customer KMS
  * key, a region copy, sharing and a failed build (cleanup), and once with a template that forges
- * `hephestus:*` tags, which must be refused.
+ * `hephestus:*` tags, which must be refused. The sandbox enforces the policies while the lifecycle runs (an
+ * authorizer built on the same evaluator), so the split holds in practice, not only on paper.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -70,6 +71,11 @@ beforeAll(async () => {
         SANDBOX_PACKER_AWS_CREDENTIALS.accessKeyId,
         CONSUMER_CREDENTIALS.accessKeyId,
       ],
+      // The sandbox refuses what the caller's role does not allow, as IAM would.
+      authorize: (call) =>
+        refusals(call)
+          .map((finding) => `${finding.decision}: ${finding.request}`)
+          .join('; ') || undefined,
     },
   });
   scratch = await mkdtemp(join(tmpdir(), 'iam-replay-'));
@@ -79,7 +85,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** Every call so far, in one shape, with the calls the sandbox refused before any action left out. */
+/** Every call so far, in one shape; calls refused before authorization (unsigned, unknown action) are left out. */
 function recordedCalls(): RecordedCall[] {
   return [
     ...sandbox.ec2.calls.filter((call) => call.resources !== undefined).map(fromEc2Call),
@@ -94,27 +100,30 @@ interface Finding {
   decision: string;
 }
 
+/** The requests of `call` that its caller's role does not allow. */
+function refusals(call: RecordedCall): Finding[] {
+  const role = ROLE_BY_KEY[call.accessKeyId];
+  const describe = `${call.service}:${call.action} ${call.region}`;
+  if (!role) return [{ role: 'unknown', call: describe, request: call.accessKeyId, decision: 'no role' }];
+  const policy = policies[role];
+  return authorizationsFor(call, SANDBOX_ACCOUNT_ID).flatMap((request) => {
+    const decision = policy ? evaluate(policy, request) : { effect: 'implicit-deny' as const };
+    return decision.effect === 'allow'
+      ? []
+      : [
+          {
+            role,
+            call: describe,
+            request: `${request.action} ${request.resource} ${JSON.stringify(request.context)}`,
+            decision: 'sid' in decision ? `${decision.effect} (${decision.sid})` : decision.effect,
+          },
+        ];
+  });
+}
+
 /** The requests of `calls` that their caller's role does not allow. */
 function refused(calls: RecordedCall[]): Finding[] {
-  return calls.flatMap((call): Finding[] => {
-    const role = ROLE_BY_KEY[call.accessKeyId];
-    const describe = `${call.service}:${call.action} ${call.region}`;
-    if (!role) return [{ role: 'unknown', call: describe, request: call.accessKeyId, decision: 'no role' }];
-    const policy = policies[role];
-    return authorizationsFor(call, SANDBOX_ACCOUNT_ID).flatMap((request) => {
-      const decision = policy ? evaluate(policy, request) : { effect: 'implicit-deny' as const };
-      return decision.effect === 'allow'
-        ? []
-        : [
-            {
-              role,
-              call: describe,
-              request: `${request.action} ${request.resource} ${JSON.stringify(request.context)}`,
-              decision: 'sid' in decision ? `${decision.effect} (${decision.sid})` : decision.effect,
-            },
-          ];
-    });
-  });
+  return calls.flatMap(refusals);
 }
 
 function packerTemplate(extra: string, tags = '"Name" = "hephestus-enc"\n    "built-by" = "packer"'): string {
@@ -324,8 +333,9 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
     expect(tagKeys('release')).toContain('hephestus:status');
   });
 
-  it('refuses a template that tags its own AMI hephestus:status=validated', async () => {
+  it('refuses a template that tags its own AMI hephestus:status=validated, and Packer cleans up', async () => {
     const before = recordedCalls().length;
+    const images = new Set(sandbox.ec2.state.images.keys());
     const forged = await packerBuild(
       'forged',
       packerTemplate(
@@ -333,14 +343,23 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
         '"Name" = "forged"\n    "hephestus:status" = "validated"\n    "hephestus:image" = "win2022"',
       ),
     );
-    expect(forged.code, forged.stdout).toBe(0); // the sandbox does not enforce IAM; the replay does
-    const findings = refused(recordedCalls().slice(before));
-    // Packer tags the image and its snapshot: both refused, and nothing else of the build.
-    expect(findings.map((f) => [f.role, f.call.split(' ')[0], f.decision])).toEqual(
-      Array(2).fill(['packer', 'ec2:CreateTags', 'explicit-deny (PackerNeverWritesHephestusTags)']),
+    expect(forged.code, forged.stdout).toBe(1);
+    expect(forged.stdout).toContain('UnauthorizedOperation');
+    const calls = recordedCalls().slice(before);
+    // One call refused: CreateTags (one authorization per resource it names); the rest of the build was allowed.
+    expect(calls.filter((call) => refusals(call).length > 0).map((call) => call.action)).toEqual([
+      'CreateTags',
+    ]);
+    const findings = refused(calls);
+    expect(new Set(findings.map((f) => `${f.role} ${f.decision}`))).toEqual(
+      new Set(['packer explicit-deny (PackerNeverWritesHephestusTags)']),
     );
-    expect(findings.map((f) => f.request).join('\n')).toContain(
-      '"aws:RequestTag/hephestus:status":"validated"',
-    );
+    expect(findings[0]?.request).toContain('"aws:RequestTag/hephestus:status":"validated"');
+    // Packer deregistered the image it could not tag; nothing new carries a hephestus:* tag.
+    const added = [...sandbox.ec2.state.images.values()].filter((image) => !images.has(image.imageId));
+    expect(
+      added.filter((image) => Object.keys(image.tags).some((key) => key.startsWith('hephestus:'))),
+    ).toEqual([]);
+    expect(callsOf('packer', 'DeregisterImage', recordedCalls().slice(before))).toHaveLength(1);
   });
 });
