@@ -9,12 +9,18 @@
  * authorizer built on the same evaluator), so the split holds in practice, not only on paper.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
-import { hephestusRoles, type PolicyDocument, type RoleKey, rolePolicy } from '../../src/aws/iam-policies.js';
+import {
+  hephestusRoles,
+  type PolicyDocument,
+  type PolicyStatement,
+  type RoleKey,
+  rolePolicy,
+} from '../../src/aws/iam-policies.js';
 import { prune } from '../../src/aws/prune.js';
 import { sweep } from '../../src/aws/sweep.js';
 import type { BuildValidateReport } from '../../src/flows/build-validate.js';
@@ -331,6 +337,52 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
       );
     expect(tagKeys('packer').filter((k) => k.startsWith('hephestus:'))).toEqual([]);
     expect(tagKeys('release')).toContain('hephestus:status');
+  });
+
+  it('shows what the single policy of the setup guide before the split got wrong (issue 14)', async () => {
+    const raw = JSON.parse(
+      await readFile(new URL('../fixtures/iam/single-policy-before-split.json', import.meta.url), 'utf8'),
+    ) as {
+      Statement: Array<
+        Omit<PolicyStatement, 'Action' | 'Resource'> & {
+          Action: string | string[];
+          Resource: string | string[];
+        }
+      >;
+    };
+    const before: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: raw.Statement.map((s) => ({
+        ...s,
+        Action: [s.Action].flat(),
+        Resource: [s.Resource].flat(),
+      })),
+    };
+    const refusedActions = new Set(
+      recordedCalls().flatMap((call) =>
+        authorizationsFor(call, SANDBOX_ACCOUNT_ID)
+          .filter((request) => evaluate(before, request).effect !== 'allow')
+          .map((request) => request.action),
+      ),
+    );
+    // encrypt_boot and sharing could not work: the intermediate image is not tagged hephestus:managed, snapshot
+    // sharing and KMS were missing.
+    expect([...refusedActions]).toEqual(
+      expect.arrayContaining([
+        'ec2:DeregisterImage',
+        'ec2:DeleteSnapshot',
+        'ec2:ModifySnapshotAttribute',
+        'kms:CreateGrant',
+      ]),
+    );
+    // And CreateTags had no condition: a template could mark its image validated.
+    const forgedTag = {
+      action: 'ec2:CreateTags',
+      resource: 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0',
+      context: { 'aws:TagKeys': ['hephestus:status'], 'aws:RequestTag/hephestus:status': 'validated' },
+    };
+    expect(evaluate(before, forgedTag).effect).toBe('allow');
+    expect(evaluate(policies.packer as PolicyDocument, forgedTag).effect).toBe('explicit-deny');
   });
 
   it('refuses a template that tags its own AMI hephestus:status=validated, and Packer cleans up', async () => {
