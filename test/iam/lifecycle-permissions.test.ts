@@ -49,6 +49,7 @@ const ROLE_BY_KEY: Record<string, RoleKey> = {
 const KMS_KEY = `arn:aws:kms:us-east-1:${SANDBOX_ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const KMS_KEY_WEST = `arn:aws:kms:us-west-2:${SANDBOX_ACCOUNT_ID}:key/5678abcd-12ab-34cd-56ef-1234567890ab`;
 const SHARED_WITH = '444455556666';
+const BASE_AMI = seedImageId('us-east-1', 'Windows_Server-2022-English-Full-Base-2026.09.10');
 const BRANCH = 'windows-update/win2019-win2022';
 const consumerEnv = {
   AWS_ACCESS_KEY_ID: CONSUMER_CREDENTIALS.accessKeyId,
@@ -140,7 +141,7 @@ variable "aws_endpoint_ec2" {
 
 source "amazon-ebs" "enc" {
   region                     = "us-east-1"
-  source_ami                 = "${seedImageId('us-east-1', 'Windows_Server-2022-English-Full-Base-2026.09.10')}"
+  source_ami                 = "${BASE_AMI}"
   instance_type              = "t3.large"
   ami_name                   = "hephestus-enc-\${uuidv4()}"
   ami_description            = "encrypted, copied and shared"
@@ -263,7 +264,7 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
     await sweep(ec2For, { regions: ['us-east-1'], graceMinutes: 0, defaultTimeoutMinutes: 1, dryRun: false });
   });
 
-  it('runs Packer with encrypt_boot, a customer key, a region copy, sharing, and a failed build', async () => {
+  it('runs Packer with encrypt_boot, a customer key, a region copy, sharing, and a failed build that leaves a volume', async () => {
     const encrypted = await packerBuild(
       'encrypted',
       packerTemplate(`
@@ -277,12 +278,18 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
 `),
     );
     expect(encrypted.code, encrypted.stdout).toBe(0);
+    // A base image whose root volume outlives the instance: Packer deletes the volume itself when it cleans up.
+    const root = sandbox.ec2.state.images.get(BASE_AMI)?.blockDevices[0];
+    if (!root) throw new Error(`no ${BASE_AMI} in the sandbox`);
+    root.deleteOnTermination = false;
     sandbox.ec2.faults.buildFailsIn = ['us-east-1'];
     try {
       const failed = await packerBuild('failed', packerTemplate(''));
       expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/Destroying volume \(vol-[0-9a-f]+\)/);
     } finally {
       sandbox.ec2.faults.buildFailsIn = [];
+      root.deleteOnTermination = true;
     }
   });
 
@@ -307,6 +314,7 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
         'DeregisterImage',
         'DeleteSnapshot',
         'TerminateInstances',
+        'DeleteVolume',
       ]),
     );
     expect([...actions('release')]).toEqual(
@@ -365,8 +373,8 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
           .map((request) => request.action),
       ),
     );
-    // encrypt_boot and sharing could not work: the intermediate image is not tagged hephestus:managed, snapshot
-    // sharing and KMS were missing.
+    // encrypt_boot, sharing and cleanup could not work: the intermediate image is not tagged hephestus:managed;
+    // snapshot sharing, volume deletion and KMS were missing.
     expect([...refusedActions]).toEqual(
       expect.arrayContaining([
         'ec2:DeregisterImage',
