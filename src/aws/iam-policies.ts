@@ -383,11 +383,14 @@ function consumerStatements(settings: IamSettings): ExplainedStatement[] {
       'bump-consumer and announce read the images and their tags.',
     ),
     allow(
-      'ConsumerMovesChannelsOfMarkedImages',
+      'ConsumerMovesChannelsOfValidatedImages',
       ['ec2:CreateTags', 'ec2:DeleteTags'],
       [a.image, a.snapshot],
-      'announce moves an image to the next channel: only the channel tags, only on images Hephestus marked. It can never set `hephestus:status`, so it cannot make an image validated.',
-      { 'ForAllValues:StringEquals': { 'aws:TagKeys': CHANNEL_TAG_KEYS }, Null: marked },
+      'announce moves an image to the next channel: only the channel tags, only on images (and snapshots) the release role tagged `validated`. It can never set `hephestus:status`, so it cannot make an image validated.',
+      {
+        'ForAllValues:StringEquals': { 'aws:TagKeys': CHANNEL_TAG_KEYS },
+        StringEquals: { [`aws:ResourceTag/${TAG.status}`]: 'validated' },
+      },
     ),
   ];
 }

@@ -189,7 +189,7 @@ describe("the roles' policies, evaluated", () => {
     ).toBe('implicit-deny');
   });
 
-  it('the consumer role reads, and moves only channel tags of marked images', () => {
+  it('the consumer role reads, and moves only channel tags of validated images', () => {
     const consumer = policyOf('consumer');
     expect(evaluate(consumer, { action: 'ec2:DescribeImages', resource: '*', context: {} }).effect).toBe(
       'allow',
@@ -203,8 +203,10 @@ describe("the roles' policies, evaluated", () => {
           ...Object.fromEntries(Object.entries(resourceTags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
         },
       }).effect;
-    expect(tag(['hephestus:channel'], { 'hephestus:image': 'win2022' })).toBe('allow');
-    expect(tag(['hephestus:status'], { 'hephestus:image': 'win2022' })).toBe('implicit-deny');
+    const validated = { 'hephestus:image': 'win2022', 'hephestus:status': 'validated' };
+    expect(tag(['hephestus:channel'], validated)).toBe('allow');
+    expect(tag(['hephestus:status'], validated)).toBe('implicit-deny');
+    expect(tag(['hephestus:channel'], { ...validated, 'hephestus:status': 'failed' })).toBe('implicit-deny');
     expect(tag(['hephestus:channel'], {})).toBe('implicit-deny');
   });
 });
