@@ -116,9 +116,13 @@ export function setupIamSection(settings: IamSettings = EXAMPLE_SETTINGS): strin
     '- Describe calls support no resource-level permissions and are allowed on `*`.',
     '- `PackerDeletesItsTemporaryAndFailedImages` lets Packer delete any image Hephestus has not marked, other',
     "  teams' included: use an account (or a permissions boundary) that holds only Hephestus's images.",
-    "- IAM condition keys for each action follow AWS's service authorization reference as modelled in",
-    "  `test/iam/aws-requests.ts`; the sandbox does not enforce IAM. Use IAM Access Analyzer's policy validation",
-    "  and CloudTrail's `AccessDenied` events on the first real run.",
+    "- The replay evaluates each call as `test/iam/aws-requests.ts` models it from AWS's service authorization",
+    '  reference (resources, condition keys, the KMS calls EC2 makes for an encrypted copy); the sandbox enforces the',
+    "  policies only in that test, with the same evaluator. It is not AWS IAM: use IAM Access Analyzer's policy",
+    "  validation and CloudTrail's `AccessDenied` events on the first real run.",
+    '- Not replayed: STS (the trust policies), `ec2:GetPasswordData` (a WinRM communicator; the sandbox has no',
+    '  WinRM), and an AMI whose creation fails: Packer 1.6.6 leaves it behind unmarked, so only the Packer role',
+    '  (or a person) can deregister it.',
     SETUP_SECTION_END,
   ].join('\n');
 }

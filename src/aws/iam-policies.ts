@@ -219,7 +219,7 @@ function packerStatements(settings: IamSettings): ExplainedStatement[] {
       'PackerDeletesLeftoverVolumes',
       ['ec2:DeleteVolume'],
       [a.volume],
-      "Launch volumes left behind by a build (`delete_on_termination = false`); never a validation instance's.",
+      "Volumes that outlive the build instance (a base image mapping with `delete_on_termination = false`), which Packer deletes when it cleans up; never a validation instance's.",
       { Null: { [`aws:ResourceTag/${VALIDATION_TAG}`]: 'true' } },
     ),
     allow(
