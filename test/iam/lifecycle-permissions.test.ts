@@ -9,7 +9,7 @@
  * authorizer built on the same evaluator), so the split holds in practice, not only on paper.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,7 +168,7 @@ build {
 async function packerBuild(name: string, template: string): Promise<{ code: number; stdout: string }> {
   const dir = join(scratch, name);
   await rm(dir, { recursive: true, force: true });
-  await import('node:fs/promises').then((fs) => fs.mkdir(dir, { recursive: true }));
+  await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'build.pkr.hcl'), template);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
