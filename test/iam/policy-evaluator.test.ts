@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hephestusRoles, type PolicyDocument, type RoleKey, rolePolicy } from '../../src/aws/iam-policies.js';
 import { conditionHolds, evaluate } from './policy-evaluator.js';
@@ -208,5 +209,32 @@ describe("the roles' policies, evaluated", () => {
     expect(tag(['hephestus:status'], validated)).toBe('implicit-deny');
     expect(tag(['hephestus:channel'], { ...validated, 'hephestus:status': 'failed' })).toBe('implicit-deny');
     expect(tag(['hephestus:channel'], {})).toBe('implicit-deny');
+  });
+
+  it('for any set of tag keys: the packer role may write them iff none is a hephestus:* key; the release role iff all are', () => {
+    const key = fc.oneof(
+      fc.constantFrom(
+        'Name',
+        'team',
+        'hephestus:status',
+        'hephestus:image',
+        'hephestus-build',
+        'HEPHESTUS:status',
+      ),
+      fc.string({ minLength: 1, maxLength: 12 }),
+      fc.string({ minLength: 1, maxLength: 12 }).map((rest) => `hephestus:${rest}`),
+    );
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { minLength: 1, maxLength: 5 }), (keys) => {
+        const request = {
+          action: 'ec2:CreateTags',
+          resource: image,
+          context: { ...owner, 'aws:TagKeys': keys },
+        };
+        const ours = keys.filter((k) => k.startsWith('hephestus:'));
+        expect(evaluate(policyOf('packer'), request).effect === 'allow').toBe(ours.length === 0);
+        expect(evaluate(policyOf('release'), request).effect === 'allow').toBe(ours.length === keys.length);
+      }),
+    );
   });
 });
