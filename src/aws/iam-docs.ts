@@ -43,11 +43,16 @@ function roleSection(role: IamRole): string {
         ({ statement, why }) => `- **${statement.Sid}** (${statement.Effect.toLowerCase()}): ${why}`,
       ),
       '',
-      `[docs/iam/${role.name}.policy.json](iam/${role.name}.policy.json):`,
+      '<details>',
+      `<summary>${role.name}'s policy (docs/iam/${role.name}.policy.json)</summary>`,
       '',
       '```json',
       JSON.stringify(policy, null, 2),
       '```',
+      '',
+      '</details>',
+      '',
+      `Policy file: [docs/iam/${role.name}.policy.json](iam/${role.name}.policy.json).`,
       '',
     );
   }
