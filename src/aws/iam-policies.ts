@@ -75,7 +75,7 @@ export const EXAMPLE_SETTINGS: IamSettings = {
 /** Role names, fixed because the release role passes the validation role by name. */
 export const ROLE_NAMES: Record<RoleKey, string> = {
   packer: 'hephestus-packer',
-  release: 'hephestus-release',
+  release: 'hephestus-tagging',
   'validation-instance': 'hephestus-validation',
   consumer: 'hephestus-consumer',
 };

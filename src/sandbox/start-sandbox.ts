@@ -69,7 +69,14 @@ export async function startSandbox(options: SandboxOptions = {}) {
     ]),
   ];
   const ec2 = createEc2Service({ ...options.ec2, accessKeyIds });
-  const ssm = createSsmService({ log: () => undefined, accessKeyIds }, ec2);
+  const ssm = createSsmService(
+    {
+      log: () => undefined,
+      accessKeyIds,
+      ...(options.ec2?.authorize ? { authorize: options.ec2.authorize } : {}),
+    },
+    ec2,
+  );
   const oidc = createOidcIssuer();
   const sts = createStsService({
     issuer: oidc,

@@ -6,7 +6,7 @@ const job = {
   AWS_ACCESS_KEY_ID: 'AKIARELEASE000000001',
   AWS_SECRET_ACCESS_KEY: 'release-secret',
   AWS_SESSION_TOKEN: 'release-session',
-  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/hephestus-release',
+  AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/hephestus-tagging',
   AWS_WEB_IDENTITY_TOKEN_FILE: '/tmp/aws-web-identity-token',
   AWS_PROFILE: 'release',
   AWS_REGION: 'us-east-1',
