@@ -37,11 +37,13 @@ export async function packerBuildCommand(
   { logger, json }: CommandContext,
 ): Promise<ExitCode> {
   // Loaded here, not at the top: `packer parse` shares this module and starts faster without child_process.
-  const [{ runPackerBuild }, { renderProgress }, { passThroughRefusal }] = await Promise.all([
-    import('../packer/packer-build.js'),
-    import('../packer/progress-view.js'),
-    import('../packer/packer-environment.js'),
-  ]);
+  const [{ runPackerBuild }, { renderProgress }, { passThroughRefusal }, { packerCredentials }] =
+    await Promise.all([
+      import('../packer/packer-build.js'),
+      import('../packer/progress-view.js'),
+      import('../packer/packer-environment.js'),
+      import('../aws/packer-credentials.js'),
+    ]);
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);
@@ -59,6 +61,8 @@ export async function packerBuildCommand(
       ...(options.only ? { only: options.only.split(',') } : {}),
       logFile: options.log,
       outFile: options.out,
+      // HEPHESTUS_PACKER_AWS_* mean the same here as in build-validate: Packer runs with the Packer role.
+      env: packerCredentials(process.env).env,
       redact: (text) => logger.redact(text),
       signal: abort.signal,
       onProgress: (event) => {

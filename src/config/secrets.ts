@@ -42,6 +42,9 @@ export const SECRET_VARIABLES = [
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
   'AWS_ACCESS_KEY_ID',
+  'HEPHESTUS_PACKER_AWS_SECRET_ACCESS_KEY',
+  'HEPHESTUS_PACKER_AWS_SESSION_TOKEN',
+  'HEPHESTUS_PACKER_AWS_ACCESS_KEY_ID',
 ] as const;
 
 /** Resolves the secrets from `env`, the ecosystem's names first. */

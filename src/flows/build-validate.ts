@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { builtTags, TAG, type Tag, toTags } from '../aws/image-tags.js';
 import { ownImage } from '../aws/own-images.js';
+import { packerCredentials } from '../aws/packer-credentials.js';
 import {
   type RegionalImage,
   setImageStatus,
@@ -377,6 +378,8 @@ async function buildImages(
     await initPlugins(context, co, report, (group[0] as (typeof toBuild)[number]).image);
   const artifacts = context.options.artifacts ?? (await context.workDir('artifacts'));
   await mkdir(artifacts, { recursive: true });
+  const credentials = packerCredentials(context.env);
+  if (credentials.kind === 'shared') context.logger.warn(credentials.warning);
   let n = 0;
   for (const group of groups.values()) {
     const first = (group[0] as (typeof toBuild)[number]).image;
@@ -539,9 +542,13 @@ async function declaredVariables(template: string): Promise<Set<string>> {
   return names;
 }
 
-/** Packer's environment: the job's, with AMI and copy waits sized for Windows on every endpoint. */
+/** Packer's environment: the job's, with the Packer role's credentials in place of the job's own, and AMI and copy waits sized for Windows on every endpoint. */
 function packerEnv(context: FlowContext, config: HephestusConfig): NodeJS.ProcessEnv {
-  return { ...context.env, ...awsPollingEnv(awsPolling(config.packer, context.env)) };
+  return {
+    ...context.env,
+    ...packerCredentials(context.env).env,
+    ...awsPollingEnv(awsPolling(config.packer, context.env)),
+  };
 }
 
 /** The lock-file facts an AMI carries beside the image-tags model: Packer version and run URL. */

@@ -3,6 +3,7 @@
  * (the sandbox holds no secrets worth guarding); the credential scope names the region, since one
  * endpoint serves them all, as one `custom_endpoint_ec2` does for Packer.
  */
+import type { ResourceSnapshot } from './ec2-state.js';
 
 /** The dummy credentials the sandbox accepts by default. */
 export const SANDBOX_AWS_CREDENTIALS = {
@@ -10,8 +11,31 @@ export const SANDBOX_AWS_CREDENTIALS = {
   secretAccessKey: 'sandbox/secret/access/key/not/checked0000',
 } as const;
 
+/** The credentials the sandbox hands to Packer, so its calls are told apart from Hephestus's own (the `packer` role). */
+export const SANDBOX_PACKER_AWS_CREDENTIALS = {
+  accessKeyId: 'AKIASANDBOXPACKER001',
+  secretAccessKey: 'sandbox/packer/secret/key/not/checked000',
+} as const;
+
 /** The AWS account that owns what the sandbox's callers create. */
 export const SANDBOX_ACCOUNT_ID = '111122223333';
+
+/** One AWS call as an authorizer sees it: who, what, where, and the resources it names as they were before it. */
+export interface AwsCallView {
+  service: 'ec2' | 'ssm';
+  action: string;
+  region: string;
+  accessKeyId: string;
+  /** EC2: the Query parameters; SSM: the JSON body's strings and string lists, flattened as EC2's (`Key.1`). */
+  params: Record<string, string>;
+  resources: Record<string, ResourceSnapshot>;
+}
+
+/**
+ * Decides a call the way IAM would: undefined to allow it, or the reason it is denied (answered as
+ * `UnauthorizedOperation` / `AccessDeniedException`). The sandbox has no IAM of its own; tests plug one in.
+ */
+export type AwsAuthorizer = (call: AwsCallView) => string | undefined;
 
 export type AwsCaller =
   | { ok: true; accessKeyId: string; region: string }

@@ -393,6 +393,33 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
       return { snapshotSet: page.map(snapshotXml), nextToken };
     },
 
+    ModifySnapshotAttribute({ params, region }) {
+      const snapshotId = params.require('SnapshotId');
+      const snapshot = state.snapshots.get(snapshotId);
+      if (!snapshot || snapshot.region !== region || snapshot.ownerId !== state.accountId) {
+        throw new Ec2Error('InvalidSnapshot.NotFound', `The snapshot '${snapshotId}' does not exist.`);
+      }
+      const change = (operation: 'Add' | 'Remove') => [
+        ...params
+          .structs(`CreateVolumePermission.${operation}`)
+          .flatMap((entry) => entry.get('UserId') ?? []),
+        ...(params.get('OperationType')?.toLowerCase() === operation.toLowerCase()
+          ? params.list('UserId')
+          : []),
+      ];
+      const add = change('Add');
+      const remove = change('Remove');
+      for (const userId of [...add, ...remove]) {
+        if (!/^\d{12}$/.test(userId)) {
+          throw new Ec2Error('InvalidParameterValue', `Invalid value '${userId}' for userId.`);
+        }
+      }
+      snapshot.sharedWith = [...new Set([...(snapshot.sharedWith ?? []), ...add])].filter(
+        (id) => !remove.includes(id),
+      );
+      return { return: true };
+    },
+
     DeleteSnapshot({ params, region }) {
       const snapshotId = params.require('SnapshotId');
       const snapshot = state.snapshots.get(snapshotId);

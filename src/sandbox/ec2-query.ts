@@ -29,6 +29,11 @@ export class QueryParams {
     return this.entries.get(name);
   }
 
+  /** Every parameter, for the call log. */
+  toRecord(): Record<string, string> {
+    return Object.fromEntries(this.entries);
+  }
+
   /** A required parameter; AWS answers `MissingParameter` without it. */
   require(name: string): string {
     const value = this.entries.get(name);

@@ -58,6 +58,8 @@ export interface Ec2Snapshot {
   startTime: number;
   description: string;
   tags: Record<string, string>;
+  /** Accounts given `createVolumePermission` (ModifySnapshotAttribute). */
+  sharedWith?: string[];
 }
 
 export interface Ec2Volume {
@@ -283,4 +285,44 @@ export function seedEc2State(accountId: string, regions: string[], seedImages: b
     }
   }
   return state;
+}
+
+/** A resource as a call found it: its tags and, for images and snapshots, its owner. */
+export interface ResourceSnapshot {
+  region: string;
+  tags: Record<string, string>;
+  ownerId?: string;
+  ownerAlias?: string;
+}
+
+/** Every resource whose id is a value in `params` (images, snapshots, instances, volumes, groups, subnets, VPCs). */
+export function referencedResources(
+  state: Ec2State,
+  params: Record<string, string>,
+): Record<string, ResourceSnapshot> {
+  const found: Record<string, ResourceSnapshot> = {};
+  const maps: Array<
+    Map<string, { region: string; tags: Record<string, string>; ownerId?: string; ownerAlias?: string }>
+  > = [
+    state.images,
+    state.snapshots,
+    state.instances,
+    state.volumes,
+    state.securityGroups,
+    state.subnets,
+    state.vpcs,
+  ];
+  for (const value of Object.values(params)) {
+    for (const map of maps) {
+      const resource = map.get(value);
+      if (!resource) continue;
+      found[value] = {
+        region: resource.region,
+        tags: { ...resource.tags },
+        ...(resource.ownerId === undefined ? {} : { ownerId: resource.ownerId }),
+        ...(resource.ownerAlias === undefined ? {} : { ownerAlias: resource.ownerAlias }),
+      };
+    }
+  }
+  return found;
 }

@@ -4,14 +4,20 @@
  * region; the region comes from the SigV4 credential scope.
  */
 import { randomUUID } from 'node:crypto';
-import { identifyCaller, SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
+import {
+  type AwsAuthorizer,
+  identifyCaller,
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_AWS_CREDENTIALS,
+  SANDBOX_PACKER_AWS_CREDENTIALS,
+} from './aws-auth.js';
 import { AWS_TIMINGS, AwsClock, type AwsTimings } from './aws-clock.js';
 import { imageActions } from './ec2-images.js';
 import { instanceActions } from './ec2-instances.js';
 import { networkActions } from './ec2-network.js';
 import { Ec2Error, QueryParams } from './ec2-query.js';
 import type { Ec2Action, Ec2Faults, ThrottleFault } from './ec2-runtime.js';
-import { type Ec2State, seedEc2State } from './ec2-state.js';
+import { type Ec2State, type ResourceSnapshot, referencedResources, seedEc2State } from './ec2-state.js';
 import { renderError, renderResponse } from './ec2-xml.js';
 import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
 
@@ -29,6 +35,8 @@ export interface Ec2ServiceOptions {
   seedImages?: boolean;
   /** Where unknown actions are reported; standard error by default. */
   log?: (message: string) => void;
+  /** Decides each call as IAM would (SSM's too, through start-sandbox); every call is allowed without one. */
+  authorize?: AwsAuthorizer;
 }
 
 /** One EC2 API call as the sandbox saw it. */
@@ -38,6 +46,12 @@ export interface Ec2Call {
   status: number;
   errorCode?: string;
   at: number;
+  /** Who called (the SigV4 access key id), when the request was signed. */
+  accessKeyId?: string;
+  /** The request's Query parameters. */
+  params?: Record<string, string>;
+  /** Tags and owner of every resource the parameters name, as they were before the call. */
+  resources?: Record<string, ResourceSnapshot>;
 }
 
 export interface Ec2Service {
@@ -59,7 +73,10 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const clock = new AwsClock({ ...AWS_TIMINGS, ...options.timings });
   if (options.scale !== undefined) clock.scale = options.scale;
   const regions = options.regions ?? DEFAULT_AWS_REGIONS;
-  const accessKeyIds = options.accessKeyIds ?? [SANDBOX_AWS_CREDENTIALS.accessKeyId];
+  const accessKeyIds = options.accessKeyIds ?? [
+    SANDBOX_AWS_CREDENTIALS.accessKeyId,
+    SANDBOX_PACKER_AWS_CREDENTIALS.accessKeyId,
+  ];
   const state = seedEc2State(options.accountId ?? SANDBOX_ACCOUNT_ID, regions, options.seedImages ?? true);
   const faults: Ec2Faults = {
     instanceNeverOk: false,
@@ -94,8 +111,9 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
     const requestId = randomUUID();
     const params = QueryParams.parse(request.body.toString('utf8'), request.url.searchParams);
     const action = params.get('Action') ?? '';
+    const seen: Pick<Ec2Call, 'accessKeyId' | 'params' | 'resources'> = { params: params.toRecord() };
     const fail = (error: Ec2Error, region?: string): SandboxResponse => {
-      calls.push({ action, region, status: error.status, errorCode: error.code, at: clock.now() });
+      calls.push({ action, region, status: error.status, errorCode: error.code, at: clock.now(), ...seen });
       return {
         status: error.status,
         headers: xmlHeaders,
@@ -108,6 +126,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
       accessKeyIds,
       regions,
     );
+    seen.accessKeyId = caller.accessKeyId;
     if (!caller.ok) {
       if (caller.reason === 'missing') {
         return fail(
@@ -133,9 +152,28 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
     if (takeThrottle(action))
       return fail(new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503), caller.region);
     clock.tick();
+    seen.resources = referencedResources(state, seen.params ?? {});
+    const denied = options.authorize?.({
+      service: 'ec2',
+      action,
+      region: caller.region,
+      accessKeyId: caller.accessKeyId,
+      params: seen.params ?? {},
+      resources: seen.resources,
+    });
+    if (denied) {
+      return fail(
+        new Ec2Error(
+          'UnauthorizedOperation',
+          `You are not authorized to perform this operation. ${denied}`,
+          403,
+        ),
+        caller.region,
+      );
+    }
     try {
       const fields = run({ params, region: caller.region });
-      calls.push({ action, region: caller.region, status: 200, at: clock.now() });
+      calls.push({ action, region: caller.region, status: 200, at: clock.now(), ...seen });
       return { status: 200, headers: xmlHeaders, body: renderResponse(action, requestId, fields) };
     } catch (error) {
       if (error instanceof Ec2Error) return fail(error, caller.region);

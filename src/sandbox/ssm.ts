@@ -5,11 +5,16 @@
  * instances: one comes online `ssmOnlineMs` after it starts running, if it has an instance profile.
  */
 import { randomUUID } from 'node:crypto';
-import { identifyCaller, SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
+import {
+  type AwsAuthorizer,
+  identifyCaller,
+  SANDBOX_AWS_CREDENTIALS,
+  SANDBOX_PACKER_AWS_CREDENTIALS,
+} from './aws-auth.js';
 import type { AwsClock } from './aws-clock.js';
 import type { Ec2Service } from './ec2.js';
 import type { ThrottleFault } from './ec2-runtime.js';
-import type { Ec2Instance } from './ec2-state.js';
+import { type Ec2Instance, type ResourceSnapshot, referencedResources } from './ec2-state.js';
 import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
 
 /** SSM keeps only the first 24,000 characters of standard output and 8,000 of standard error. */
@@ -69,9 +74,22 @@ export interface SsmServiceOptions {
   accessKeyIds?: string[];
   /** Runs a command's script; the default reads `Write-Output`/`Write-Error`/`exit N` lines (see {@link simulatePowerShell}). */
   run?: (commands: string[], instance: Ec2Instance) => CommandOutcome;
+  /** Decides each call as IAM would; every call is allowed without one. */
+  authorize?: AwsAuthorizer;
   /** Real SSM needs an instance profile on the instance to register the agent (default true). */
   requireInstanceProfile?: boolean;
   log?: (message: string) => void;
+}
+
+/** One SSM call as the sandbox saw it: who, where, the JSON body, and the instances it names as they were. */
+export interface SsmCall {
+  action: string;
+  status: number;
+  errorCode?: string;
+  accessKeyId?: string;
+  region?: string;
+  body?: Record<string, unknown>;
+  resources?: Record<string, ResourceSnapshot>;
 }
 
 export interface SsmService {
@@ -80,7 +98,7 @@ export interface SsmService {
   clock: AwsClock;
   faults: SsmFaults;
   /** Actions called so far, in order. */
-  calls: Array<{ action: string; status: number; errorCode?: string }>;
+  calls: SsmCall[];
   /** Scripts `ThrottlingException` for the next `times` calls of `action`, or of any action. */
   throttle(fault: ThrottleFault): void;
 }
@@ -119,10 +137,39 @@ export function simulatePowerShell(commands: string[]): CommandOutcome {
 
 const seconds = (ms: number) => ms / 1000;
 
+/** A JSON body's strings and string lists, flattened as EC2's Query parameters (`InstanceIds.1`). */
+export function flattenBody(body: Record<string, unknown>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') params[key] = value;
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) if (typeof item === 'string') params[`${key}.${i + 1}`] = item;
+    }
+  }
+  return params;
+}
+
+/** The instance ids a request names (`InstanceIds`, `InstanceId`, `Targets` of `InstanceIds`), keyed for {@link referencedResources}. */
+function instanceIdsOf(body: Record<string, unknown>): Record<string, string> {
+  const ids = [
+    ...(Array.isArray(body.InstanceIds) ? body.InstanceIds : []),
+    ...(typeof body.InstanceId === 'string' ? [body.InstanceId] : []),
+    ...(Array.isArray(body.Targets)
+      ? body.Targets.flatMap((t: { Key?: string; Values?: unknown[] }) =>
+          t.Key === 'InstanceIds' && Array.isArray(t.Values) ? t.Values : [],
+        )
+      : []),
+  ].filter((id): id is string => typeof id === 'string');
+  return Object.fromEntries(ids.map((id, i) => [String(i), id]));
+}
+
 /** Creates the SSM service over the EC2 sandbox's instances, on the same clock. */
 export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): SsmService {
   const { clock } = ec2;
-  const accessKeyIds = options.accessKeyIds ?? [SANDBOX_AWS_CREDENTIALS.accessKeyId];
+  const accessKeyIds = options.accessKeyIds ?? [
+    SANDBOX_AWS_CREDENTIALS.accessKeyId,
+    SANDBOX_PACKER_AWS_CREDENTIALS.accessKeyId,
+  ];
   const run = options.run ?? ((commands: string[]) => simulatePowerShell(commands));
   const requireProfile = options.requireInstanceProfile ?? true;
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
@@ -362,8 +409,9 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
     const target = String(request.headers['x-amz-target'] ?? '');
     const action = target.startsWith('AmazonSSM.') ? target.slice('AmazonSSM.'.length) : '';
     const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId };
+    const seen: Omit<SsmCall, 'action' | 'status' | 'errorCode'> = {};
     const fail = (error: SsmError): SandboxResponse => {
-      calls.push({ action, status: error.status, errorCode: error.code });
+      calls.push({ action, status: error.status, errorCode: error.code, ...seen });
       return {
         status: error.status,
         headers,
@@ -376,6 +424,8 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
       accessKeyIds,
       ec2.state.regions,
     );
+    seen.accessKeyId = caller.accessKeyId;
+    seen.region = caller.region;
     if (!caller.ok) {
       if (caller.reason === 'missing')
         return fail(new SsmError('MissingAuthenticationTokenException', 'Missing Authentication Token'));
@@ -398,9 +448,27 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
       );
     }
     clock.tick();
+    seen.body = body;
+    seen.resources = referencedResources(ec2.state, instanceIdsOf(body));
+    const denied = options.authorize?.({
+      service: 'ssm',
+      action,
+      region: caller.region,
+      accessKeyId: caller.accessKeyId,
+      params: flattenBody(body),
+      resources: seen.resources,
+    });
+    if (denied) {
+      return fail(
+        new SsmError(
+          'AccessDeniedException',
+          `User is not authorized to perform: ssm:${action} because no identity-based policy allows it. ${denied}`,
+        ),
+      );
+    }
     try {
       const result = handler(body, caller.region);
-      calls.push({ action, status: 200 });
+      calls.push({ action, status: 200, ...seen });
       return { status: 200, headers, body: JSON.stringify(result) };
     } catch (error) {
       if (error instanceof SsmError) return fail(error);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from './aws-auth.js';
+import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS, SANDBOX_PACKER_AWS_CREDENTIALS } from './aws-auth.js';
 import { createCircleCIService } from './circleci.js';
 import { createEc2Service, type Ec2ServiceOptions } from './ec2.js';
 import { createGitHubService, type GitHubServiceOptions } from './github.js';
@@ -62,9 +62,21 @@ export async function startSandbox(options: SandboxOptions = {}) {
     projects: [`gh/${IMAGES_REPO}`, `gh/${SERVICE_REPO}`],
   });
   // One list of accepted access keys, shared: STS adds each session's temporary key to it.
-  const accessKeyIds = [...(options.ec2?.accessKeyIds ?? [SANDBOX_AWS_CREDENTIALS.accessKeyId])];
+  const accessKeyIds = [
+    ...(options.ec2?.accessKeyIds ?? [
+      SANDBOX_AWS_CREDENTIALS.accessKeyId,
+      SANDBOX_PACKER_AWS_CREDENTIALS.accessKeyId,
+    ]),
+  ];
   const ec2 = createEc2Service({ ...options.ec2, accessKeyIds });
-  const ssm = createSsmService({ log: () => undefined, accessKeyIds }, ec2);
+  const ssm = createSsmService(
+    {
+      log: () => undefined,
+      accessKeyIds,
+      ...(options.ec2?.authorize ? { authorize: options.ec2.authorize } : {}),
+    },
+    ec2,
+  );
   const oidc = createOidcIssuer();
   const sts = createStsService({
     issuer: oidc,
@@ -115,6 +127,9 @@ export async function startSandbox(options: SandboxOptions = {}) {
       AWS_ENDPOINT_URL_STS: urls.sts,
       AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
+      // Packer gets its own credentials (the packer role), as docs/setup.md asks of a real setup.
+      HEPHESTUS_PACKER_AWS_ACCESS_KEY_ID: SANDBOX_PACKER_AWS_CREDENTIALS.accessKeyId,
+      HEPHESTUS_PACKER_AWS_SECRET_ACCESS_KEY: SANDBOX_PACKER_AWS_CREDENTIALS.secretAccessKey,
       AWS_REGION: SANDBOX_REGION,
       AWS_EC2_METADATA_DISABLED: 'true',
     };

@@ -1,7 +1,7 @@
 /**
  * Checks on docs/: what a reader copies must work. JSON blocks parse, Mermaid blocks use diagram types GitHub
  * renders and declare their participants, relative links resolve, every `hephestus` subcommand named exists (or
- * is one the issues name as being written), and the IAM policy allows every AWS call the code and Packer make.
+ * is one the issues name as being written). The IAM section is checked by test/iam/.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -15,8 +15,6 @@ const docs = await Promise.all(
     .sort()
     .map(async (name) => ({ name, text: await readFile(new URL(name, docsDir), 'utf8') })),
 );
-const doc = (name: string) => docs.find((d) => d.name === name)?.text ?? '';
-
 /** The fenced blocks of `lang` in `text`. */
 function blocks(text: string, lang: string): string[] {
   return [...text.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map(
@@ -91,80 +89,5 @@ describe('docs/', () => {
     ]) {
       expect(runCli([...command, '--help']).status, command.join(' ')).toBe(0);
     }
-  });
-});
-
-describe('the IAM policy in docs/setup.md', () => {
-  interface Statement {
-    Effect: string;
-    Action: string | string[];
-    Resource: string | string[];
-    Condition?: unknown;
-  }
-  const policies = blocks(doc('setup.md'), 'json')
-    .map((block) => JSON.parse(block) as { Statement: Statement[] })
-    .filter((p) => p.Statement.some((s) => [s.Action].flat().some((a) => a.startsWith('ec2:'))));
-  const allowed = new Set(
-    policies.flatMap((p) =>
-      p.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) => [s.Action].flat()),
-    ),
-  );
-
-  it('is one policy document', () => {
-    expect(policies).toHaveLength(1);
-  });
-
-  it('allows every EC2 and SSM call the code makes', async () => {
-    const dir = new URL('src/aws/', root);
-    const used = new Set<string>();
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.ts'))) {
-      const text = await readFile(new URL(file, dir), 'utf8');
-      for (const [, names, client] of text.matchAll(
-        /import \{([^}]*)\} from '@aws-sdk\/client-(ec2|ssm)'/g,
-      )) {
-        for (const raw of (names as string).split(',')) {
-          const name = raw.replace(/^\s*type\s+/, '').trim();
-          const action = /^(\w+)Command$/.exec(name)?.[1] ?? /^paginate(\w+)$/.exec(name)?.[1];
-          if (action) used.add(`${client}:${action}`);
-        }
-        // Waiters poll one describe call each.
-        if (/waitUntilImageAvailable/.test(names as string)) used.add('ec2:DescribeImages');
-        if (/waitUntil(Instance|System)StatusOk/.test(names as string))
-          used.add('ec2:DescribeInstanceStatus');
-      }
-    }
-    expect(used.size).toBeGreaterThan(10);
-    for (const action of used) expect(allowed, action).toContain(action);
-  });
-
-  it("allows the calls Packer 1.6.6's amazon-ebs builder made against the sandbox for the seed template", () => {
-    // Recorded from `packer build -only amazon-ebs.win2022` on the sandbox (ec2.calls), communicator "none".
-    const packer = [
-      'DescribeImages',
-      'CreateKeyPair',
-      'CreateSecurityGroup',
-      'DescribeSecurityGroups',
-      'AuthorizeSecurityGroupIngress',
-      'RunInstances',
-      'DescribeInstances',
-      'StopInstances',
-      'CreateImage',
-      'CopyImage',
-      'ModifyImageAttribute',
-      'CreateTags',
-      'TerminateInstances',
-      'DescribeVolumes',
-      'DeleteSecurityGroup',
-      'DeleteKeyPair',
-    ];
-    for (const action of packer) expect(allowed, action).toContain(`ec2:${action}`);
-  });
-
-  it('passes only the validation role, and only to EC2', () => {
-    const [policy] = policies;
-    const passRole = policy?.Statement.filter((s) => [s.Action].flat().includes('iam:PassRole')) ?? [];
-    expect(passRole).toHaveLength(1);
-    expect(passRole[0]?.Resource).toMatch(/^arn:aws:iam::\d{12}:role\/[\w+=,.@-]+$/);
-    expect(passRole[0]?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } });
   });
 });

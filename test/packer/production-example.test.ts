@@ -70,6 +70,16 @@ describe('the production example template', () => {
     expect(inline.indexOf('reset --block')).toBeLessThan(inline.indexOf('sysprep --shutdown'));
   });
 
+  it('writes no hephestus:* tag, which only Hephestus may set and the Packer role may not write', async () => {
+    const json = (await parse('windows.pkr.hcl', await readFile(template, 'utf8'))) as {
+      locals: Array<Record<string, unknown>>;
+      source: TemplateJson['source'];
+    };
+    const tagMaps = JSON.stringify([json.locals, json.source['amazon-ebs'].win2022]);
+    expect(tagMaps).toContain('"Name"');
+    expect(tagMaps).not.toMatch(/"hephestus:/);
+  });
+
   it('its hephestus.yml passes config check against it, pin included', async () => {
     const config = await loadConfig(join(example, 'hephestus.yml'));
     expect(await checkRepository(config, example)).toEqual([]);

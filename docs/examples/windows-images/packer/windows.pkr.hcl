@@ -76,10 +76,10 @@ variable "region_kms_key_ids" {
 locals {
   # A random suffix keeps AMI names unique when two builds start within the same second.
   build_time = "${formatdate("YYYYMMDDhhmmss", timestamp())}-${substr(uuidv4(), 0, 8)}"
+  # No hephestus:* tags here: Hephestus tags every AMI and snapshot after the build, and the Packer role may
+  # not write them (see docs/security.md), so a template that sets one fails its build.
   common_tags = {
-    "hephestus:managed" = "true"
-    "hephestus:git-sha" = var.git_sha
-    "hephestus:status"  = "built"
+    "git-sha" = var.git_sha
   }
 }
 
@@ -122,11 +122,10 @@ source "amazon-ebs" "win2022" {
   temporary_security_group_source_public_ip = true
 
   tags = merge(local.common_tags, {
-    "Name"            = "acme-win2022"
-    "hephestus:image" = "win2022"
-    "base-ami"        = var.win2022_source_ami
+    "Name"     = "acme-win2022"
+    "base-ami" = var.win2022_source_ami
   })
-  snapshot_tags   = merge(local.common_tags, { "hephestus:image" = "win2022" })
+  snapshot_tags   = local.common_tags
   run_tags        = { "Name" = "packer-win2022" }
   run_volume_tags = { "Name" = "packer-win2022" }
 }

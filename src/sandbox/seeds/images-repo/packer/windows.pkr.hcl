@@ -60,10 +60,10 @@ locals {
     file("${path.root}/../scripts/win2019/net35.ps1"),
     "</powershell>",
   ]))
+  # hephestus:* tags are Hephestus's own: it adds them after the build, and the Packer role may not write them.
   common_tags = {
-    "hephestus:managed" = "true"
-    "hephestus:git-sha" = var.git_sha
-    "hephestus:status"  = "built"
+    "built-by" = "packer"
+    "git-sha"  = var.git_sha
   }
 }
 
@@ -82,11 +82,10 @@ source "amazon-ebs" "win2022" {
   skip_metadata_api_check    = true
 
   tags = merge(local.common_tags, {
-    "Name"            = "${var.image_prefix}-win2022"
-    "hephestus:image" = "win2022"
-    "base-ami"        = var.win2022_source_ami
+    "Name"     = "${var.image_prefix}-win2022"
+    "base-ami" = var.win2022_source_ami
   })
-  snapshot_tags = merge(local.common_tags, { "hephestus:image" = "win2022" })
+  snapshot_tags = local.common_tags
   run_tags      = { "Name" = "packer-win2022" }
 }
 
@@ -105,11 +104,10 @@ source "amazon-ebs" "win2019" {
   skip_metadata_api_check    = true
 
   tags = merge(local.common_tags, {
-    "Name"            = "${var.image_prefix}-win2019"
-    "hephestus:image" = "win2019"
-    "base-ami"        = var.win2019_source_ami
+    "Name"     = "${var.image_prefix}-win2019"
+    "base-ami" = var.win2019_source_ami
   })
-  snapshot_tags = merge(local.common_tags, { "hephestus:image" = "win2019" })
+  snapshot_tags = local.common_tags
   run_tags      = { "Name" = "packer-win2019" }
 }
 
