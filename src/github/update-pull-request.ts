@@ -296,6 +296,8 @@ export async function updatePullRequest(
     covers: request.covers,
     branchOf: request.branchOf,
   })) {
+    // The state block is only a claim: anyone can write one into a PR body. Only the bot's own PRs are its to close.
+    if (!(await prs.isBot(old.author))) continue;
     await prs.close(old.number, supersededComment(old, pr));
     report.superseded.push(link(old));
     report.changes.push(`closed #${old.number} (superseded by #${pr.number})`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { foreignCommits, GitRepository } from '../../src/git/git-repository.js';
 import { readManagedState } from '../../src/github/pull-request-marker.js';
+import { PullRequests } from '../../src/github/pull-requests.js';
 import {
   desiredBody,
   type UpdateRequest,
@@ -260,6 +261,26 @@ describe('updatePullRequest against the sandbox', () => {
     const [comment] = h.service.comments(r.fullName, 1);
     expect(comment?.body).toContain(`Superseded by #3 (${h.server.url}/${r.fullName}/pull/3)`);
     expect(h.service.repo(r.fullName).branches[legacy]).toBeDefined();
+  });
+
+  it("leaves open a person's PR whose body claims the same image set: a state block is no proof of authorship", async () => {
+    const r = await h.newRepo();
+    const theirs = 'windows-update/windows-2022-by-hand';
+    await r.commit(theirs, { 'images/a.txt': 'by hand\n' }, PERSON);
+    const mallory = new PullRequests(h.client({ token: h.service.addUser('mallory') }), {
+      owner: r.owner,
+      repo: r.repo,
+    });
+    // A body carrying the bot's hidden state block for this image set, copied from a bot PR.
+    await mallory.create({ head: theirs, base: 'main', title: 'Pin by hand', body: desiredBody(request()) });
+
+    await r.commit(BRANCH, { 'images/a.txt': 'new\n' });
+    const report = await updatePullRequest(r.prs, pushed, request());
+    expect(report).toMatchObject({ outcome: 'created', pullRequest: { number: 2 }, superseded: [] });
+    expect(h.service.pulls(r.fullName).map((p) => [p.number, p.state])).toEqual([
+      [1, 'open'],
+      [2, 'open'],
+    ]);
   });
 
   it('refuses to touch a branch with foreign commits: comments once, fails with exit 1 on every run', async () => {
