@@ -86,7 +86,7 @@ export function lineColumnAt(text: string, offset: number): { line: number; colu
 }
 
 /** Network failures that mean no answer came at all: worth naming, never worth showing as a stack. */
-const NETWORK_CODES = new Set([
+export const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ENOTFOUND',

@@ -8,7 +8,7 @@
  * service's (a proxy's login page, a wrong port) can be shown, redacted.
  */
 import type { Pluggable } from '@smithy/types';
-import { ExternalServiceError } from '../errors.js';
+import { ExternalServiceError, NETWORK_CODES } from '../errors.js';
 import { Redactor } from '../log/redact.js';
 
 /** Where a client sends its calls, and why there. */
@@ -164,18 +164,6 @@ export function translateAwsError(
     { cause: error },
   );
 }
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-]);
 
 /** `TimeoutError`, `ECONNREFUSED`, ...: the call got no answer at all. */
 function networkCode(failure: SdkFailure): string | undefined {
