@@ -13,16 +13,12 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { builtTags, TAG, type Tag, toTags } from '../aws/image-tags.js';
 import { ownImage } from '../aws/own-images.js';
 import { packerCredentials } from '../aws/packer-credentials.js';
-import {
-  type RegionalImage,
-  setImageStatus,
-  snapshotsOf,
-  tagImages,
-  untagResources,
-} from '../aws/tag-images.js';
+import { imageRecord } from '../aws/schema.js';
+import { type RegionalImage, setImageStatus, tagImages, untagResources } from '../aws/tag-images.js';
 import type { ValidationResult } from '../aws/validate-ami.js';
 import {
   readSmokeTests,
@@ -472,18 +468,29 @@ async function initPlugins(
 const FOREIGN_KEYS = [TAG.channel, TAG.previousChannel, TAG.replaces, TAG.rolledBackFrom];
 
 /**
- * Tags `images` (and their snapshots) as this run's, first removing what the template may have put on them
- * (a channel, say): an AMI's `hephestus:*` tags are the run's word, never the branch's.
+ * Tags `images` (and their snapshots) as this run's, then removes what the template may have put on them (a
+ * channel, say): an AMI's `hephestus:*` tags are the run's word, never the branch's. In that order, because the
+ * tagging role may remove `hephestus:*` tags only from images that carry its mark; and only where a planted tag
+ * is there, since with the IAM split Packer cannot plant one and the call would be wasted.
  */
 async function claimImages(context: FlowContext, images: RegionalImage[], tags: Tag[]) {
+  const tagged = await tagImages(context.ec2For, images, tags);
   await Promise.all(
     [...new Set(images.map((i) => i.region))].map(async (region) => {
       const ec2 = context.ec2For(region);
       const ids = images.filter((i) => i.region === region).map((i) => i.imageId);
-      await untagResources(ec2, [...ids, ...(await snapshotsOf(ec2, ids))], FOREIGN_KEYS);
+      const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: ids }));
+      const planted = Images.map(imageRecord).filter((image) =>
+        FOREIGN_KEYS.some((key) => Object.hasOwn(image.tags, key)),
+      );
+      await untagResources(
+        ec2,
+        planted.flatMap((image) => [image.imageId, ...image.snapshotIds]),
+        FOREIGN_KEYS,
+      );
     }),
   );
-  return tagImages(context.ec2For, images, tags);
+  return tagged;
 }
 
 /** Every AMI Packer made in this run that no image of the group took: tagged by this run as `failed` (refused). */

@@ -89,7 +89,9 @@ describe('packerInit', () => {
   it('a failing init is a failure (exit 1) with its output redacted', async () => {
     const error = await packerInit({
       ...base,
+      // Packer sees only its allowlist and pass_env, so the switch reaches the fake through pass_env.
       env: { ...process.env, FAKE_INIT_FAILS: '1' },
+      passEnv: ['FAKE_INIT_FAILS'],
       requiredPlugins: at,
       version: 'Packer v1.14.3',
       packerBin: fakePacker,
