@@ -106,10 +106,8 @@ function probeTemplate(template: string): string {
     )
     .join(',\n      ');
   return `${template
-    .replace(
-      '"base-ami"        = var.win2022_source_ami',
-      `"base-ami"        = var.win2022_source_ami\n${tags}`,
-    )
+    // Whatever the alignment of the seed's tags block.
+    .replace(/"base-ami"( *)= var\.win2022_source_ami/, (line) => `${line}\n${tags}`)
     .replace(
       /build \{\n {2}sources = \[[^\]]*\]\n\}/,
       (build) =>
@@ -127,6 +125,7 @@ describe('branch code never sees a token', () => {
       const file = path.join(dir, 'packer/windows.pkr.hcl');
       const probed = probeTemplate(await readFile(file, 'utf8'));
       expect(probed).toContain('provisioner "shell-local"');
+      expect(probed).toContain('"probe-github_token"');
       await writeFile(file, probed);
     });
     const artifacts = path.join(scratch, 'read-tokens');
@@ -138,14 +137,14 @@ describe('branch code never sees a token', () => {
       junit: path.join(artifacts, 'smoke.xml'),
     });
     expect(result.exitCode, result.output).toBe(0);
-    // The probes ran and work: the provisioner printed, and the AWS secret (which Packer needs) shows in the
-    // tags the template computed, so finding no token below is not a blind sweep.
+    // The probes ran and work: the provisioner printed, and the Packer role's AWS secret (which Packer needs)
+    // shows in the tags the template computed, so finding no token below is not a blind sweep.
     const written = await filesUnder(artifacts);
     expect(written.join('\n')).toContain('probe-ran');
     const aws = { meta: {} as { canaryChecked?: number; canaryHits?: number } };
-    expect(checkSecrets(aws, detectorOf([sandbox.env.AWS_SECRET_ACCESS_KEY]), ...amiTexts())).toBeGreaterThan(
-      0,
-    );
+    expect(
+      checkSecrets(aws, detectorOf([sandbox.env.HEPHESTUS_PACKER_AWS_SECRET_ACCESS_KEY]), ...amiTexts()),
+    ).toBeGreaterThan(0);
 
     const captured = [result.output, ...(await filesUnder(artifacts)), ...amiTexts(), ...published(sandbox)];
     expect(checkSecrets(task, tokenDetector(), ...captured)).toBe(0);

@@ -104,7 +104,8 @@ export function sandboxSecrets(sandbox: Sandbox): Redactor {
 
 /** The values of the tokens no child process may see: every secret variable but AWS's. */
 export function childFreeTokens(env: Record<string, string | undefined>): string[] {
-  return SECRET_VARIABLES.filter((name) => !name.startsWith('AWS_'))
+  // AWS credentials, the job's and the Packer role's (HEPHESTUS_PACKER_AWS_*), are meant for AWS clients and Packer.
+  return SECRET_VARIABLES.filter((name) => !/^(HEPHESTUS_PACKER_)?AWS_/.test(name))
     .map((name) => env[name])
     .filter((value): value is string => value !== undefined && value !== '');
 }
