@@ -43,6 +43,10 @@ describe.skipIf(!motoInstalled())('AWS commands against moto', () => {
   });
 
   /** An image of our own, made the way Packer makes one: an instance, then CreateImage. */
+  /** `hephestus ami tag` marking `ami` a validated win2022, as build-validate would. */
+  const tagValidated = (ami: string) =>
+    cli(['ami', 'tag', '--ami', ami, '--region', REGION, '--status', 'validated', '--image', 'win2022']);
+
   async function builtImage(name: string): Promise<string> {
     const { Instances = [] } = await ec2.send(
       new RunInstancesCommand({
@@ -76,18 +80,7 @@ describe.skipIf(!motoInstalled())('AWS commands against moto', () => {
 
   it('ami tag puts the tags on the AMI (and moto keeps them)', async () => {
     const ami = await builtImage('hephestus-win2022-tag');
-    const run = await cli([
-      'ami',
-      'tag',
-      '--ami',
-      ami,
-      '--region',
-      REGION,
-      '--status',
-      'validated',
-      '--image',
-      'win2022',
-    ]);
+    const run = await tagValidated(ami);
     expect(run.status, run.stderr).toBe(0);
     const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [ami] }));
     const tags = Object.fromEntries((Images[0]?.Tags ?? []).map((t) => [t.Key, t.Value]));
@@ -96,18 +89,7 @@ describe.skipIf(!motoInstalled())('AWS commands against moto', () => {
 
   it('ami promote moves a validated image into a channel', async () => {
     const ami = await builtImage('hephestus-win2022-promote');
-    const tagged = await cli([
-      'ami',
-      'tag',
-      '--ami',
-      ami,
-      '--region',
-      REGION,
-      '--status',
-      'validated',
-      '--image',
-      'win2022',
-    ]);
+    const tagged = await tagValidated(ami);
     expect(tagged.status, tagged.stderr).toBe(0);
     const run = await cli([
       'ami',
