@@ -11,7 +11,7 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { git } from '../src/sandbox/bare-repo.js';
+import { git } from '../src/sandbox/github/bare-repo.js';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { startBenchGitHub } from './github-sandbox.js';

@@ -5,8 +5,8 @@
  * every process it spawns slower to fork (measured: a `git` spawn from a 450 MB process costs 7x one from a
  * 50 MB process). The shell floor and the flow talk to this same server.
  */
-import { git } from '../src/sandbox/bare-repo.js';
-import { createGitHubService } from '../src/sandbox/github.js';
+import { git } from '../src/sandbox/github/bare-repo.js';
+import { createGitHubService } from '../src/sandbox/github/github-service.js';
 import { listen } from '../src/sandbox/http.js';
 import { seedDirs } from '../src/sandbox/seed-repos.js';
 import { cpuSeconds } from './measure.js';

@@ -5,7 +5,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { git } from '../src/sandbox/bare-repo.js';
+import { git } from '../src/sandbox/github/bare-repo.js';
 import { type HistoryOptions, importHistory } from './fast-import-history.js';
 
 /** Imports `options`'s history into `gitDir` and repacks it, in a child process. */

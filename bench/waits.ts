@@ -9,9 +9,9 @@
 import { CopyImageCommand, type EC2Client, waitUntilImageAvailable } from '@aws-sdk/client-ec2';
 import { createAwsClients } from '../src/aws/ec2-client.js';
 import { AWS_WAIT_DELAYS, backoffDelay, pollSchedule, sdkWait } from '../src/aws/waits.js';
-import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws-auth.js';
-import { createEc2Service } from '../src/sandbox/ec2.js';
-import { seedImageId } from '../src/sandbox/ec2-state.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/aws-auth.js';
+import { createEc2Service } from '../src/sandbox/aws/ec2.js';
+import { seedImageId } from '../src/sandbox/aws/ec2-state.js';
 import { listen } from '../src/sandbox/http.js';
 import type { Figure } from './figures.js';
 import { median } from './measure.js';

@@ -1,5 +1,5 @@
 /**
- * Writes the project's `.circleci/config.yml` from src/circleci/project-config.ts (built with the CircleCI
+ * Writes the project's `.circleci/config.yml` from scripts/lib/project-config.ts (built with the CircleCI
  * config SDK). Run it after changing that module; test/circleci-config fails while the checked-in file is stale.
  *
  * Usage: tsx scripts/generate-circleci-config.ts [--out .circleci/config.yml]
@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { projectConfig } from '../src/circleci/project-config.js';
+import { projectConfig } from './lib/project-config.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

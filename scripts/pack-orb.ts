@@ -14,10 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { HephestusError, InputError } from '../src/errors.js';
-import { packOrb, readOrbSource } from '../src/orb/pack-orb.js';
-import { pinCli } from '../src/orb/pin-cli.js';
-import { reviewOrb } from '../src/orb/review-rules.js';
-import { createConfigValidator } from '../src/orb/validate-circleci-config.js';
+import { packOrb, readOrbSource } from './lib/orb/pack-orb.js';
+import { pinCli } from './lib/orb/pin-cli.js';
+import { reviewOrb } from './lib/orb/review-rules.js';
+import { createConfigValidator } from './lib/orb/validate-circleci-config.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({

@@ -2,10 +2,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { findBaseAmis } from '../aws/base-ami.js';
+import { channelHolders, promote, rollback } from '../aws/channels.js';
 import { awsClientsPerRegion } from '../aws/ec2-client.js';
 import { IMAGE_STATUSES, type ImageStatus, TAG, type Tag, toTags } from '../aws/image-tags.js';
 import { newestFirst, ownImages } from '../aws/own-images.js';
-import { channelHolders, promote, rollback } from '../aws/promote.js';
 import { prune } from '../aws/prune.js';
 import { sweep } from '../aws/sweep.js';
 import { type RegionalImage, tagImages } from '../aws/tag-images.js';

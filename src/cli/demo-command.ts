@@ -7,8 +7,8 @@ export async function demoCommand(
   options: { keep?: boolean },
   { logger, json }: CommandContext,
 ): Promise<ExitCode> {
-  const { runDemo } = await import('../demo/demo.js');
-  const { Narrator } = await import('../demo/narrator.js');
+  const { runDemo } = await import('../sandbox/demo/demo.js');
+  const { Narrator } = await import('../sandbox/demo/narrator.js');
   const narrator = new Narrator((text) => (json ? process.stderr : process.stdout).write(text));
   const started = Date.now();
   const { summary, sandbox } = await runDemo({ keep: options.keep === true, narrator });

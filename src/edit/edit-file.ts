@@ -51,7 +51,7 @@ export async function editFile(request: EditRequest): Promise<EditResult> {
   const { changed } = edited;
   if (changed && !request.dryRun) {
     // Only a real write needs node:crypto (for the temporary name); a dry run does not pay for loading it.
-    const { writeFileAtomic } = await import('../fs/write-file-atomic.js');
+    const { writeFileAtomic } = await import('./write-file-atomic.js');
     await writeFileAtomic(target, edited.text);
   }
   return {

@@ -9,18 +9,18 @@
  * reached the first channel before it moves on.
  */
 
+import type { ChannelMove } from '../aws/channels.js';
+import { promote as promoteImages } from '../aws/channels.js';
 import { ownImages } from '../aws/own-images.js';
-import type { ChannelMove } from '../aws/promote.js';
-import { promote as promoteImages } from '../aws/promote.js';
 import { whyNotValidated } from '../aws/validated-image.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
+import { ANY_REGION, type ImageAmiMap } from '../images/image-set.js';
 import { rolledOutMessage } from '../slack/slack-messages.js';
+import { checkout } from '../update/checkout.js';
+import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
 import { imagesOfBody } from './bump-consumer.js';
-import { checkout } from './checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { ANY_REGION, type ImageAmiMap } from './image-set.js';
-import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from './notices.js';
 
 export interface AnnounceReport extends FlowReportBase {
   flow: 'announce';

@@ -33,15 +33,8 @@ import { localGit } from '../git/git-environment.js';
 import type { CommitSummary } from '../git/git-repository.js';
 import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequest } from '../github/schema.js';
-import { artifactName, type PackerResult } from '../packer/artifacts.js';
-import { awsPolling, awsPollingEnv } from '../packer/aws-polling.js';
-import { inspectBuilds } from '../packer/inspect-builds.js';
-import { runPackerBuild } from '../packer/packer-build.js';
-import { packerInit } from '../packer/packer-init.js';
-import { renderProgress } from '../packer/progress-view.js';
-import { requiredPluginsAt } from '../packer/template-facts.js';
-import { readTemplateFiles } from '../packer/template-files.js';
-import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
+import { parseImageNames, type RegionalAmis } from '../images/image-set.js';
+import { imageInputHash } from '../images/input-hash.js';
 import {
   BUILD_COMMENT_KEY,
   buildRecordOf,
@@ -49,17 +42,24 @@ import {
   RECORD_TAG,
   VALIDATION_RECORD,
   type ValidationRecord,
-} from './build-record.js';
-import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
+} from '../lock/build-record.js';
+import type { LockArtifact, LockEntry, LockFile } from '../lock/lock-file.js';
+import { lockBranch, readDefaultLock } from '../lock/lock-store.js';
+import { artifactName, type PackerResult } from '../packer/artifacts.js';
+import { awsPolling, awsPollingEnv } from '../packer/aws-polling.js';
+import { inspectBuilds } from '../packer/inspect-builds.js';
+import { runPackerBuild } from '../packer/packer-build.js';
+import { packerInit } from '../packer/packer-init.js';
+import { packerVersion } from '../packer/packer-version.js';
+import { renderProgress } from '../packer/progress-view.js';
+import { requiredPluginsAt } from '../packer/template-facts.js';
+import { readTemplateFiles } from '../packer/template-files.js';
+import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
+import { type Checkout, checkout, readTarget, repoPath } from '../update/checkout.js';
+import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
+import { rebuildOf } from '../update/rebuild.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { parseImageNames, type RegionalAmis } from './image-set.js';
-import { imageInputHash } from './input-hash.js';
-import type { LockArtifact, LockEntry, LockFile } from './lock-file.js';
-import { lockBranch, readDefaultLock } from './lock-store.js';
-import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from './notices.js';
-import { packerVersion } from './packer-version.js';
-import { rebuildOf } from './rebuild.js';
 
 export interface ImageBuildReport {
   image: string;

@@ -23,8 +23,16 @@ import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { PullRequest } from '../github/schema.js';
 import { updateBranchName } from '../github/update-pull-request.js';
+import {
+  amiFor,
+  coversImageSet,
+  type ImageAmiMap,
+  imageSetName,
+  parseImageAmis,
+} from '../images/image-set.js';
+import { fetchLock } from '../lock/lock-store.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
-import { updateBranchViaApi } from './api-update-branch.js';
+import { updateBranchViaApi } from '../update/api-update-branch.js';
 import {
   ASSUMED_DEFAULT_BRANCH,
   type Checkout,
@@ -32,13 +40,11 @@ import {
   readTarget,
   repoPath,
   targetIn,
-} from './checkout.js';
+} from '../update/checkout.js';
+import { proposeUpdate, recordProposal } from '../update/propose-update.js';
+import { type BranchUpdate, reportedHead, updateBranch } from '../update/update-branch.js';
 import { type FlowContext, parseRepository, type RepositoryName } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { amiFor, coversImageSet, type ImageAmiMap, imageSetName, parseImageAmis } from './image-set.js';
-import { fetchLock } from './lock-store.js';
-import { proposeUpdate, recordProposal } from './propose-update.js';
-import { type BranchUpdate, reportedHead, updateBranch } from './update-branch.js';
 
 export interface FileBump {
   file: string;

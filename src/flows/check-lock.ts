@@ -5,10 +5,10 @@
  */
 import { ownImage } from '../aws/own-images.js';
 import { ExitCode } from '../errors.js';
-import { checkout } from './checkout.js';
+import { readLock } from '../lock/lock-store.js';
+import { checkout } from '../update/checkout.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
-import { readLock } from './lock-store.js';
 
 export interface LockCheck {
   image: string;

@@ -30,6 +30,8 @@ import {
 } from '../github/pull-request-status.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { Comment, PullRequest } from '../github/schema.js';
+import { buildRecordOf, type ValidationRecord } from '../lock/build-record.js';
+import { LOCK_IMAGE_SET } from '../lock/lock-store.js';
 import {
   context as contextBlock,
   escapeMrkdwn,
@@ -42,11 +44,9 @@ import type { MessageMemory, SlackMessageRef } from '../slack/message-memory.js'
 import { decodeSlackMarkers } from '../slack/slack-marker.js';
 import type { SlackEvent, SlackMessage } from '../slack/slack-messages.js';
 import { type ChannelOutcome, describeOutcomes } from '../slack/slack-notifier.js';
-import { buildRecordOf, type ValidationRecord } from './build-record.js';
+import { slackFailed } from '../update/notices.js';
 import type { FlowContext, RepositoryName } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
-import { LOCK_IMAGE_SET } from './lock-store.js';
-import { slackFailed } from './notices.js';
 
 export type ValidationState = 'passed' | 'failed' | 'pending';
 

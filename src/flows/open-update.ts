@@ -11,14 +11,14 @@ import { ExitCode, InputError } from '../errors.js';
 import { GitData } from '../github/git-data.js';
 import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import { updateBranchName } from '../github/update-pull-request.js';
+import { coversImageSet, imageSetName, parseImageNames } from '../images/image-set.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
-import { type Checkout, checkout, readTarget, repoPath } from './checkout.js';
+import { type Checkout, checkout, readTarget, repoPath } from '../update/checkout.js';
+import { proposeUpdate, recordProposal } from '../update/propose-update.js';
+import { rebuildMessage, rebuildOf } from '../update/rebuild.js';
+import { reportedHead, updateBranch } from '../update/update-branch.js';
 import type { FlowContext } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import { coversImageSet, imageSetName, parseImageNames } from './image-set.js';
-import { proposeUpdate, recordProposal } from './propose-update.js';
-import { rebuildMessage, rebuildOf } from './rebuild.js';
-import { reportedHead, updateBranch } from './update-branch.js';
 
 export interface BaseAmiCheck {
   image: string;

@@ -10,22 +10,18 @@
  */
 
 import { z } from 'zod';
+import type { ChannelMove } from '../aws/channels.js';
+import { promote as promoteImages } from '../aws/channels.js';
 import { ownImage, ownImages } from '../aws/own-images.js';
-import type { ChannelMove } from '../aws/promote.js';
-import { promote as promoteImages } from '../aws/promote.js';
 import { checkPipelineParameters } from '../circleci/pipeline-parameters.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
 import { hiddenBlock } from '../github/hidden-state.js';
 import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import type { PullRequests } from '../github/pull-requests.js';
-import { type BuildRecord, buildRecordOf, RECORD_TAG, type RecordedImage } from './build-record.js';
-import { type BumpConsumerReport, bumpRepository } from './bump-consumer.js';
-import { type Checkout, checkout, readTarget } from './checkout.js';
-import { type FlowContext, parseRepository } from './flow-context.js';
-import type { FlowReportBase, PullRequestRef } from './flow-report.js';
-import type { ImageAmiMap, RegionalAmis } from './image-set.js';
-import { imageInputHash } from './input-hash.js';
+import type { ImageAmiMap, RegionalAmis } from '../images/image-set.js';
+import { imageInputHash } from '../images/input-hash.js';
+import { type BuildRecord, buildRecordOf, RECORD_TAG, type RecordedImage } from '../lock/build-record.js';
 import {
   emptyLock,
   type LockArtifact,
@@ -33,9 +29,13 @@ import {
   type LockFile,
   sameBuild,
   withEntries,
-} from './lock-file.js';
-import { type LockWrite, lockBranch, readLock, writeLock } from './lock-store.js';
-import { packerVersion } from './packer-version.js';
+} from '../lock/lock-file.js';
+import { type LockWrite, lockBranch, readLock, writeLock } from '../lock/lock-store.js';
+import { packerVersion } from '../packer/packer-version.js';
+import { type Checkout, checkout, readTarget } from '../update/checkout.js';
+import { type BumpConsumerReport, bumpRepository } from './bump-consumer.js';
+import { type FlowContext, parseRepository } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export interface ConsumerOutcome {
   repository: string;

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commitTree, type GitIdentity, git, updateBranch } from './bare-repo.js';
+import { commitTree, type GitIdentity, git, updateBranch } from './github/bare-repo.js';
 
 /**
  * The fixture folders shipped with the sandbox: beside this module in src/, and in dist/seeds next to the

@@ -7,16 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS, SANDBOX_PACKER_AWS_CREDENTIALS } from './aws-auth.js';
-import { createCircleCIService } from './circleci.js';
-import { createEc2Service, type Ec2ServiceOptions } from './ec2.js';
-import { createGitHubService, type GitHubServiceOptions } from './github.js';
+import {
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_AWS_CREDENTIALS,
+  SANDBOX_PACKER_AWS_CREDENTIALS,
+} from './aws/aws-auth.js';
+import { createEc2Service, type Ec2ServiceOptions } from './aws/ec2.js';
+import { createOidcIssuer, SANDBOX_ORG_ID } from './aws/oidc-issuer.js';
+import { createSsmService } from './aws/ssm.js';
+import { createStsService } from './aws/sts.js';
+import { createCircleCIService } from './circleci/circleci-service.js';
+import { createGitHubService, type GitHubServiceOptions } from './github/github-service.js';
 import { listen, type RunningServer } from './http.js';
-import { createOidcIssuer, SANDBOX_ORG_ID } from './oidc-issuer.js';
 import { seedDirs } from './seed-repos.js';
-import { createSlackService } from './slack.js';
-import { createSsmService } from './ssm.js';
-import { createStsService } from './sts.js';
+import { createSlackService } from './slack/slack-service.js';
 
 export const SANDBOX_OWNER = 'acme';
 export const IMAGES_REPO = `${SANDBOX_OWNER}/windows-images`;

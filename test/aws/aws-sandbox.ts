@@ -1,10 +1,10 @@
 /** The sandbox's EC2 and SSM on loopback, with our own clients built from an environment pointing at them. */
 import { type AwsClients, createAwsClients } from '../../src/aws/ec2-client.js';
-import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws-auth.js';
-import { createEc2Service, type Ec2ServiceOptions } from '../../src/sandbox/ec2.js';
-import { type Ec2Image, newId } from '../../src/sandbox/ec2-state.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws/aws-auth.js';
+import { createEc2Service, type Ec2ServiceOptions } from '../../src/sandbox/aws/ec2.js';
+import { type Ec2Image, newId } from '../../src/sandbox/aws/ec2-state.js';
+import { createSsmService, type SsmServiceOptions } from '../../src/sandbox/aws/ssm.js';
 import { listen } from '../../src/sandbox/http.js';
-import { createSsmService, type SsmServiceOptions } from '../../src/sandbox/ssm.js';
 
 /** Poll delays for a sandbox clock running ten thousand times faster than AWS. */
 export const testDelays = { minDelayMs: 5, maxDelayMs: 40 } as const;

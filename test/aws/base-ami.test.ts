@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithPin, findBaseAmi, findBaseAmis } from '../../src/aws/base-ami.js';
 import { InputError } from '../../src/errors.js';
-import { AMAZON_OWNER_ID, seedImageId } from '../../src/sandbox/ec2-state.js';
+import { AMAZON_OWNER_ID, seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { type Sandbox, startSandbox } from './aws-sandbox.js';
 
 let aws: Sandbox;

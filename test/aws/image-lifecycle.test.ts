@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { channelHolders, promote, rollback } from '../../src/aws/channels.js';
 import { copyToRegions, shareImages } from '../../src/aws/copy-share.js';
 import { builtTags, TAG, toTags } from '../../src/aws/image-tags.js';
-import { channelHolders, promote, rollback } from '../../src/aws/promote.js';
 import { setImageStatus, tagImages } from '../../src/aws/tag-images.js';
 import { FailureError, InputError } from '../../src/errors.js';
 import { type Sandbox, startSandbox, testDelays } from './aws-sandbox.js';

@@ -4,7 +4,7 @@ import { TAG } from '../../src/aws/image-tags.js';
 import { type PruneOptions, prune } from '../../src/aws/prune.js';
 import { sweep } from '../../src/aws/sweep.js';
 import { FailureError } from '../../src/errors.js';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { type Sandbox, startSandbox } from './aws-sandbox.js';
 
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import {
 } from '../../src/aws/validate-ami.js';
 import type { WaitProgress } from '../../src/aws/waits.js';
 import { FailureError } from '../../src/errors.js';
-import { SSM_STDOUT_LIMIT } from '../../src/sandbox/ssm.js';
+import { SSM_STDOUT_LIMIT } from '../../src/sandbox/aws/ssm.js';
 import { type Sandbox, startSandbox, testDelays } from './aws-sandbox.js';
 import { findAll, parseXmlStrict } from './xml-parse.js';
 

@@ -21,7 +21,7 @@ import {
 } from '../../src/aws/waits.js';
 import { progressLine } from '../../src/cli/option-parsers.js';
 import type { Logger } from '../../src/log/logger.js';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { type Sandbox, startSandbox, testDelays } from './aws-sandbox.js';
 
 const REGION = 'us-east-1';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createConfigValidator } from '../../scripts/lib/orb/validate-circleci-config.js';
 import { classifyEvent } from '../../src/circleci/classify-event.js';
 import { generateContinuationConfig } from '../../src/circleci/generate-config.js';
-import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { runCli } from '../cli/run-cli.js';
 import { configSchemaPath, loadOrb, realHephestus, repoRoot } from '../orb/orb-fixture.js';
 

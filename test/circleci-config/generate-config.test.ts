@@ -2,6 +2,10 @@ import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import {
+  type ConfigValidator,
+  createConfigValidator,
+} from '../../scripts/lib/orb/validate-circleci-config.js';
 import type { EventKind } from '../../src/circleci/classify-event.js';
 import {
   EVENT_KINDS,
@@ -11,7 +15,6 @@ import {
   ORB_JOB_PARAMETERS,
 } from '../../src/circleci/generate-config.js';
 import { InputError } from '../../src/errors.js';
-import { type ConfigValidator, createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { configSchemaPath, loadOrb } from '../orb/orb-fixture.js';
 
 const EXPECTED_JOBS: Record<EventKind, string[]> = {

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { PUBLISH_CONTEXT, projectConfig, RELEASE_CONTEXT } from '../../src/circleci/project-config.js';
-import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
+import { createConfigValidator } from '../../scripts/lib/orb/validate-circleci-config.js';
+import { PUBLISH_CONTEXT, projectConfig, RELEASE_CONTEXT } from '../../scripts/lib/project-config.js';
 import { configSchemaPath, repoRoot } from '../orb/orb-fixture.js';
 
 const CHECKED_IN = join(repoRoot, '.circleci', 'config.yml');

@@ -9,7 +9,7 @@ import {
 import { checkPipelineParameters, PARAMETER_LIMITS } from '../../src/circleci/pipeline-parameters.js';
 import { ExternalServiceError, InputError } from '../../src/errors.js';
 import { Redactor } from '../../src/log/redact.js';
-import { type CircleCIService, createCircleCIService } from '../../src/sandbox/circleci.js';
+import { type CircleCIService, createCircleCIService } from '../../src/sandbox/circleci/circleci-service.js';
 import { listen, type RunningServer } from '../../src/sandbox/http.js';
 
 const TOKEN = 'CCIPAT_CANARY_b7e1f0a9c2d34e5f';

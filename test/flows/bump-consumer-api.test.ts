@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BumpConsumerReport } from '../../src/flows/bump-consumer.js';
 import { GitHubClient } from '../../src/github/github-client.js';
-import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
+import { commitFileOnBranch } from '../../src/sandbox/github/bare-repo.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { githubWrites, runSandboxFlow, validatedAmis } from './flow-harness.js';

@@ -5,7 +5,7 @@ import { type ExitCode, HephestusError } from '../../src/errors.js';
 import { FlowContext, type FlowOptions } from '../../src/flows/flow-context.js';
 import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';
 import { Logger } from '../../src/log/logger.js';
-import { SANDBOX_ACCOUNT_ID } from '../../src/sandbox/aws-auth.js';
+import { SANDBOX_ACCOUNT_ID } from '../../src/sandbox/aws/aws-auth.js';
 import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 
 export interface FlowRun<R> {

@@ -5,10 +5,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { InputError } from '../../src/errors.js';
-import { VALIDATION_RECORD } from '../../src/flows/build-record.js';
 import { type BuildValidateReport, validationRecord } from '../../src/flows/build-validate.js';
 import { blockersOf } from '../../src/flows/monitor.js';
 import { summarizeChecks, summarizeReviews } from '../../src/github/pull-request-status.js';
+import { VALIDATION_RECORD } from '../../src/lock/build-record.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 
 const seed = await readFile(join(seedDirs.imagesRepo, 'hephestus.yml'), 'utf8');

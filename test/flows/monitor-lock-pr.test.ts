@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MonitorReport } from '../../src/flows/monitor.js';
 import { GitHubClient } from '../../src/github/github-client.js';
-import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
+import { commitFileOnBranch } from '../../src/sandbox/github/bare-repo.js';
 import { IMAGES_REPO, type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { runSandboxFlow } from './flow-harness.js';
 

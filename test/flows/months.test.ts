@@ -17,13 +17,13 @@ import type { BuildValidateReport } from '../../src/flows/build-validate.js';
 import type { BumpConsumerReport } from '../../src/flows/bump-consumer.js';
 import type { FlowOptions } from '../../src/flows/flow-context.js';
 import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';
-import type { ImageAmiMap } from '../../src/flows/image-set.js';
-import { parseLockFile } from '../../src/flows/lock-file.js';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
 import type { PromoteReport } from '../../src/flows/promote.js';
 import { GitHubClient } from '../../src/github/github-client.js';
-import { commitFileOnBranch } from '../../src/sandbox/bare-repo.js';
-import { seededId } from '../../src/sandbox/ec2-state.js';
+import type { ImageAmiMap } from '../../src/images/image-set.js';
+import { parseLockFile } from '../../src/lock/lock-file.js';
+import { seededId } from '../../src/sandbox/aws/ec2-state.js';
+import { commitFileOnBranch } from '../../src/sandbox/github/bare-repo.js';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { type FlowRun, runSandboxFlow } from './flow-harness.js';
 

@@ -14,11 +14,11 @@ import { TAG } from '../../src/aws/image-tags.js';
 import type { BuildValidateReport } from '../../src/flows/build-validate.js';
 import type { BumpConsumerReport } from '../../src/flows/bump-consumer.js';
 import type { CheckLockReport } from '../../src/flows/check-lock.js';
-import { type LockFile, parseLockFile, renderLockFile } from '../../src/flows/lock-file.js';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
 import type { PromoteReport } from '../../src/flows/promote.js';
 import { GitRepository } from '../../src/git/git-repository.js';
 import { GitHubClient } from '../../src/github/github-client.js';
+import { type LockFile, parseLockFile, renderLockFile } from '../../src/lock/lock-file.js';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { githubWrites, runSandboxFlow } from './flow-harness.js';
 

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
 import { GitHubClient } from '../../src/github/github-client.js';
-import { commitFileOnBranch, git } from '../../src/sandbox/bare-repo.js';
+import { commitFileOnBranch, git } from '../../src/sandbox/github/bare-repo.js';
 import { IMAGES_REPO, type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { runSandboxFlow } from './flow-harness.js';
 

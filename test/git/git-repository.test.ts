@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureError } from '../../src/errors.js';
 import { foreignCommits, type GitRepository, trackingRef } from '../../src/git/git-repository.js';
 import { Redactor } from '../../src/log/redact.js';
-import { commitFileOnBranch, readCommit } from '../../src/sandbox/bare-repo.js';
+import { commitFileOnBranch, readCommit } from '../../src/sandbox/github/bare-repo.js';
 import {
   BASE,
   BOT,

@@ -7,8 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CloneOptions, type GitIdentity, GitRepository } from '../../src/git/git-repository.js';
-import { git, listBranches } from '../../src/sandbox/bare-repo.js';
-import { createGitHubService, type GitHubService } from '../../src/sandbox/github.js';
+import { git, listBranches } from '../../src/sandbox/github/bare-repo.js';
+import { createGitHubService, type GitHubService } from '../../src/sandbox/github/github-service.js';
 import { listen, type RunningServer } from '../../src/sandbox/http.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 

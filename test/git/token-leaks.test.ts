@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExternalServiceError } from '../../src/errors.js';
 import { GitRepository, trackingRef } from '../../src/git/git-repository.js';
 import { Redactor } from '../../src/log/redact.js';
-import { gitRoutes } from '../../src/sandbox/git-http.js';
+import { gitRoutes } from '../../src/sandbox/github/git-http.js';
 import { BASE, BOT, type GitSandbox, REPO, startGitSandbox, TOKEN } from './git-sandbox.js';
 
 let sandbox: GitSandbox;

@@ -5,10 +5,10 @@
  * an encrypted copy with a customer key has EC2 call KMS with the caller's permissions). An action
  * this table does not know fails the test, so a new call cannot slip past unchecked.
  */
-import type { AwsCallView } from '../../src/sandbox/aws-auth.js';
-import type { Ec2Call } from '../../src/sandbox/ec2.js';
-import type { ResourceSnapshot } from '../../src/sandbox/ec2-state.js';
-import { flattenBody, type SsmCall } from '../../src/sandbox/ssm.js';
+import type { AwsCallView } from '../../src/sandbox/aws/aws-auth.js';
+import type { Ec2Call } from '../../src/sandbox/aws/ec2.js';
+import type { ResourceSnapshot } from '../../src/sandbox/aws/ec2-state.js';
+import { flattenBody, type SsmCall } from '../../src/sandbox/aws/ssm.js';
 import type { AuthorizationRequest, ContextValue } from './policy-evaluator.js';
 
 type Context = Record<string, ContextValue>;

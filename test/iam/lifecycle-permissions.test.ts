@@ -30,8 +30,8 @@ import {
   SANDBOX_ACCOUNT_ID,
   SANDBOX_AWS_CREDENTIALS,
   SANDBOX_PACKER_AWS_CREDENTIALS,
-} from '../../src/sandbox/aws-auth.js';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+} from '../../src/sandbox/aws/aws-auth.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { runSandboxFlow } from '../flows/flow-harness.js';
 import { authorizationsFor, fromEc2Call, fromSsmCall, type RecordedCall } from './aws-requests.js';

@@ -9,7 +9,7 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll } from 'vitest';
-import { type OrbSource, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
+import { type OrbSource, packOrb, readOrbSource } from '../../scripts/lib/orb/pack-orb.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const orbSourceDir = join(repoRoot, 'orb', 'src');

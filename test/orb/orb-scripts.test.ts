@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { includePath, type OrbComponent } from '../../src/orb/pack-orb.js';
+import { includePath, type OrbComponent } from '../../scripts/lib/orb/pack-orb.js';
 import { loadOrb, orbSourceDir, recordedCalls, recordingHephestus, repoRoot } from './orb-fixture.js';
 
 const run = promisify(execFile);

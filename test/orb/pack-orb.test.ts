@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { includePath, packOrb, readOrbSource } from '../../scripts/lib/orb/pack-orb.js';
+import { pinCli } from '../../scripts/lib/orb/pin-cli.js';
+import { createConfigValidator } from '../../scripts/lib/orb/validate-circleci-config.js';
 import { InputError } from '../../src/errors.js';
-import { includePath, packOrb, readOrbSource } from '../../src/orb/pack-orb.js';
-import { pinCli } from '../../src/orb/pin-cli.js';
-import { createConfigValidator } from '../../src/orb/validate-circleci-config.js';
 import { configSchemaPath, loadOrb, sharedConfigSchemaPath } from './orb-fixture.js';
 
 const ROOT = 'version: 2.1\ndescription: A test orb.\n';

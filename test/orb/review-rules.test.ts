@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readOrbSource } from '../../src/orb/pack-orb.js';
-import { REVIEW_RULES, type ReviewRule, reviewOrb } from '../../src/orb/review-rules.js';
+import { readOrbSource } from '../../scripts/lib/orb/pack-orb.js';
+import { REVIEW_RULES, type ReviewRule, reviewOrb } from '../../scripts/lib/orb/review-rules.js';
 import { loadOrb, orbSourceDir, readTree } from './orb-fixture.js';
 
 const GOOD_ROOT = `version: 2.1

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { IMAGES_REPO, type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { runCliAsync } from '../cli/run-cli-async.js';
 import { flowEnv } from './sandbox-flow.js';

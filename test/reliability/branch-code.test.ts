@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildValidateReport } from '../../src/flows/build-validate.js';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
 import { REDACTED } from '../../src/log/redact.js';
-import { identityEnv } from '../../src/sandbox/bare-repo.js';
+import { identityEnv } from '../../src/sandbox/github/bare-repo.js';
 import { IMAGES_REPO, type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { BUNDLE } from '../cli/run-cli.js';
 import { runCliAsync } from '../cli/run-cli-async.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/ec2-client.js';
 import { TAG } from '../../src/aws/image-tags.js';
 import { sweep } from '../../src/aws/sweep.js';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { BUNDLE } from '../cli/run-cli.js';
 import { runCliAsync } from '../cli/run-cli-async.js';

@@ -9,7 +9,7 @@ import { createAwsClients } from '../../src/aws/ec2-client.js';
 import { ValidationError, type ValidationRequest, validateAmi } from '../../src/aws/validate-ami.js';
 import { CircleCIClient } from '../../src/circleci/circleci-client.js';
 import { ExitCode, HephestusError } from '../../src/errors.js';
-import { seedImageId } from '../../src/sandbox/ec2-state.js';
+import { seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { IMAGES_REPO, type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
 import { InMemoryMessageMemory } from '../../src/slack/message-memory.js';
 import { rolledOutMessage } from '../../src/slack/slack-messages.js';

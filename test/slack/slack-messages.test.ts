@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderBlocks, validateBlocks } from '../../src/sandbox/slack-blocks.js';
+import { renderBlocks, validateBlocks } from '../../src/sandbox/slack/slack-blocks.js';
 import { LIMITS, limitBlocks, section } from '../../src/slack/block-kit.js';
 import {
   failedMessage,

@@ -4,7 +4,7 @@ import { InputError } from '../../src/errors.js';
 import { Logger } from '../../src/log/logger.js';
 import { Redactor } from '../../src/log/redact.js';
 import { listen, type RunningServer } from '../../src/sandbox/http.js';
-import { createSlackService, type SlackService } from '../../src/sandbox/slack.js';
+import { createSlackService, type SlackService } from '../../src/sandbox/slack/slack-service.js';
 import {
   InMemoryMessageMemory,
   MarkerMessageMemory,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { editText } from '../../../src/edit/edit-text.js';
 import { EditError } from '../../../src/edit/format.js';
-import { targetIn } from '../../../src/flows/checkout.js';
+import { targetIn } from '../../../src/update/checkout.js';
 
 const file = 'chart/templates/configmap.yaml';
 const chart = readFileSync(

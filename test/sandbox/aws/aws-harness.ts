@@ -1,10 +1,10 @@
 /** Starts the sandbox's EC2 and SSM on loopback and builds real AWS SDK v3 clients pointed at them. */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws-auth.js';
-import { createEc2Service, type Ec2ServiceOptions } from '../../../src/sandbox/ec2.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws/aws-auth.js';
+import { createEc2Service, type Ec2ServiceOptions } from '../../../src/sandbox/aws/ec2.js';
+import { createSsmService, type SsmServiceOptions } from '../../../src/sandbox/aws/ssm.js';
 import { listen } from '../../../src/sandbox/http.js';
-import { createSsmService, type SsmServiceOptions } from '../../../src/sandbox/ssm.js';
 
 /** Waiter settings for a sandbox whose clock runs a thousand times faster than AWS. */
 export const fastWaiter = { minDelay: 0.02, maxDelay: 0.1, maxWaitTime: 5 } as const;

@@ -5,9 +5,9 @@
 import { CreateTagsCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { DescribeInstanceInformationCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AwsCallView } from '../../../src/sandbox/aws-auth.js';
-import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws-auth.js';
-import { seedImageId } from '../../../src/sandbox/ec2-state.js';
+import type { AwsCallView } from '../../../src/sandbox/aws/aws-auth.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws/aws-auth.js';
+import { seedImageId } from '../../../src/sandbox/aws/ec2-state.js';
 import { type AwsSandbox, startAws } from './aws-harness.js';
 
 let aws: AwsSandbox | undefined;

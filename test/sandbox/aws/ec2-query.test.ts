@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AwsClock } from '../../../src/sandbox/aws-clock.js';
+import { AwsClock } from '../../../src/sandbox/aws/aws-clock.js';
 import {
   Ec2Error,
   matchesFilters,
@@ -9,7 +9,7 @@ import {
   QueryParams,
   tagsFor,
   wildcard,
-} from '../../../src/sandbox/ec2-query.js';
+} from '../../../src/sandbox/aws/ec2-query.js';
 
 const query = (body: string) => QueryParams.parse(body, new URLSearchParams());
 

@@ -33,8 +33,8 @@ import {
   waitUntilInstanceTerminated,
 } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws-auth.js';
-import { AMAZON_OWNER_ID, seedImageId } from '../../../src/sandbox/ec2-state.js';
+import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws/aws-auth.js';
+import { AMAZON_OWNER_ID, seedImageId } from '../../../src/sandbox/aws/ec2-state.js';
 import { type AwsSandbox, fastWaiter, startAws } from './aws-harness.js';
 
 let aws: AwsSandbox;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SANDBOX_ACCOUNT_ID } from '../../../src/sandbox/aws-auth.js';
-import { seedEc2State, seedImageId } from '../../../src/sandbox/ec2-state.js';
-import { escapeXml, imageXml, renderError, renderResponse } from '../../../src/sandbox/ec2-xml.js';
+import { SANDBOX_ACCOUNT_ID } from '../../../src/sandbox/aws/aws-auth.js';
+import { seedEc2State, seedImageId } from '../../../src/sandbox/aws/ec2-state.js';
+import { escapeXml, imageXml, renderError, renderResponse } from '../../../src/sandbox/aws/ec2-xml.js';
 
 describe('EC2 XML', () => {
   it('renders a seeded base image as DescribeImages answers it', async () => {

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parsePackerLog } from '../../../src/packer/parse-log.js';
-import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws-auth.js';
-import { type Ec2Image, seedImageId } from '../../../src/sandbox/ec2-state.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws/aws-auth.js';
+import { type Ec2Image, seedImageId } from '../../../src/sandbox/aws/ec2-state.js';
 import { type AwsSandbox, startAws } from './aws-harness.js';
 
 const seed = fileURLToPath(new URL('../../../src/sandbox/seeds/images-repo/', import.meta.url));

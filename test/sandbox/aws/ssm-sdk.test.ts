@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-ssm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws-auth.js';
-import { seedImageId } from '../../../src/sandbox/ec2-state.js';
-import { SSM_STDOUT_LIMIT, simulatePowerShell } from '../../../src/sandbox/ssm.js';
+import { SANDBOX_AWS_CREDENTIALS } from '../../../src/sandbox/aws/aws-auth.js';
+import { seedImageId } from '../../../src/sandbox/aws/ec2-state.js';
+import { SSM_STDOUT_LIMIT, simulatePowerShell } from '../../../src/sandbox/aws/ssm.js';
 import { type AwsSandbox, fastWaiter, startAws } from './aws-harness.js';
 
 let aws: AwsSandbox;

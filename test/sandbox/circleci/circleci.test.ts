@@ -4,7 +4,7 @@ import {
   type CircleCIService,
   createCircleCIService,
   parameterLimits,
-} from '../../../src/sandbox/circleci.js';
+} from '../../../src/sandbox/circleci/circleci-service.js';
 import { listen, type RunningServer } from '../../../src/sandbox/http.js';
 
 const token = 'circle-sandbox-token';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { commitFileOnBranch } from '../../../src/sandbox/bare-repo.js';
+import { commitFileOnBranch } from '../../../src/sandbox/github/bare-repo.js';
 import {
   cloneRepo,
   commitFiles,

@@ -1,6 +1,6 @@
 import { RequestError } from '@octokit/request-error';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { git } from '../../../src/sandbox/bare-repo.js';
+import { git } from '../../../src/sandbox/github/bare-repo.js';
 import {
   cloneRepo,
   commitFiles,

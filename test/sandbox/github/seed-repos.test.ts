@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parser } from '@nextjournal/lezer-clojure';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { git } from '../../../src/sandbox/bare-repo.js';
+import { git } from '../../../src/sandbox/github/bare-repo.js';
 import { seedBareRepo, seedDirs } from '../../../src/sandbox/seed-repos.js';
 
 const dirs: string[] = [];

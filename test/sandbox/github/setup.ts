@@ -7,7 +7,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Octokit } from '@octokit/rest';
-import { createGitHubService, type GitHubExchange, type GitHubService } from '../../../src/sandbox/github.js';
+import {
+  createGitHubService,
+  type GitHubExchange,
+  type GitHubService,
+} from '../../../src/sandbox/github/github-service.js';
 import { listen, type RunningServer } from '../../../src/sandbox/http.js';
 import { seedDirs } from '../../../src/sandbox/seed-repos.js';
 import { gitHubOpenApi } from '../openapi.js';

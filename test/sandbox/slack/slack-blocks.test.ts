@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockLimits, plainMrkdwn, renderBlocks, validateBlocks } from '../../../src/sandbox/slack-blocks.js';
+import {
+  blockLimits,
+  plainMrkdwn,
+  renderBlocks,
+  validateBlocks,
+} from '../../../src/sandbox/slack/slack-blocks.js';
 
 const text = (type: string, length: number) => ({ type, text: 'x'.repeat(length) });
 

@@ -2,7 +2,11 @@ import { type KnownBlock, type Logger, LogLevel, WebClient, type WebClientOption
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type RunningServer } from '../../../src/sandbox/http.js';
-import { createSlackService, renderMessage, type SlackService } from '../../../src/sandbox/slack.js';
+import {
+  createSlackService,
+  renderMessage,
+  type SlackService,
+} from '../../../src/sandbox/slack/slack-service.js';
 
 const token = 'xoxb-sandbox-test-token';
 

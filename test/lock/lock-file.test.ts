@@ -8,7 +8,7 @@ import {
   renderLockFile,
   sameBuild,
   withEntries,
-} from '../../src/flows/lock-file.js';
+} from '../../src/lock/lock-file.js';
 
 const entry: LockEntry = {
   validation: { url: 'https://circleci.com/gh/acme/windows-images/812', run: 'wf-1' },

@@ -1,7 +1,7 @@
 /** The version of the Packer that builds, as `packer version` prints it, for the lock file and AMI tags. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { packerEnvironment } from '../packer/packer-environment.js';
+import { packerEnvironment } from './packer-environment.js';
 
 const run = promisify(execFile);
 

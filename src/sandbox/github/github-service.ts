@@ -4,6 +4,9 @@
  * Status codes, error bodies, pagination and rate-limit headers follow GitHub; responses carry
  * the fields GitHub's OpenAPI schemas require (test/sandbox/openapi.ts checks every one).
  */
+
+import { type Fault, Router, type SandboxRequest, type SandboxResponse } from '../http.js';
+import { seedBareRepo } from '../seed-repos.js';
 import {
   type CommitInfo,
   commitFileOnBranch,
@@ -59,8 +62,6 @@ import {
   type SandboxReview,
   type SandboxStatus,
 } from './github-state.js';
-import { type Fault, Router, type SandboxRequest, type SandboxResponse } from './http.js';
-import { seedBareRepo } from './seed-repos.js';
 
 export interface GitHubServiceOptions {
   /** Where the bare repositories live (`<reposDir>/<owner>/<repo>.git`). */

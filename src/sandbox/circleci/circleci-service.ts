@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseDocument } from 'yaml';
-import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
+import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 
 export type PipelineState = 'created' | 'errored' | 'setup-pending' | 'setup' | 'pending';
 

@@ -8,8 +8,8 @@ import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { renderMessage } from '../sandbox/slack.js';
-import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../sandbox/start-sandbox.js';
+import { renderMessage } from '../slack/slack-service.js';
+import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../start-sandbox.js';
 import { type ProcessResult, runHephestus } from './hephestus-process.js';
 import { Narrator } from './narrator.js';
 

@@ -13,8 +13,8 @@ import { gitAuthor } from '../config/secrets.js';
 import { maskTemplateActions } from '../edit/formats/go-template.js';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { InputError } from '../errors.js';
+import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
 import { type GitIdentity, GitRepository, isMissingBranch, trackingRef } from '../git/git-repository.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
 
 export interface Checkout {
   repository: RepositoryName;

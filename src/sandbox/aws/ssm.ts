@@ -5,6 +5,7 @@
  * instances: one comes online `ssmOnlineMs` after it starts running, if it has an instance profile.
  */
 import { randomUUID } from 'node:crypto';
+import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 import {
   type AwsAuthorizer,
   identifyCaller,
@@ -15,7 +16,6 @@ import type { AwsClock } from './aws-clock.js';
 import type { Ec2Service } from './ec2.js';
 import type { ThrottleFault } from './ec2-runtime.js';
 import { type Ec2Instance, type ResourceSnapshot, referencedResources } from './ec2-state.js';
-import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
 
 /** SSM keeps only the first 24,000 characters of standard output and 8,000 of standard error. */
 export const SSM_STDOUT_LIMIT = 24_000;

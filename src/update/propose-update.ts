@@ -3,6 +3,7 @@
  * update the one update PR (or say what a dry run would do), and announce an opened update once in Slack.
  */
 import { ExitCode } from '../errors.js';
+import type { FlowContext } from '../flows/flow-context.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { PullRequest } from '../github/schema.js';
 import {
@@ -15,7 +16,6 @@ import {
 import type { PullRequestInfo, SlackMessage } from '../slack/slack-messages.js';
 import type { ChannelOutcome } from '../slack/slack-notifier.js';
 import type { Checkout } from './checkout.js';
-import type { FlowContext } from './flow-context.js';
 import {
   notify,
   pullRequestInfo,

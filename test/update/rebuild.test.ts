@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rebuildMessage, rebuildOf } from '../../src/flows/rebuild.js';
 import type { CommitSummary } from '../../src/git/git-repository.js';
+import { rebuildMessage, rebuildOf } from '../../src/update/rebuild.js';
 
 const bot = { name: 'Hephestus Bot', email: 'hephestus-bot@example.com' };
 const commit = (subject: string, email = bot.email): CommitSummary => ({

@@ -3,7 +3,7 @@
  * sends them (form-encoded with JSON-string `blocks`) or as JSON bodies. Errors follow the Web API:
  * HTTP 200 with `ok:false` and the documented error name; only rate limits use HTTP 429 with `Retry-After`.
  */
-import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
+import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 import { renderBlocks, validateBlocks } from './slack-blocks.js';
 
 export interface SlackChannel {

@@ -5,13 +5,13 @@
  */
 
 import { FailureError } from '../errors.js';
+import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
 import { localGit } from '../git/git-environment.js';
 import { foreignCommits, trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import type { PullRequest } from '../github/schema.js';
 import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
 import { commitsNotOurs } from './foreign-commits.js';
 
 export interface BranchUpdate {

@@ -7,8 +7,8 @@ import {
   imageSetName,
   parseImageAmis,
   parseImageNames,
-} from '../../src/flows/image-set.js';
-import { inputHash } from '../../src/flows/input-hash.js';
+} from '../../src/images/image-set.js';
+import { inputHash } from '../../src/images/input-hash.js';
 
 const AMI = 'ami-0123456789abcdef0';
 const OTHER = 'ami-0fedcba9876543210';

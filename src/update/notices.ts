@@ -4,6 +4,7 @@
  * place instead of posting it again, and a later update of the PR body carries the markers along.
  */
 import type { HephestusConfig } from '../config/config-schema.js';
+import type { FlowContext } from '../flows/flow-context.js';
 import { readManagedState, withManagedState, withoutManagedState } from '../github/pull-request-marker.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { PullRequest } from '../github/schema.js';
@@ -16,7 +17,6 @@ import {
   describeOutcomes,
   type NotifyOptions,
 } from '../slack/slack-notifier.js';
-import type { FlowContext } from './flow-context.js';
 
 /** Message memory kept in a pull request's body. */
 export class PullRequestBodyMemory implements MessageMemory {

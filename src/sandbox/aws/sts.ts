@@ -10,9 +10,9 @@
  * is added to `accessKeyIds`, the list EC2 and SSM accept, so the session works against them until it expires.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 import { SANDBOX_ACCOUNT_ID } from './aws-auth.js';
 import { escapeXml } from './ec2-xml.js';
-import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
 import { type OidcIssuer, verifyOidcToken } from './oidc-issuer.js';
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';

@@ -9,9 +9,9 @@
  * our forced move is lost. The window is two requests long; the clone path (`--via clone`, the default) has none.
  */
 import { FailureError } from '../errors.js';
+import type { FlowContext } from '../flows/flow-context.js';
 import type { GitIdentity } from '../git/git-repository.js';
 import { type BranchTip, blobSha, type FileContent, type GitData } from '../github/git-data.js';
-import type { FlowContext } from './flow-context.js';
 import { commitsNotOurs } from './foreign-commits.js';
 import type { BranchUpdate } from './update-branch.js';
 

@@ -4,6 +4,7 @@
  * region; the region comes from the SigV4 credential scope.
  */
 import { randomUUID } from 'node:crypto';
+import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 import {
   type AwsAuthorizer,
   identifyCaller,
@@ -19,7 +20,6 @@ import { Ec2Error, QueryParams } from './ec2-query.js';
 import type { Ec2Action, Ec2Faults, ThrottleFault } from './ec2-runtime.js';
 import { type Ec2State, type ResourceSnapshot, referencedResources, seedEc2State } from './ec2-state.js';
 import { renderError, renderResponse } from './ec2-xml.js';
-import { Router, type SandboxRequest, type SandboxResponse } from './http.js';
 
 export const DEFAULT_AWS_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1'];
 

@@ -6,7 +6,7 @@
  *
  * Pure: takes and returns the packed orb value.
  */
-import { InputError } from '../errors.js';
+import { InputError } from '../../../src/errors.js';
 
 export interface CliPin {
   version: string;

@@ -7,7 +7,7 @@
  * Pure: the caller reads the files and writes the result.
  */
 import { isMap, parseDocument, stringify } from 'yaml';
-import { InputError, lineColumnAt } from '../errors.js';
+import { InputError, lineColumnAt } from '../../../src/errors.js';
 
 export const COMPONENT_FOLDERS = ['commands', 'executors', 'jobs', 'examples'] as const;
 export type ComponentFolder = (typeof COMPONENT_FOLDERS)[number];

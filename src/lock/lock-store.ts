@@ -5,14 +5,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
+import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
+import type { PullRequestRef } from '../flows/flow-report.js';
 import { trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
-import { type Checkout, checkout, repoPath } from './checkout.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
-import type { PullRequestRef } from './flow-report.js';
+import { type Checkout, checkout, repoPath } from '../update/checkout.js';
+import { updateBranch } from '../update/update-branch.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
-import { updateBranch } from './update-branch.js';
 
 export interface LockWrite {
   outcome: 'unchanged' | 'created' | 'updated' | 'closed' | 'committed' | 'would-write';

@@ -11,11 +11,12 @@
  * A branch left behind by a merged pull request (its head is the head that pull request merged, by squash or
  * rebase, so its commits are not reachable from the default branch) holds nothing unmerged: nobody's to protect.
  */
+
+import type { FlowContext } from '../flows/flow-context.js';
 import type { CommitSummary, GitIdentity } from '../git/git-repository.js';
 import { foreignCommits } from '../git/git-repository.js';
 import { type Comparison, GitData } from '../github/git-data.js';
 import { PullRequests, type RepositoryRef } from '../github/pull-requests.js';
-import type { FlowContext } from './flow-context.js';
 
 export interface BranchCommits {
   /** The commits on the branch that are not ours, newest first; empty when the branch holds only our work. */

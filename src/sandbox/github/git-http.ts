@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { HANDLED, type Handler, type Router, type SandboxRequest, type SandboxResponse } from './http.js';
+import { HANDLED, type Handler, type Router, type SandboxRequest, type SandboxResponse } from '../http.js';
 
 export interface GitHttpOptions {
   /** Holds `<owner>/<repo>.git` bare repositories. */
