@@ -5,6 +5,7 @@
  * names the configuration passes through. No GitHub, Slack or CircleCI token reaches Packer: a pass-through
  * name that looks like a secret is refused, and a variable whose value holds one of the job's tokens is dropped.
  */
+import { namedTokenVariables } from '../config/secrets.js';
 import { Redactor } from '../log/redact.js';
 
 const KEPT = new Set([
@@ -53,7 +54,8 @@ export function packerEnvironment(
   base: NodeJS.ProcessEnv,
   passThrough: readonly string[] = [],
 ): Record<string, string> {
-  const tokens = new Redactor(TOKEN_VARIABLES.map((name) => base[name]));
+  // A token the job keeps under a name of its own (HEPHESTUS_GITHUB_TOKEN_VAR and the like) is one of them too.
+  const tokens = new Redactor([...TOKEN_VARIABLES, ...namedTokenVariables(base)].map((name) => base[name]));
   const passed = new Set(passThrough.filter((name) => passThroughRefusal(name) === undefined));
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
