@@ -39,10 +39,12 @@ export async function orbOverheadFigures(root: string, options: { runs?: number 
     await writeShim(shim);
     const bashEnv = path.join(work, 'bash-env');
     const script = path.join(root, 'orb', 'src', 'scripts', 'install.sh');
+    const utils = path.join(root, 'orb', 'src', 'scripts', 'utils.sh');
     const fresh = `rm -rf '${prefix}' '${cache}'`;
     const first = `'${prefix}/bin/hephestus' --help > /dev/null`;
-    // As a CircleCI step: the parameters as PARAM_* variables, BASH_ENV a file of its own, `circleci` on PATH.
-    const stepEnv = `PATH='${shim}':"$PATH" BASH_ENV='${bashEnv}' PARAM_CLI_SOURCE=tarball PARAM_VERSION='${manifest.version}' PARAM_TARBALL='${tarball}' PARAM_PREFIX='${prefix}'`;
+    // As a CircleCI step: the parameters as PARAM_* variables, the shared helpers in SCRIPT_UTILS, BASH_ENV a
+    // file of its own, `circleci` on PATH.
+    const stepEnv = `PATH='${shim}':"$PATH" BASH_ENV='${bashEnv}' SCRIPT_UTILS="$(cat '${utils}')" PARAM_CLI_SOURCE=tarball PARAM_VERSION='${manifest.version}' PARAM_TARBALL='${tarball}' PARAM_PREFIX='${prefix}'`;
     const orbInstall = `${fresh} && : > '${bashEnv}' && ${stepEnv} bash -eo pipefail '${script}' > /dev/null && ${first}`;
     const plainInstall = `${fresh} && npm install -g --prefix '${prefix}' --cache '${cache}' '${tarball}' > /dev/null 2>&1 && ${first}`;
     const fromSource = `npx --no-install tsx src/cli.ts --help > /dev/null`;

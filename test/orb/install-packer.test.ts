@@ -19,6 +19,8 @@ import { layoutOf, runCommand, runSteps } from './orb-runner.js';
 const run = promisify(execFile);
 const VERSION = '1.16.1';
 const script = join(orbSourceDir, 'scripts', 'install_packer.sh');
+// The helpers the command's step puts into SCRIPT_UTILS.
+const utils = await readFile(join(orbSourceDir, 'scripts', 'utils.sh'), 'utf8');
 const { orb } = await loadOrb();
 
 /** A zip of stored (uncompressed) files with Unix modes, as HashiCorp's release zips hold `packer`. */
@@ -153,6 +155,7 @@ async function install(params: Record<string, string> = {}, home?: string): Prom
     PATH: process.env.PATH,
     HOME: dir,
     BASH_ENV: bashEnv,
+    SCRIPT_UTILS: utils,
     PARAM_VERSION: VERSION,
     PARAM_BASE_URL: baseUrl,
     PARAM_GPG_KEY_URL: `${baseUrl}/pgp-key.txt`,

@@ -52,8 +52,19 @@ export async function realHephestus(dir: string): Promise<string> {
 export interface RecordedCall {
   argv: string[];
   cwd: string;
+  /** The standard token variables and the HEPHESTUS_*_TOKEN_VAR settings naming where the tokens are. */
   secrets: Record<string, string | undefined>;
 }
+
+/** What the recorder notes of its environment: where hephestus would read each token from. */
+export const RECORDED_SECRET_VARIABLES = [
+  'GITHUB_TOKEN',
+  'SLACK_ACCESS_TOKEN',
+  'CIRCLE_TOKEN',
+  'HEPHESTUS_GITHUB_TOKEN_VAR',
+  'HEPHESTUS_SLACK_TOKEN_VAR',
+  'HEPHESTUS_CIRCLE_TOKEN_VAR',
+];
 
 /** A directory holding a `hephestus` that records its calls to `log` and succeeds. */
 export async function recordingHephestus(dir: string, log: string): Promise<string> {
@@ -63,7 +74,7 @@ export async function recordingHephestus(dir: string, log: string): Promise<stri
     join(dir, 'hephestus'),
     `#!/usr/bin/env node
 const secrets = {};
-for (const name of ['GITHUB_TOKEN', 'SLACK_ACCESS_TOKEN', 'CIRCLE_TOKEN']) secrets[name] = process.env[name];
+for (const name of ${JSON.stringify(RECORDED_SECRET_VARIABLES)}) secrets[name] = process.env[name];
 require('node:fs').appendFileSync(${JSON.stringify(log)}, JSON.stringify({ argv: process.argv.slice(2), cwd: process.cwd(), secrets }) + '\\n');
 if (process.argv[2] === '--version') process.stdout.write('0.1.0\\n');
 if (process.argv[2] === 'event') process.stdout.write('{"kind":"scheduled"}\\n');

@@ -450,7 +450,12 @@ describe('the orb jobs', () => {
       {
         argv: ['run', 'bump-consumer', '--config=hephestus.yml', '--images=win2022=ami-0123456789abcdef0'],
         cwd: join(base, 'project'),
-        secrets: { GITHUB_TOKEN: 'ghp_canary', SLACK_ACCESS_TOKEN: 'xoxb-canary' },
+        // The token stays in the context's variable; hephestus is told its name, and reads it there.
+        secrets: {
+          HEPHESTUS_GITHUB_TOKEN_VAR: 'VM_MANAGER_TOKEN',
+          HEPHESTUS_SLACK_TOKEN_VAR: 'SLACK_ACCESS_TOKEN',
+          SLACK_ACCESS_TOKEN: 'xoxb-canary',
+        },
       },
     ]);
     expect(result.steps.map((step) => step.output).join('')).not.toContain('canary');

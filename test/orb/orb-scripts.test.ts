@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { includePath, type OrbComponent } from '../../scripts/lib/orb/pack-orb.js';
+import { runCli } from '../cli/run-cli.js';
 import { loadOrb, orbSourceDir, recordedCalls, recordingHephestus, repoRoot } from './orb-fixture.js';
 
 const run = promisify(execFile);
@@ -15,6 +16,20 @@ afterAll(() => rm(scratch, { recursive: true, force: true }));
 const scripts = [...source.files.keys()].filter(
   (file) => file.startsWith('scripts/') && file.endsWith('.sh'),
 );
+/** The helpers every script shares, eval'd from the step's SCRIPT_UTILS; it is never run on its own. */
+const UTILS = 'scripts/utils.sh';
+const utils = source.files.get(UTILS) as string;
+const runnable = scripts.filter((file) => file !== UTILS);
+const EVAL_UTILS = 'eval "$SCRIPT_UTILS"';
+/** The names of the shell functions `text` defines. */
+const definedFunctions = (text: string): string[] =>
+  [...text.matchAll(/^\s*(?:function\s+)?([A-Za-z_][\w-]*)\s*\(\)\s*\{/gm)].map((m) => m[1] as string);
+/** The variable each env_var_name token parameter is handed to hephestus as (src/config/secrets.ts reads it). */
+const TOKEN_SETTINGS: Record<string, string> = {
+  github_token: 'HEPHESTUS_GITHUB_TOKEN_VAR',
+  slack_token: 'HEPHESTUS_SLACK_TOKEN_VAR',
+  circle_token: 'HEPHESTUS_CIRCLE_TOKEN_VAR',
+};
 const withParameters = source.components.filter((component) => component.folder !== 'examples');
 
 /** Every `run` step of a component with its environment and, when included, the script's text. */
@@ -65,8 +80,14 @@ describe('the orb scripts', () => {
     expect(result).toBe('');
   });
 
-  it.each(scripts)('%s starts with a bash shebang and strict mode', (script) => {
+  it.each(runnable)('%s starts with a bash shebang and strict mode', (script) => {
     expect(source.files.get(script)).toMatch(/^#!\/bin\/bash\n(#.*\n)*set -euo pipefail\n/);
+  });
+
+  it('utils.sh is a library for bash: no shebang, no strict mode of its own, only functions', () => {
+    expect(utils).toMatch(/^# shellcheck shell=bash\n/);
+    expect(utils).not.toContain('set -');
+    expect(definedFunctions(utils).sort()).toEqual(['expand', 'fail', 'is_true', 'literal', 'refuse']);
   });
 
   it('shellcheck finds an unquoted parameter, so the check above can fail', async () => {
@@ -78,6 +99,45 @@ describe('the orb scripts', () => {
       stdout: expect.stringContaining('SC2086'),
     });
   });
+});
+
+describe('the helpers the scripts share', () => {
+  const helpers = definedFunctions(utils);
+  /** The helpers `text` calls, comment lines aside. */
+  const calls = (text: string): string[] => {
+    const code = text.replace(/^\s*#.*$/gm, '');
+    return helpers.filter((name) => new RegExp(`(^|[\\s;|&(!])${name}\\b(?!\\(\\))`, 'm').test(code));
+  };
+
+  it.each(runnable)(
+    '%s defines none of them itself, and takes them from utils.sh when it calls one',
+    (file) => {
+      const text = source.files.get(file) as string;
+      expect(definedFunctions(text).filter((name) => helpers.includes(name))).toEqual([]);
+      // The copies the issue found (export_secret in 11 scripts) must not come back under another name either.
+      expect(text).not.toMatch(/export_secret|\$\{!/);
+      const evaluated = text.includes(EVAL_UTILS);
+      expect({ [file]: evaluated }).toEqual({ [file]: calls(text).length > 0 });
+      if (evaluated) expect(text).toMatch(/\nset -euo pipefail\neval "\$SCRIPT_UTILS"\n/);
+    },
+  );
+
+  it('finds a call to a helper, so the check above can fail', () => {
+    expect(calls('if is_true "$PARAM_DRY_RUN"; then x; fi')).toEqual(['is_true']);
+    expect(calls('x="$(literal branch "$b")"')).toEqual(['literal']);
+    expect(calls('# literal text, not a call\nis_truey')).toEqual([]);
+    expect(definedFunctions('is_true() {\n  :\n}\n')).toEqual(['is_true']);
+  });
+
+  it.each(withParameters.map((component) => [component.file, component] as const))(
+    '%s puts utils.sh into SCRIPT_UTILS exactly for the scripts that eval it',
+    (_file, component) => {
+      for (const step of runSteps(component)) {
+        const evaluates = (step.script ?? step.command).includes(EVAL_UTILS);
+        expect(step.environment.SCRIPT_UTILS).toBe(evaluates ? `<<include(${UTILS})>>` : undefined);
+      }
+    },
+  );
 });
 
 describe('parameters of the commands, jobs and executors', () => {
@@ -105,6 +165,23 @@ describe('parameters of the commands, jobs and executors', () => {
           expect(step.environment[name]).toBe(
             `<< parameters.${name.slice('PARAM_'.length).toLowerCase()} >>`,
           );
+      }
+    },
+  );
+
+  it.each(withParameters.map((component) => [component.file, component] as const))(
+    '%s hands each token parameter to hephestus as the name of its variable, and nothing else beside PARAM_',
+    (_file, component) => {
+      for (const step of runSteps(component)) {
+        const others = Object.entries(step.environment).filter(
+          ([name]) => !name.startsWith('PARAM_') && name !== 'SCRIPT_UTILS',
+        );
+        const tokens = Object.entries(TOKEN_SETTINGS).filter(([parameter]) =>
+          JSON.stringify(step).includes(`<< parameters.${parameter} >>`),
+        );
+        expect(Object.fromEntries(others)).toEqual(
+          Object.fromEntries(tokens.map(([parameter, name]) => [name, `<< parameters.${parameter} >>`])),
+        );
       }
     },
   );
@@ -146,7 +223,9 @@ describe('secret and boolean handling inside the scripts', () => {
   const script = source.files.get('scripts/open_update_pr.sh') as string;
   const shim = join(scratch, 'bin');
 
-  async function runScript(env: Record<string, string>): Promise<{ code: number; output: string }> {
+  async function runScript(
+    env: Record<string, string>,
+  ): Promise<{ code: number; output: string; calls: Awaited<ReturnType<typeof recordedCalls>> }> {
     const log = join(scratch, `calls-${Math.random().toString(36).slice(2)}.jsonl`);
     await recordingHephestus(shim, log);
     await import('node:fs/promises').then((fs) =>
@@ -157,6 +236,7 @@ describe('secret and boolean handling inside the scripts', () => {
       env: {
         PATH: `${shim}:${process.env.PATH}`,
         HOME: scratch,
+        SCRIPT_UTILS: utils,
         PARAM_CONFIG: 'hephestus.yml',
         PARAM_BRANCH: '',
         PARAM_DRY_RUN: 'false',
@@ -169,22 +249,20 @@ describe('secret and boolean handling inside the scripts', () => {
         output: error.stdout + error.stderr,
       }),
     );
-    return { ...result, output: result.output + JSON.stringify(await recordedCalls(log)) };
+    return { ...result, calls: await recordedCalls(log) };
   }
 
-  it('reads the secret through the named variable and hands it to hephestus under its own name', async () => {
-    const result = await runScript({ PARAM_GITHUB_TOKEN: 'MY_GH', MY_GH: 'ghp_canary' });
+  it('hands hephestus the name of the token variable and never copies the token', async () => {
+    const result = await runScript({ HEPHESTUS_GITHUB_TOKEN_VAR: 'MY_GH', MY_GH: 'ghp_canary' });
     expect(result.code).toBe(0);
-    expect(result.output).toContain('"GITHUB_TOKEN":"ghp_canary"');
-    expect(result.output.replaceAll('"GITHUB_TOKEN":"ghp_canary"', '')).not.toContain('ghp_canary');
+    expect(result.calls.map((call) => call.secrets)).toEqual([{ HEPHESTUS_GITHUB_TOKEN_VAR: 'MY_GH' }]);
+    expect(result.output).not.toContain('ghp_canary');
   });
 
-  it('refuses a variable name that would evaluate code in the indirect expansion', async () => {
-    const marker = join(scratch, `pwned-${Math.random().toString(36).slice(2)}`);
-    const result = await runScript({ PARAM_GITHUB_TOKEN: `a[$(touch ${marker})]` });
-    expect(result.code).toBe(2);
-    expect(result.output).toContain('not an environment variable name');
-    await expect(readFile(marker)).rejects.toThrow();
+  it('fails loudly, running nothing, when the step does not carry utils.sh', async () => {
+    const result = await runScript({ SCRIPT_UTILS: '' });
+    expect(result.code).not.toBe(0);
+    expect(result.calls).toEqual([]);
   });
 
   it.each([
@@ -193,13 +271,37 @@ describe('secret and boolean handling inside the scripts', () => {
     ['false', false],
     ['0', false],
   ])('reads the boolean %s as %s', async (value, expected) => {
-    const result = await runScript({ PARAM_GITHUB_TOKEN: 'GITHUB_TOKEN', PARAM_DRY_RUN: value });
-    expect(result.output.includes('"--dry-run"')).toBe(expected);
+    const result = await runScript({ PARAM_DRY_RUN: value });
+    expect(result.calls[0]?.argv.includes('--dry-run')).toBe(expected);
   });
 
   it('rejects a boolean that is neither', async () => {
-    const result = await runScript({ PARAM_GITHUB_TOKEN: 'GITHUB_TOKEN', PARAM_DRY_RUN: 'yes' });
+    const result = await runScript({ PARAM_DRY_RUN: 'yes' });
     expect(result.code).toBe(2);
     expect(result.output).toContain('expected true or false, got: yes');
+    expect(result.calls).toEqual([]);
+  });
+});
+
+describe('the token variable names the orb hands to the built CLI', () => {
+  // CircleCI checks env_var_name parameters before a job starts; hephestus checks again, as the scripts did.
+  it('refuses a name that would run code in a shell, naming the setting and running nothing', async () => {
+    const marker = join(scratch, `pwned-${Math.random().toString(36).slice(2)}`);
+    const result = runCli(['trigger', '--project-slug=gh/acme/vm-manager', '--parameters={}'], {
+      env: { HEPHESTUS_CIRCLE_TOKEN_VAR: `a[$(touch ${marker})]`, CIRCLECI_HOST: 'http://127.0.0.1:9' },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('HEPHESTUS_CIRCLE_TOKEN_VAR: must name an environment variable');
+    expect(result.stderr).not.toContain(marker);
+    await expect(readFile(marker)).rejects.toThrow();
+  });
+
+  it('warns by name when the named variable is empty, as the scripts did', () => {
+    const result = runCli(['trigger', '--project-slug=gh/acme/vm-manager', '--parameters={}'], {
+      env: { HEPHESTUS_CIRCLE_TOKEN_VAR: 'CONSUMER_CIRCLE_TOKEN', CIRCLECI_HOST: 'http://127.0.0.1:9' },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('warning: CONSUMER_CIRCLE_TOKEN is empty or not set');
+    expect(result.stderr).toContain('no CircleCI token');
   });
 });

@@ -70,6 +70,26 @@ describe('packOrb, as circleci orb pack', () => {
     expect(parse(text)).toEqual(orb);
   });
 
+  it('inlines an include that is a step environment value, as the shared SCRIPT_UTILS of aws-cli-orb', () => {
+    const utils = '# shellcheck shell=bash\nis_true() { [[ "$1" == true ]]; }\nread -r x <<<"$y"\n';
+    const script = '#!/bin/bash\neval "$SCRIPT_UTILS"\nis_true "$PARAM_X"\n';
+    const { orb, text } = pack({
+      '@orb.yml': ROOT,
+      'commands/greet.yml':
+        'steps:\n  - run:\n      name: Greet\n      environment:\n        PARAM_X: << parameters.x >>\n' +
+        '        SCRIPT_UTILS: <<include(scripts/utils.sh)>>\n      command: <<include(scripts/greet.sh)>>\n',
+      'scripts/utils.sh': utils,
+      'scripts/greet.sh': script,
+    });
+    const run = (orb.commands as { greet: { steps: [{ run: Record<string, unknown> }] } }).greet.steps[0].run;
+    expect(run).toEqual({
+      name: 'Greet',
+      environment: { PARAM_X: '<< parameters.x >>', SCRIPT_UTILS: utils.replaceAll('<<', '\\<<') },
+      command: script,
+    });
+    expect(parse(text)).toEqual(orb);
+  });
+
   it('accepts blanks inside the include brackets, as the CLI pattern does', () => {
     const { orb } = pack({
       '@orb.yml': ROOT,

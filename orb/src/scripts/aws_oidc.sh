@@ -2,19 +2,7 @@
 # Writes CircleCI's OIDC token to a file and exports, through BASH_ENV, the variables the AWS SDKs and Packer read
 # to assume a role with it (AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME).
 set -euo pipefail
-
-refuse() {
-  echo "$*" >&2
-  exit 2
-}
-
-# Takes a parameter that is not a path literally: a `$` in it is refused, never expanded from the environment.
-literal() {
-  if [[ "$2" == *'$'* ]]; then
-    refuse "$1 takes no environment variables (only path parameters do); it holds a \$: $2"
-  fi
-  printf '%s' "$2"
-}
+eval "$SCRIPT_UTILS"
 
 role_arn="$(literal role_arn "${PARAM_ROLE_ARN}")"
 session_name="$(literal role_session_name "${PARAM_ROLE_SESSION_NAME}")"

@@ -9,23 +9,9 @@
 # and tree building, which bench/orb-overhead.ts measures. The layout stays npm's own
 # ($prefix/lib/node_modules/hephestus, $prefix/bin/hephestus a relative link to its bin).
 set -euo pipefail
+eval "$SCRIPT_UTILS"
 
-# Expands environment variables in the path $1 with `circleci env subst`; a value without `$` is already its
-# expansion, so it spares the step a process start (the default prefix, a literal path). Only path parameters
-# are expanded; the others take no `$` at all (see literal).
-expand() {
-  if [[ "$1" == *'$'* ]]; then circleci env subst "$1"; else printf '%s' "$1"; fi
-}
-
-# Takes a parameter that is not a path literally: a `$` in it is refused, never expanded from the environment.
-literal() {
-  if [[ "$2" == *'$'* ]]; then
-    echo "$1 takes no environment variables (only path parameters do); it holds a \$: $2" >&2
-    exit 2
-  fi
-  printf '%s' "$2"
-}
-
+# Only path parameters are expanded (expand); the others take no `$` at all (literal).
 source_kind="$(literal cli_source "${PARAM_CLI_SOURCE:-registry}")"
 version="$(literal version "${PARAM_VERSION}")"
 integrity="$(literal integrity "${PARAM_INTEGRITY:-}")"
@@ -37,10 +23,7 @@ prefix="${prefix/#\~/$HOME}"
 # The registry tarball, kept between jobs by the CircleCI cache (install.yml saves this folder).
 downloads="$HOME/.cache/hephestus-cli"
 
-if [[ ! "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ ]]; then
-  echo "version must be a version such as 1.2.3, got: $version" >&2
-  exit 2
-fi
+[[ "$version" =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ ]] || refuse "version must be a version such as 1.2.3, got: $version"
 
 modules="$prefix/lib/node_modules"
 target="$modules/hephestus"
@@ -49,11 +32,6 @@ bin="$prefix/bin/hephestus"
 # Temporary directories, removed however the script ends; a failed unpack leaves no staging tree behind.
 scratch=()
 trap 'rm -rf "${scratch[@]}"' EXIT
-
-refuse() {
-  echo "$*" >&2
-  exit 2
-}
 
 # Checks that $1 is a hephestus package tarball holding only files and directories inside package/, before
 # anything is written: GNU tar would skip a `..` member itself, but only after unpacking the others. One verbose
@@ -117,10 +95,7 @@ fetch_from_registry() {
   : >"$work/npmrc"
   (cd "$work" && npm pack "hephestus@$version" --registry="$registry" --userconfig="$work/npmrc" \
     --prefix="$work" --pack-destination "$work" --ignore-scripts --silent >/dev/null)
-  [[ -f "$work/hephestus-$version.tgz" ]] || {
-    echo "npm pack hephestus@$version from $registry made no hephestus-$version.tgz" >&2
-    exit 1
-  }
+  [[ -f "$work/hephestus-$version.tgz" ]] || fail "npm pack hephestus@$version from $registry made no hephestus-$version.tgz"
   mkdir -p "$(dirname "$into")"
   mv -f "$work/hephestus-$version.tgz" "$into"
 }
@@ -160,10 +135,8 @@ case "$source_kind" in
       scratch+=("$fetched")
       fetch_from_registry "$fetched"
       actual="$(sha512_of "$fetched")"
-      [[ "$actual" == "$integrity" ]] || {
-        echo "hephestus@$version from $registry has integrity $actual, not the pinned $integrity; nothing installed" >&2
-        exit 1
-      }
+      [[ "$actual" == "$integrity" ]] ||
+        fail "hephestus@$version from $registry has integrity $actual, not the pinned $integrity; nothing installed"
       mv -f "$fetched" "$cached"
     fi
     echo "Installing hephestus $version into $prefix"

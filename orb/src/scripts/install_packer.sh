@@ -7,21 +7,7 @@
 # with the CircleCI cache) and checked again on every run, so a restored cache is trusted no more than a fresh
 # download. Exit 2 for bad parameters, 1 for a download or a check that failed; nothing is installed then.
 set -euo pipefail
-
-# Expands environment variables in $1 with `circleci env subst`; a value without `$` is already its expansion.
-expand() {
-  if [[ "$1" == *'$'* ]]; then circleci env subst "$1"; else printf '%s' "$1"; fi
-}
-
-refuse() {
-  echo "install_packer: $*" >&2
-  exit 2
-}
-
-fail() {
-  echo "install_packer: $*" >&2
-  exit 1
-}
+eval "$SCRIPT_UTILS"
 
 version="${PARAM_VERSION}"
 base_url="${PARAM_BASE_URL%/}"
