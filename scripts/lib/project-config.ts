@@ -57,9 +57,19 @@ const CHECK_TAG_VERSION = [
 
 /** The project's CircleCI configuration. */
 export function projectConfig(): GeneratedConfig {
-  const node = (image = NODE_IMAGE) => new CircleCI.executors.DockerExecutor(image, 'medium');
-  const run = (name: string, command: string) => new CircleCI.commands.Run({ name, command });
+  const checks = checkJobs();
+  const publishing = publishingJobs();
+  const config = new CircleCI.Config();
+  for (const job of [...checks, ...Object.values(publishing)]) config.addJob(job);
+  config.addWorkflow(ciWorkflow(checks, publishing));
+  return renderConfig(config, HEADER);
+}
 
+const node = (image = NODE_IMAGE) => new CircleCI.executors.DockerExecutor(image, 'medium');
+const run = (name: string, command: string) => new CircleCI.commands.Run({ name, command });
+
+/** What runs on every push and release tag: lint, typecheck, the tests on both Node majors, the orb. */
+function checkJobs(): CircleCI.Job[] {
   const lint = new CircleCI.Job('lint', node(), [
     ...install({ systemPackages: true }),
     run('Lint and check formatting (biome)', 'npm run lint'),
@@ -91,25 +101,45 @@ export function projectConfig(): GeneratedConfig {
     new CircleCI.commands.StoreArtifacts({ path: 'dist/orb.yml', destination: 'orb.yml' }),
     new CircleCI.commands.workspace.Persist({ root: '.', paths: ['dist/orb.yml'] }),
   ]);
-  // A dev version of every main: `dev:<sha>` for pinning a test, `dev:alpha` to follow main. Dev orbs carry no
-  // CLI integrity (nothing is published to npm for main), so their users install with cli_source tarball or
-  // installed, or give version and integrity themselves.
-  const publishOrbDev = new CircleCI.Job(
-    'publish_orb_dev',
-    new CircleCI.executors.DockerExecutor(CLI_IMAGE, 'small'),
-    [
-      new CircleCI.commands.workspace.Attach({ at: '.' }),
-      run(
-        'Publish the dev orb',
-        [
-          `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@dev:\${CIRCLE_SHA1:0:12}" --skip-update-check`,
-          `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@dev:alpha" --skip-update-check`,
-        ].join('\n'),
-      ),
-    ],
-  );
-  // npm first: the production orb pins the integrity npm reports for what it just published.
-  const publishNpm = new CircleCI.Job('publish_npm', node(), [
+  return [lint, typecheck, test, testNode22, packOrb];
+}
+
+interface PublishingJobs {
+  publishOrbDev: CircleCI.Job;
+  publishNpm: CircleCI.Job;
+  publishOrb: CircleCI.Job;
+  publishRunnerImage: CircleCI.Job;
+}
+
+/** The jobs that publish: the dev orb on main; npm, the orb and the runner image on a release tag. */
+function publishingJobs(): PublishingJobs {
+  return {
+    publishOrbDev: publishOrbDevJob(),
+    publishNpm: publishNpmJob(),
+    publishOrb: publishOrbJob(),
+    publishRunnerImage: publishRunnerImageJob(),
+  };
+}
+
+// A dev version of every main: `dev:<sha>` for pinning a test, `dev:alpha` to follow main. Dev orbs carry no
+// CLI integrity (nothing is published to npm for main), so their users install with cli_source tarball or
+// installed, or give version and integrity themselves.
+function publishOrbDevJob(): CircleCI.Job {
+  return new CircleCI.Job('publish_orb_dev', new CircleCI.executors.DockerExecutor(CLI_IMAGE, 'small'), [
+    new CircleCI.commands.workspace.Attach({ at: '.' }),
+    run(
+      'Publish the dev orb',
+      [
+        `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@dev:\${CIRCLE_SHA1:0:12}" --skip-update-check`,
+        `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@dev:alpha" --skip-update-check`,
+      ].join('\n'),
+    ),
+  ]);
+}
+
+// npm first: the production orb pins the integrity npm reports for what it just published.
+function publishNpmJob(): CircleCI.Job {
+  return new CircleCI.Job('publish_npm', node(), [
     ...install({ systemPackages: false }),
     run('Build the bundle the package ships', 'npm run build'),
     run(
@@ -133,27 +163,29 @@ export function projectConfig(): GeneratedConfig {
     new CircleCI.commands.StoreArtifacts({ path: 'dist/orb.yml', destination: 'orb.yml' }),
     new CircleCI.commands.workspace.Persist({ root: '.', paths: ['dist/orb.yml'] }),
   ]);
-  const publishOrb = new CircleCI.Job(
-    'publish_orb',
-    new CircleCI.executors.DockerExecutor(CLI_IMAGE, 'small'),
-    [
-      new CircleCI.commands.workspace.Attach({ at: '.' }),
-      run(
-        'Publish the orb',
-        // The CLI reads its token from CIRCLECI_CLI_TOKEN (the context), so it never appears in a command line.
-        [
-          TAG_VERSION,
-          'case "$version" in',
-          `  ''|*[!0-9.]*) echo "tag $CIRCLE_TAG is not v<major>.<minor>.<patch>" >&2; exit 2 ;;`,
-          'esac',
-          `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@$version" --skip-update-check`,
-        ].join('\n'),
-      ),
-    ],
-  );
-  // The runner image: the Dockerfile's `runner` target (Node.js, Packer and this release's CLI), pushed by tag,
-  // and the digest the registry gave it recorded as an artifact, so that users can pin `image@sha256:...`.
-  const publishRunnerImage = new CircleCI.Job('publish_runner_image', node(), [
+}
+
+function publishOrbJob(): CircleCI.Job {
+  return new CircleCI.Job('publish_orb', new CircleCI.executors.DockerExecutor(CLI_IMAGE, 'small'), [
+    new CircleCI.commands.workspace.Attach({ at: '.' }),
+    run(
+      'Publish the orb',
+      // The CLI reads its token from CIRCLECI_CLI_TOKEN (the context), so it never appears in a command line.
+      [
+        TAG_VERSION,
+        'case "$version" in',
+        `  ''|*[!0-9.]*) echo "tag $CIRCLE_TAG is not v<major>.<minor>.<patch>" >&2; exit 2 ;;`,
+        'esac',
+        `circleci orb publish dist/orb.yml "${ORB_NAMESPACE}/${ORB_NAME}@$version" --skip-update-check`,
+      ].join('\n'),
+    ),
+  ]);
+}
+
+// The runner image: the Dockerfile's `runner` target (Node.js, Packer and this release's CLI), pushed by tag,
+// and the digest the registry gave it recorded as an artifact, so that users can pin `image@sha256:...`.
+function publishRunnerImageJob(): CircleCI.Job {
+  return new CircleCI.Job('publish_runner_image', node(), [
     new CircleCI.commands.Checkout(),
     new CircleCI.commands.SetupRemoteDocker(),
     run(
@@ -176,11 +208,14 @@ export function projectConfig(): GeneratedConfig {
       destination: 'runner-image.json',
     }),
   ]);
+}
 
+/** The one workflow: checks on branches and release tags, then the publishing jobs where they apply. */
+function ciWorkflow(checks: CircleCI.Job[], publishing: PublishingJobs): CircleCI.Workflow {
+  const { publishOrbDev, publishNpm, publishOrb, publishRunnerImage } = publishing;
   // CircleCI skips a job on a tag unless its filters name tags, so every job a release needs runs on them.
   const onBranchesAndReleaseTags = { filters: { tags: { only: RELEASE_TAG } } };
   const onReleaseTagsOnly = { filters: { tags: { only: RELEASE_TAG }, branches: { ignore: ['/.*/'] } } };
-  const checks = [lint, typecheck, test, testNode22, packOrb];
   const workflow = new CircleCI.Workflow('ci');
   for (const job of checks) workflow.addJob(job, onBranchesAndReleaseTags);
   workflow.addJob(publishOrbDev, {
@@ -203,12 +238,7 @@ export function projectConfig(): GeneratedConfig {
     context: [RELEASE_CONTEXT],
     ...onReleaseTagsOnly,
   });
-
-  const config = new CircleCI.Config();
-  for (const job of [...checks, publishOrbDev, publishNpm, publishOrb, publishRunnerImage])
-    config.addJob(job);
-  config.addWorkflow(workflow);
-  return renderConfig(config, HEADER);
+  return workflow;
 }
 
 /** Checkout and `npm ci` with the npm cache; with `systemPackages`, also packer, git and shellcheck. */

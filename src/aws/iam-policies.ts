@@ -136,8 +136,20 @@ const noHephestusTagKeys: Condition = {
 const unmarked = { [`aws:ResourceTag/${MARK_TAG}`]: 'true' };
 const marked = { [`aws:ResourceTag/${MARK_TAG}`]: 'false' };
 
+type AccountArns = ReturnType<typeof arns>;
+
+/** The packer role, in four groups: what it reads and launches, the images it makes, encryption, the deny. */
 function packerStatements(settings: IamSettings): ExplainedStatement[] {
   const a = arns(settings.accountId);
+  return [
+    ...packerLaunchStatements(settings, a),
+    ...packerImageStatements(a),
+    ...packerEncryptionStatements(settings),
+    packerNeverWritesHephestusTags,
+  ];
+}
+
+function packerLaunchStatements(settings: IamSettings, a: AccountArns): ExplainedStatement[] {
   return [
     allow(
       'PackerReads',
@@ -180,6 +192,11 @@ function packerStatements(settings: IamSettings): ExplainedStatement[] {
       'The build instance must be named `packer-*` at launch (`run_tags`), and no launch tag may be a `hephestus:*` key.',
       { StringLike: { 'aws:RequestTag/Name': PACKER_INSTANCE_NAME }, ...noHephestusTagKeys },
     ),
+  ];
+}
+
+function packerImageStatements(a: AccountArns): ExplainedStatement[] {
+  return [
     allow(
       'PackerControlsItsBuildInstance',
       ['ec2:StopInstances', 'ec2:TerminateInstances', 'ec2:GetPasswordData', 'ec2:CreateImage'],
@@ -234,6 +251,11 @@ function packerStatements(settings: IamSettings): ExplainedStatement[] {
       [a.packerKeyPair, a.securityGroup, a.vpc],
       'The temporary key pair (`packer_*`) and security group of a build with a communicator.',
     ),
+  ];
+}
+
+function packerEncryptionStatements(settings: IamSettings): ExplainedStatement[] {
+  return [
     allow(
       'PackerEncryptsThroughEc2',
       [
@@ -258,18 +280,24 @@ function packerStatements(settings: IamSettings): ExplainedStatement[] {
         Bool: { 'kms:GrantIsForAWSResource': 'true' },
       },
     ),
-    deny(
-      'PackerNeverWritesHephestusTags',
-      ['ec2:CreateTags', 'ec2:DeleteTags', 'ec2:RunInstances', 'ec2:CreateImage', 'ec2:CopyImage'],
-      ['*'],
-      'Belt and braces: even if a broader policy is attached to this role, no `hephestus:*` tag is written or removed by it.',
-      { 'ForAnyValue:StringLike': { 'aws:TagKeys': [HEPHESTUS_TAG_KEYS] } },
-    ),
   ];
 }
 
+const packerNeverWritesHephestusTags = deny(
+  'PackerNeverWritesHephestusTags',
+  ['ec2:CreateTags', 'ec2:DeleteTags', 'ec2:RunInstances', 'ec2:CreateImage', 'ec2:CopyImage'],
+  ['*'],
+  'Belt and braces: even if a broader policy is attached to this role, no `hephestus:*` tag is written or removed by it.',
+  { 'ForAnyValue:StringLike': { 'aws:TagKeys': [HEPHESTUS_TAG_KEYS] } },
+);
+
+/** The release role: its own tags and pruning, then the validation instances it launches. */
 function releaseStatements(settings: IamSettings): ExplainedStatement[] {
   const a = arns(settings.accountId);
+  return [...releaseTagStatements(settings, a), ...validationStatements(settings, a)];
+}
+
+function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedStatement[] {
   return [
     allow(
       'ReleaseReads',
@@ -310,6 +338,11 @@ function releaseStatements(settings: IamSettings): ExplainedStatement[] {
       'prune deregisters only images (and deletes only snapshots) that carry its `hephestus:image` mark, which Packer cannot set.',
       { Null: marked },
     ),
+  ];
+}
+
+function validationStatements(settings: IamSettings, a: AccountArns): ExplainedStatement[] {
+  return [
     allow(
       'ValidationLaunchesMarkedImages',
       ['ec2:RunInstances'],

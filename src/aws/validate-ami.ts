@@ -16,13 +16,21 @@ import {
 } from '@aws-sdk/client-ec2';
 import {
   GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
   paginateDescribeInstanceInformation,
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { FailureError, HephestusError } from '../errors.js';
 import { TAG, type Tag } from './image-tags.js';
-import { AWS_WAIT_DELAYS, poll, sdkWait, type WaitProgress, WaitTimeoutError } from './waits.js';
+import {
+  AWS_WAIT_DELAYS,
+  poll,
+  sdkWait,
+  type WaitProgress,
+  type WaitSettings,
+  WaitTimeoutError,
+} from './waits.js';
 
 /** SSM keeps the first 24,000 characters of a command's standard output and 8,000 of standard error. */
 export const SSM_STDOUT_LIMIT = 24_000;
@@ -120,14 +128,60 @@ class StepFailure extends Error {}
 
 const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
+/** One validation in progress: what its steps share. */
+interface ValidationRun {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  request: ValidationRequest;
+  /** Filled in as the steps go, so a failure still reports what was learnt. */
+  result: ValidationResult;
+  deadline: number;
+  abort: AbortController;
+  /** Poll settings with what is left of the deadline. */
+  waitSettings(): WaitSettings;
+  /** Terminates the instance once, however often it is called (signal handler and cleanup both do). */
+  terminate(): Promise<void>;
+}
+
+interface Failure {
+  step: ValidationStep;
+  message: string;
+  cause?: unknown;
+}
+
+type Step = (run: ValidationRun) => Promise<void>;
+
+/** The validation's stages in order; a stage fails by throwing, and the steps after it do not run. */
+const STEPS: ReadonlyArray<readonly [ValidationStep, Step]> = [
+  ['image-available', waitForImage],
+  ['launch', launchInstance],
+  ['instance-status', waitForStatusChecks],
+  ['windows-ready', waitForWindows],
+  ['ssm-online', waitForSsmAgent],
+  ['smoke-tests', runSmokeTests],
+];
+
 /** Launches, checks and terminates one validation instance; resolves with the result or throws ValidationError. */
 export async function validateAmi(
   request: ValidationRequest,
   deps: ValidationDeps,
 ): Promise<ValidationResult> {
-  const { ec2, ssm } = deps;
-  const start = Date.now();
-  const deadline = start + request.timeoutMs;
+  const run = startRun(request, deps);
+  const signals = deps.signals === undefined ? processSignals() : deps.signals;
+  const removeSignalHandlers = signals ? terminateOnSignal(run, signals) : () => undefined;
+  let failure: Failure | undefined;
+  try {
+    failure = await runSteps(run);
+  } finally {
+    removeSignalHandlers();
+    failure = await terminateAfter(run, failure);
+  }
+  if (failure) throw validationFailed(run, failure);
+  return run.result;
+}
+
+function startRun(request: ValidationRequest, deps: ValidationDeps): ValidationRun {
+  const deadline = Date.now() + request.timeoutMs;
   const abort = new AbortController();
   const delays = deps.delays ?? AWS_WAIT_DELAYS;
   const result: ValidationResult = {
@@ -138,146 +192,188 @@ export async function validateAmi(
     tests: [],
     terminated: false,
   };
-  const waitSettings = () => ({
-    ...delays,
-    maxWaitMs: Math.max(deadline - Date.now(), 1),
-    onProgress: deps.onProgress,
-    signal: abort.signal,
-  });
-
   let termination: Promise<void> | undefined;
-  const terminate = (): Promise<void> => {
-    termination ??= (async () => {
-      if (!result.instanceId) return;
-      await ec2.send(new TerminateInstancesCommand({ InstanceIds: [result.instanceId] }));
-      result.terminated = true;
-    })();
-    return termination;
+  const terminateInstance = async () => {
+    if (!result.instanceId) return;
+    await deps.ec2.send(new TerminateInstancesCommand({ InstanceIds: [result.instanceId] }));
+    result.terminated = true;
   };
+  return {
+    ec2: deps.ec2,
+    ssm: deps.ssm,
+    request,
+    result,
+    deadline,
+    abort,
+    waitSettings: () => ({
+      ...delays,
+      maxWaitMs: Math.max(deadline - Date.now(), 1),
+      onProgress: deps.onProgress,
+      signal: abort.signal,
+    }),
+    terminate: () => {
+      termination ??= terminateInstance();
+      return termination;
+    },
+  };
+}
 
-  const signals = deps.signals === undefined ? processSignals() : deps.signals;
+/** On SIGTERM/SIGINT: stop waiting, terminate the instance, exit. Returns the function that removes the handlers. */
+function terminateOnSignal(run: ValidationRun, signals: SignalHooks): () => void {
   const onSignal = (signal: NodeJS.Signals) => () => {
-    abort.abort(new Error(signal));
-    void terminate()
+    run.abort.abort(new Error(signal));
+    void run
+      .terminate()
       .catch(() => undefined)
-      .finally(() => {
-        if (signals) signals.exit(SIGNAL_CODES[signal] ?? 1);
-      });
+      .finally(() => signals.exit(SIGNAL_CODES[signal] ?? 1));
   };
   const listeners = (['SIGTERM', 'SIGINT'] as const).map((signal) => [signal, onSignal(signal)] as const);
-  if (signals) for (const [signal, listener] of listeners) signals.on(signal, listener);
-
-  let current: ValidationStep = 'image-available';
-  const step = async <T>(name: ValidationStep, run: () => Promise<T>): Promise<T> => {
-    current = name;
-    const began = Date.now();
-    const value = await run();
-    result.steps.push({ step: name, durationMs: Date.now() - began });
-    return value;
+  for (const [signal, listener] of listeners) signals.on(signal, listener);
+  return () => {
+    for (const [signal, listener] of listeners) signals.off(signal, listener);
   };
+}
 
-  let failure: { step: ValidationStep; message: string; cause?: unknown } | undefined;
+/** Runs {@link STEPS}, timing each; returns the first failure, or undefined when all passed. */
+async function runSteps(run: ValidationRun): Promise<Failure | undefined> {
+  let current: ValidationStep = 'image-available';
   try {
-    await step('image-available', () =>
-      sdkWait(
-        `${request.imageId} available`,
-        waitUntilImageAvailable,
-        ec2,
-        { ImageIds: [request.imageId] },
-        waitSettings(),
-      ),
-    );
-    const instanceId = await step('launch', () => launch(ec2, request));
-    result.instanceId = instanceId;
-    await step('instance-status', async () => {
-      try {
-        await sdkWait(
-          `${instanceId} instance status ok`,
-          waitUntilInstanceStatusOk,
-          ec2,
-          // All instances: a terminated one must show as such (and end the wait), not vanish from the answer.
-          { InstanceIds: [instanceId], IncludeAllInstances: true },
-          waitSettings(),
-        );
-        await sdkWait(
-          `${instanceId} system status ok`,
-          waitUntilSystemStatusOk,
-          ec2,
-          // All instances: a terminated one must show as such (and end the wait), not vanish from the answer.
-          { InstanceIds: [instanceId], IncludeAllInstances: true },
-          waitSettings(),
-        );
-      } catch (error) {
-        if (!(error instanceof WaitTimeoutError)) throw error;
-        throw new StepFailure(`${error.message}; status checks: ${await statusChecks(ec2, instanceId)}`);
-      }
-    });
-    const readyText = request.readyText ?? 'Windows is Ready to use';
-    await step('windows-ready', () =>
-      poll(
-        `"${readyText}" in the console of ${instanceId}`,
-        async () => {
-          const { Output } = await ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId }));
-          const text = Output ? Buffer.from(Output, 'base64').toString('utf8') : '';
-          return text.includes(readyText)
-            ? { done: true, value: undefined }
-            : { done: false, seen: lastLine(text) };
-        },
-        waitSettings(),
-      ),
-    );
-    await step('ssm-online', () =>
-      poll(
-        `SSM agent of ${instanceId} online`,
-        async () => {
-          const ping = await pingStatus(ssm, instanceId);
-          return ping === 'Online'
-            ? { done: true, value: undefined }
-            : { done: false, seen: ping ?? 'not registered' };
-        },
-        waitSettings(),
-      ),
-    );
-    await step('smoke-tests', async () => {
-      for (const test of request.smokeTests) {
-        if (abort.signal.aborted) break;
-        if (Date.now() >= deadline) {
-          result.tests.push(skipped(test, 'the validation timed out before this test ran'));
-          continue;
-        }
-        result.tests.push(await runSmokeTest(ssm, instanceId, test, waitSettings()));
-      }
-      const failed = result.tests.filter((test) => test.outcome !== 'passed');
-      if (failed.length > 0) {
-        throw new StepFailure(
-          `${failed.length} of ${request.smokeTests.length} smoke tests failed: ${failed.map((t) => t.name).join(', ')}`,
-        );
-      }
-    });
-    result.passed = true;
+    for (const [name, step] of STEPS) {
+      current = name;
+      const began = Date.now();
+      await step(run);
+      run.result.steps.push({ step: name, durationMs: Date.now() - began });
+    }
+    run.result.passed = true;
+    return undefined;
   } catch (error) {
-    failure = { step: current, message: describeError(error), cause: error };
-  } finally {
-    if (signals) for (const [signal, listener] of listeners) signals.off(signal, listener);
-    try {
-      await terminate();
-    } catch (error) {
-      const message = `could not terminate ${result.instanceId}: ${describeError(error)}; \`hephestus ami sweep\` will`;
-      failure = failure
-        ? { ...failure, message: `${failure.message}; ${message}` }
-        : { step: 'terminate', message, cause: error };
-    }
+    return { step: current, message: describeError(error), cause: error };
   }
-  if (failure) {
-    result.passed = false;
-    result.failedStep = failure.step;
-    result.message = failure.message;
-    for (const test of request.smokeTests.slice(result.tests.length)) {
-      result.tests.push(skipped(test, `not run: the validation failed at ${failure.step}`));
-    }
-    throw new ValidationError(failure.step, failure.message, result, { cause: failure.cause });
+}
+
+/** Terminates the instance; a failure to do so is added to the step's failure, or becomes the failure. */
+async function terminateAfter(
+  run: ValidationRun,
+  failure: Failure | undefined,
+): Promise<Failure | undefined> {
+  try {
+    await run.terminate();
+    return failure;
+  } catch (error) {
+    const message = `could not terminate ${run.result.instanceId}: ${describeError(error)}; \`hephestus ami sweep\` will`;
+    return failure
+      ? { ...failure, message: `${failure.message}; ${message}` }
+      : { step: 'terminate', message, cause: error };
   }
-  return result;
+}
+
+/** Records the failure in the result, marks the tests that did not run as skipped, and builds the error. */
+function validationFailed(run: ValidationRun, failure: Failure): ValidationError {
+  const { result, request } = run;
+  result.passed = false;
+  result.failedStep = failure.step;
+  result.message = failure.message;
+  for (const test of request.smokeTests.slice(result.tests.length)) {
+    result.tests.push(skipped(test, `not run: the validation failed at ${failure.step}`));
+  }
+  return new ValidationError(failure.step, failure.message, result, { cause: failure.cause });
+}
+
+/** The instance the launch step started; every step after it has one. */
+function launchedInstance(run: ValidationRun): string {
+  const instanceId = run.result.instanceId;
+  if (!instanceId) throw new StepFailure('no instance was launched');
+  return instanceId;
+}
+
+async function waitForImage(run: ValidationRun): Promise<void> {
+  const { imageId } = run.request;
+  await sdkWait(
+    `${imageId} available`,
+    waitUntilImageAvailable,
+    run.ec2,
+    { ImageIds: [imageId] },
+    run.waitSettings(),
+  );
+}
+
+async function launchInstance(run: ValidationRun): Promise<void> {
+  run.result.instanceId = await launch(run.ec2, run.request);
+}
+
+async function waitForStatusChecks(run: ValidationRun): Promise<void> {
+  const instanceId = launchedInstance(run);
+  // All instances: a terminated one must show as such (and end the wait), not vanish from the answer.
+  const input = { InstanceIds: [instanceId], IncludeAllInstances: true };
+  try {
+    await sdkWait(
+      `${instanceId} instance status ok`,
+      waitUntilInstanceStatusOk,
+      run.ec2,
+      input,
+      run.waitSettings(),
+    );
+    await sdkWait(
+      `${instanceId} system status ok`,
+      waitUntilSystemStatusOk,
+      run.ec2,
+      input,
+      run.waitSettings(),
+    );
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    throw new StepFailure(`${error.message}; status checks: ${await statusChecks(run.ec2, instanceId)}`);
+  }
+}
+
+async function waitForWindows(run: ValidationRun): Promise<void> {
+  const instanceId = launchedInstance(run);
+  const readyText = run.request.readyText ?? 'Windows is Ready to use';
+  await poll(
+    `"${readyText}" in the console of ${instanceId}`,
+    async () => {
+      const { Output } = await run.ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId }));
+      const text = Output ? Buffer.from(Output, 'base64').toString('utf8') : '';
+      return text.includes(readyText)
+        ? { done: true, value: undefined }
+        : { done: false, seen: lastLine(text) };
+    },
+    run.waitSettings(),
+  );
+}
+
+async function waitForSsmAgent(run: ValidationRun): Promise<void> {
+  const instanceId = launchedInstance(run);
+  await poll(
+    `SSM agent of ${instanceId} online`,
+    async () => {
+      const ping = await pingStatus(run.ssm, instanceId);
+      return ping === 'Online'
+        ? { done: true, value: undefined }
+        : { done: false, seen: ping ?? 'not registered' };
+    },
+    run.waitSettings(),
+  );
+}
+
+/** Runs every smoke test while time is left (skipping the rest); fails when any did not pass. */
+async function runSmokeTests(run: ValidationRun): Promise<void> {
+  const instanceId = launchedInstance(run);
+  const { request, result } = run;
+  for (const test of request.smokeTests) {
+    if (run.abort.signal.aborted) break;
+    if (Date.now() >= run.deadline) {
+      result.tests.push(skipped(test, 'the validation timed out before this test ran'));
+      continue;
+    }
+    result.tests.push(await runSmokeTest(run.ssm, instanceId, test, run.waitSettings()));
+  }
+  const failed = result.tests.filter((test) => test.outcome !== 'passed');
+  if (failed.length > 0) {
+    throw new StepFailure(
+      `${failed.length} of ${request.smokeTests.length} smoke tests failed: ${failed.map((t) => t.name).join(', ')}`,
+    );
+  }
 }
 
 async function launch(ec2: EC2Client, request: ValidationRequest): Promise<string> {
@@ -344,70 +440,18 @@ async function pingStatus(ssm: SSMClient, instanceId: string): Promise<string | 
 
 const FINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
 
+/** Runs one smoke test through SSM and reads its output; an error of SSM's own is the test's `error` outcome. */
 async function runSmokeTest(
   ssm: SSMClient,
   instanceId: string,
   test: SmokeTest,
-  settings: Parameters<typeof poll>[2],
+  settings: WaitSettings,
 ): Promise<SmokeTestResult> {
   const began = Date.now();
-  const timeoutSeconds = Math.max(Math.ceil(settings.maxWaitMs / 1000), 30);
   try {
-    const { Command } = await ssm.send(
-      new SendCommandCommand({
-        DocumentName: 'AWS-RunPowerShellScript',
-        InstanceIds: [instanceId],
-        Comment: `hephestus smoke test ${test.name}`.slice(0, 100),
-        TimeoutSeconds: timeoutSeconds,
-        Parameters: {
-          // Without Stop, a failing cmdlet prints an error and the script goes on to exit 0.
-          commands: ["$ErrorActionPreference = 'Stop'", ...test.script.split(/\r?\n/)],
-          executionTimeout: [String(timeoutSeconds)],
-        },
-      }),
-    );
-    const commandId = Command?.CommandId;
-    if (!commandId) throw new Error('SendCommand returned no command id');
-    const invocation = await poll(
-      `smoke test ${test.name} on ${instanceId}`,
-      async () => {
-        try {
-          const answer = await ssm.send(
-            new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
-          );
-          return FINAL_STATUSES.has(answer.Status ?? '')
-            ? { done: true, value: answer }
-            : { done: false, seen: answer.Status };
-        } catch (error) {
-          // Right after SendCommand the invocation may not exist yet.
-          if ((error as Error).name === 'InvocationDoesNotExist')
-            return { done: false, seen: 'not yet delivered' };
-          throw error;
-        }
-      },
-      settings,
-    );
-    const stdout = invocation.StandardOutputContent ?? '';
-    const stderr = invocation.StandardErrorContent ?? '';
-    const truncated = isTruncated(stdout, SSM_STDOUT_LIMIT) || isTruncated(stderr, SSM_STDERR_LIMIT);
-    const passed = invocation.Status === 'Success';
-    const notes = [
-      passed ? undefined : `${invocation.Status}, exit code ${invocation.ResponseCode ?? '?'}`,
-      truncated
-        ? `output truncated by SSM (it keeps ${SSM_STDOUT_LIMIT.toLocaleString('en-US')} characters of standard output and ${SSM_STDERR_LIMIT.toLocaleString('en-US')} of standard error)`
-        : undefined,
-    ].filter((note): note is string => note !== undefined);
-    return {
-      name: test.name,
-      outcome: passed ? 'passed' : 'failed',
-      status: invocation.Status,
-      exitCode: invocation.ResponseCode,
-      stdout,
-      stderr,
-      truncated,
-      durationMs: Date.now() - began,
-      message: notes.length > 0 ? notes.join('; ') : undefined,
-    };
+    const commandId = await sendSmokeTest(ssm, instanceId, test, settings);
+    const invocation = await finishedInvocation(ssm, instanceId, commandId, test, settings);
+    return smokeTestResult(test, invocation, Date.now() - began);
   } catch (error) {
     return {
       name: test.name,
@@ -419,6 +463,88 @@ async function runSmokeTest(
       message: describeError(error),
     };
   }
+}
+
+/** Sends the script as an `AWS-RunPowerShellScript` command; returns the command id. */
+async function sendSmokeTest(
+  ssm: SSMClient,
+  instanceId: string,
+  test: SmokeTest,
+  settings: WaitSettings,
+): Promise<string> {
+  const timeoutSeconds = Math.max(Math.ceil(settings.maxWaitMs / 1000), 30);
+  const { Command } = await ssm.send(
+    new SendCommandCommand({
+      DocumentName: 'AWS-RunPowerShellScript',
+      InstanceIds: [instanceId],
+      Comment: `hephestus smoke test ${test.name}`.slice(0, 100),
+      TimeoutSeconds: timeoutSeconds,
+      Parameters: {
+        // Without Stop, a failing cmdlet prints an error and the script goes on to exit 0.
+        commands: ["$ErrorActionPreference = 'Stop'", ...test.script.split(/\r?\n/)],
+        executionTimeout: [String(timeoutSeconds)],
+      },
+    }),
+  );
+  const commandId = Command?.CommandId;
+  if (!commandId) throw new Error('SendCommand returned no command id');
+  return commandId;
+}
+
+type Invocation = GetCommandInvocationCommandOutput;
+
+/** Polls the command's invocation until SSM reports a final status. */
+function finishedInvocation(
+  ssm: SSMClient,
+  instanceId: string,
+  commandId: string,
+  test: SmokeTest,
+  settings: WaitSettings,
+): Promise<Invocation> {
+  return poll(
+    `smoke test ${test.name} on ${instanceId}`,
+    async () => {
+      try {
+        const answer = await ssm.send(
+          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
+        );
+        return FINAL_STATUSES.has(answer.Status ?? '')
+          ? { done: true, value: answer }
+          : { done: false, seen: answer.Status };
+      } catch (error) {
+        // Right after SendCommand the invocation may not exist yet.
+        if ((error as Error).name === 'InvocationDoesNotExist')
+          return { done: false, seen: 'not yet delivered' };
+        throw error;
+      }
+    },
+    settings,
+  );
+}
+
+/** What a finished invocation says about the test. */
+function smokeTestResult(test: SmokeTest, invocation: Invocation, durationMs: number): SmokeTestResult {
+  const stdout = invocation.StandardOutputContent ?? '';
+  const stderr = invocation.StandardErrorContent ?? '';
+  const truncated = isTruncated(stdout, SSM_STDOUT_LIMIT) || isTruncated(stderr, SSM_STDERR_LIMIT);
+  const passed = invocation.Status === 'Success';
+  const notes = [
+    passed ? undefined : `${invocation.Status}, exit code ${invocation.ResponseCode ?? '?'}`,
+    truncated
+      ? `output truncated by SSM (it keeps ${SSM_STDOUT_LIMIT.toLocaleString('en-US')} characters of standard output and ${SSM_STDERR_LIMIT.toLocaleString('en-US')} of standard error)`
+      : undefined,
+  ].filter((note): note is string => note !== undefined);
+  return {
+    name: test.name,
+    outcome: passed ? 'passed' : 'failed',
+    status: invocation.Status,
+    exitCode: invocation.ResponseCode,
+    stdout,
+    stderr,
+    truncated,
+    durationMs,
+    message: notes.length > 0 ? notes.join('; ') : undefined,
+  };
 }
 
 /** SSM cuts at its limit without a marker, so output exactly that long is taken as cut. */

@@ -83,91 +83,120 @@ export interface ClassifiedEvent {
 /** Trigger kinds that mean "someone pushed": webhook deliveries of the OAuth, GitHub-App and Bitbucket DC integrations. */
 const PUSH_TRIGGERS = new Set(['webhook', 'github_app', 'bitbucket_dc', 'gitlab']);
 
+/** The trigger values, cleaned; `base` holds what every classification reports (the commit, when known). */
+interface Trigger {
+  source?: string;
+  type?: string;
+  sha?: string;
+  base: { sha?: string };
+}
+
 /** Classifies the event; calls `findMergedPullRequest` only for a push to the default branch. */
 export async function classifyEvent(inputs: EventInputs, context: ClassifyContext): Promise<ClassifiedEvent> {
-  const reasons: string[] = [];
-  const source = clean(inputs.triggerSource);
-  const type = clean(inputs.triggerType);
   const sha = clean(inputs.sha);
-  const base = { ...(sha ? { sha } : {}) };
-
-  if (source === 'scheduled_pipeline' || type === 'schedule') {
-    reasons.push(
-      source === 'scheduled_pipeline'
-        ? 'pipeline.trigger_source is scheduled_pipeline'
-        : 'pipeline.trigger.type is schedule',
-    );
-    const scheduleName = clean(inputs.scheduleName);
-    const branch = branchOf(inputs);
-    const kind: EventKind =
-      scheduleName === UPDATE_SCHEDULE
-        ? 'scheduled'
-        : scheduleName === MONITOR_SCHEDULE
-          ? 'monitor'
-          : 'other';
-    reasons.push(
-      kind === 'scheduled'
-        ? `schedule ${JSON.stringify(scheduleName)}: the monthly update`
-        : kind === 'monitor'
-          ? `schedule ${JSON.stringify(scheduleName)}: reminders only`
-          : `schedule ${JSON.stringify(scheduleName ?? '')} is neither ${UPDATE_SCHEDULE} nor ${MONITOR_SCHEDULE}`,
-    );
-    return {
-      kind,
-      reasons,
-      ...base,
-      ...(branch ? { branch } : {}),
-      ...(scheduleName ? { scheduleName } : {}),
-    };
+  const trigger: Trigger = {
+    source: clean(inputs.triggerSource),
+    type: clean(inputs.triggerType),
+    sha,
+    base: { ...(sha ? { sha } : {}) },
+  };
+  if (trigger.source === 'scheduled_pipeline' || trigger.type === 'schedule') {
+    return scheduledEvent(inputs, trigger);
   }
-
-  const viaApi = source === 'api' || type === 'api';
-  const parameters = givenParameters(inputs.parameters);
-  if (viaApi && Object.keys(parameters).length > 0) {
-    reasons.push(
-      `triggered through the API (${source === 'api' ? 'pipeline.trigger_source' : 'pipeline.trigger.type'} is api)`,
-    );
-    reasons.push(`with parameters: ${Object.keys(parameters).sort().join(', ')}`);
-    const branch = branchOf(inputs);
-    return { kind: 'manual', reasons, ...base, ...(branch ? { branch } : {}), parameters };
-  }
-  if (viaApi) reasons.push('triggered through the API without parameters: classified by branch');
+  const reasons: string[] = [];
+  const manual = manualEvent(inputs, trigger, reasons);
+  if (manual) return manual;
 
   const branch = branchOf(inputs);
   if (!branch) {
     reasons.push('no branch (pipeline.git.branch and CIRCLE_BRANCH are empty): a tag or an unknown trigger');
-    return { kind: 'other', reasons, ...base };
+    return { kind: 'other', reasons, ...trigger.base };
   }
   reasons.push(`branch ${branch}${clean(inputs.gitBranch) ? ' (pipeline.git.branch)' : ' (CIRCLE_BRANCH)'}`);
 
   if (isUpdateBranch(branch, context.branchPrefix)) {
     reasons.push(`the branch starts with the update prefix ${context.branchPrefix}`);
-    const number = pullRequestNumber(inputs.pullRequestUrl);
-    if (number !== undefined) reasons.push(`open pull request #${number} (CIRCLE_PULL_REQUEST)`);
-    return {
-      kind: 'update-branch-push',
-      reasons,
-      ...base,
-      branch,
-      imageSet: branch.slice(context.branchPrefix.length),
-      ...(number !== undefined ? { pullRequest: { number, headRef: branch } } : {}),
-    };
+    return branchPushEvent(inputs, trigger, branch, branch.slice(context.branchPrefix.length), reasons);
   }
-
   if (branch !== context.defaultBranch) {
     // A person's branch (an on-demand change): build-validate builds what its PR will need promoted.
     reasons.push(`not the default branch ${context.defaultBranch}: a push to a pull request's branch`);
-    const number = pullRequestNumber(inputs.pullRequestUrl);
-    if (number !== undefined) reasons.push(`open pull request #${number} (CIRCLE_PULL_REQUEST)`);
-    return {
-      kind: 'update-branch-push',
-      reasons,
-      ...base,
-      branch,
-      ...(number !== undefined ? { pullRequest: { number, headRef: branch } } : {}),
-    };
+    return branchPushEvent(inputs, trigger, branch, undefined, reasons);
   }
+  return defaultBranchEvent(trigger, branch, context, reasons);
+}
 
+/** A scheduled pipeline: the update schedule, the monitor schedule, or another one. */
+function scheduledEvent(inputs: EventInputs, trigger: Trigger): ClassifiedEvent {
+  const reasons = [
+    trigger.source === 'scheduled_pipeline'
+      ? 'pipeline.trigger_source is scheduled_pipeline'
+      : 'pipeline.trigger.type is schedule',
+  ];
+  const scheduleName = clean(inputs.scheduleName);
+  const branch = branchOf(inputs);
+  const kind: EventKind =
+    scheduleName === UPDATE_SCHEDULE ? 'scheduled' : scheduleName === MONITOR_SCHEDULE ? 'monitor' : 'other';
+  reasons.push(
+    kind === 'scheduled'
+      ? `schedule ${JSON.stringify(scheduleName)}: the monthly update`
+      : kind === 'monitor'
+        ? `schedule ${JSON.stringify(scheduleName)}: reminders only`
+        : `schedule ${JSON.stringify(scheduleName ?? '')} is neither ${UPDATE_SCHEDULE} nor ${MONITOR_SCHEDULE}`,
+  );
+  return {
+    kind,
+    reasons,
+    ...trigger.base,
+    ...(branch ? { branch } : {}),
+    ...(scheduleName ? { scheduleName } : {}),
+  };
+}
+
+/** An API trigger with parameters is a manual run; without them it is classified by branch (noted in `reasons`). */
+function manualEvent(inputs: EventInputs, trigger: Trigger, reasons: string[]): ClassifiedEvent | undefined {
+  const viaApi = trigger.source === 'api' || trigger.type === 'api';
+  const parameters = givenParameters(inputs.parameters);
+  if (viaApi && Object.keys(parameters).length > 0) {
+    reasons.push(
+      `triggered through the API (${trigger.source === 'api' ? 'pipeline.trigger_source' : 'pipeline.trigger.type'} is api)`,
+    );
+    reasons.push(`with parameters: ${Object.keys(parameters).sort().join(', ')}`);
+    const branch = branchOf(inputs);
+    return { kind: 'manual', reasons, ...trigger.base, ...(branch ? { branch } : {}), parameters };
+  }
+  if (viaApi) reasons.push('triggered through the API without parameters: classified by branch');
+  return undefined;
+}
+
+/** A push to an update branch (with its image set) or to a person's branch (without). */
+function branchPushEvent(
+  inputs: EventInputs,
+  trigger: Trigger,
+  branch: string,
+  imageSet: string | undefined,
+  reasons: string[],
+): ClassifiedEvent {
+  const number = pullRequestNumber(inputs.pullRequestUrl);
+  if (number !== undefined) reasons.push(`open pull request #${number} (CIRCLE_PULL_REQUEST)`);
+  return {
+    kind: 'update-branch-push',
+    reasons,
+    ...trigger.base,
+    branch,
+    ...(imageSet !== undefined ? { imageSet } : {}),
+    ...(number !== undefined ? { pullRequest: { number, headRef: branch } } : {}),
+  };
+}
+
+/** A pipeline on the default branch: a push of a merged pull request is a promotion, anything else is not. */
+async function defaultBranchEvent(
+  trigger: Trigger,
+  branch: string,
+  context: ClassifyContext,
+  reasons: string[],
+): Promise<ClassifiedEvent> {
+  const { source, type, sha, base } = trigger;
   const push =
     source === undefined && type === undefined
       ? 'unknown'
@@ -194,28 +223,35 @@ export async function classifyEvent(inputs: EventInputs, context: ClassifyContex
     reasons.push(`commit ${sha.slice(0, 12)} came from no merged pull request`);
     return { kind: 'other', reasons, ...base, branch };
   }
+  return mergedEvent(sha, branch, merged, context.branchPrefix, reasons);
+}
+
+/** The merge of a pull request: the lock file's own is nothing to promote; an update or on-demand change is. */
+function mergedEvent(
+  sha: string,
+  branch: string,
+  merged: MergedPullRequest,
+  branchPrefix: string,
+  reasons: string[],
+): ClassifiedEvent {
+  const base = { sha };
   const pullRequest = { number: merged.number, headRef: merged.headRef };
-  if (merged.headRef === `${context.branchPrefix}lock`) {
-    reasons.push(
-      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of ${merged.headRef}, the lock file's own: nothing to promote`,
-    );
+  const commit = `commit ${sha.slice(0, 12)} came from pull request #${merged.number}`;
+  if (merged.headRef === `${branchPrefix}lock`) {
+    reasons.push(`${commit} of ${merged.headRef}, the lock file's own: nothing to promote`);
     return { kind: 'other', reasons, ...base, branch, pullRequest };
   }
-  if (!isUpdateBranch(merged.headRef, context.branchPrefix)) {
-    reasons.push(
-      `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of branch ${merged.headRef}: an on-demand change to promote`,
-    );
+  if (!isUpdateBranch(merged.headRef, branchPrefix)) {
+    reasons.push(`${commit} of branch ${merged.headRef}: an on-demand change to promote`);
     return { kind: 'update-merged', reasons, ...base, branch, pullRequest };
   }
-  reasons.push(
-    `commit ${sha.slice(0, 12)} came from pull request #${merged.number} of update branch ${merged.headRef}`,
-  );
+  reasons.push(`${commit} of update branch ${merged.headRef}`);
   return {
     kind: 'update-merged',
     reasons,
     ...base,
     branch,
-    imageSet: merged.headRef.slice(context.branchPrefix.length),
+    imageSet: merged.headRef.slice(branchPrefix.length),
     pullRequest,
   };
 }

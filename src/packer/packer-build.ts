@@ -3,7 +3,7 @@
  * events, parses artifacts and errors as the lines arrive, and writes the result. Packer's machine-readable mode
  * does not filter secrets, so every line is redacted before it is written, shown or parsed.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -73,58 +73,30 @@ export function packerBuildArgs(
 
 /** Runs packer build; resolves when packer has exited and the log and result files are written. */
 export async function runPackerBuild(options: PackerBuildOptions): Promise<PackerBuildOutcome> {
-  const bin = options.packerBin ?? 'packer';
   const started = Date.now();
   const collector = new PackerResultCollector();
   const log = options.logFile ? createWriteStream(options.logFile) : undefined;
   if (log) await waitForOpen(log, options.logFile as string);
 
-  const child = spawn(bin, packerBuildArgs(options), {
+  const child = spawn(options.packerBin ?? 'packer', packerBuildArgs(options), {
     cwd: options.cwd,
     env: packerEnvironment({ ...process.env, ...options.env }, options.passEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
     signal: options.signal,
     killSignal: 'SIGTERM',
   });
-
-  const onStdoutLine = (raw: string) => {
-    const line = redactLine(raw, options.redact);
-    log?.write(`${line}\n`);
-    const parsed = parseMachineReadableLine(line);
-    if (!parsed) return;
-    collector.add(parsed);
-    const event = progressEventOf(parsed, Date.now() - started);
-    if (event) options.onProgress?.(event);
-  };
-  const onStderrLine = (raw: string) => {
-    const line = options.redact(raw);
-    log?.write(`${line}\n`);
-    if (line.trim() !== '')
-      options.onProgress?.({ level: 'stderr', text: line, elapsedMs: Date.now() - started });
-  };
-  const stdout = new LineSplitter(onStdoutLine);
-  const stderr = new LineSplitter(onStderrLine);
+  const lines = lineHandlers(options, collector, log, started);
+  const stdout = new LineSplitter(lines.stdout);
+  const stderr = new LineSplitter(lines.stderr);
   child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
 
-  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.name === 'AbortError') return;
-        if (error.code === 'ENOENT')
-          reject(
-            new InputError(`packer not found: ${bin} (install Packer or set its path)`, {
-              setting: 'packer',
-            }),
-          );
-        else reject(error);
-      });
-      child.on('exit', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal }));
+  const { code, signal } = await packerExit(child, options.packerBin ?? 'packer').catch(
+    async (error: unknown) => {
+      await closeLog(log);
+      throw error;
     },
-  ).catch(async (error: unknown) => {
-    await closeLog(log);
-    throw error;
-  });
+  );
   // A grandchild a provisioner left behind (a cancelled `sleep`) keeps the pipes open after packer exits, so
   // wait for the rest of the output only briefly.
   await drain([child.stdout, child.stderr], OUTPUT_GRACE_MS);
@@ -137,13 +109,8 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
     collector.addError(error.build, error.message);
   }
   const stderrRest = stderr.end();
-  if (stderrRest !== undefined) onStderrLine(stderrRest);
-  if (signal) collector.addError('', `packer was stopped by ${signal}`);
-  let result = collector.result();
-  if (!signal && code !== 0 && result.errors.length === 0) {
-    collector.addError('', `packer exited with code ${code} without naming an error`);
-    result = collector.result();
-  }
+  if (stderrRest !== undefined) lines.stderr(stderrRest);
+  const result = finalResult(collector, code, signal);
   await closeLog(log);
   if (options.outFile) await writeFile(options.outFile, `${JSON.stringify(result, null, 2)}\n`);
   const failed = result.errors.length > 0 || code !== 0;
@@ -153,6 +120,65 @@ export async function runPackerBuild(options: PackerBuildOptions): Promise<Packe
     packerExitCode: code,
     packerSignal: signal,
   };
+}
+
+/** What becomes of each line: redacted first, then logged, parsed into the result and shown as progress. */
+function lineHandlers(
+  options: Pick<PackerBuildOptions, 'redact' | 'onProgress'>,
+  collector: PackerResultCollector,
+  log: WriteStream | undefined,
+  started: number,
+): { stdout: (raw: string) => void; stderr: (raw: string) => void } {
+  return {
+    stdout: (raw) => {
+      const line = redactLine(raw, options.redact);
+      log?.write(`${line}\n`);
+      const parsed = parseMachineReadableLine(line);
+      if (!parsed) return;
+      collector.add(parsed);
+      const event = progressEventOf(parsed, Date.now() - started);
+      if (event) options.onProgress?.(event);
+    },
+    stderr: (raw) => {
+      const line = options.redact(raw);
+      log?.write(`${line}\n`);
+      if (line.trim() !== '')
+        options.onProgress?.({ level: 'stderr', text: line, elapsedMs: Date.now() - started });
+    },
+  };
+}
+
+/** Packer's exit code and signal; a missing executable is the user's to fix (InputError). */
+function packerExit(
+  child: ChildProcess,
+  bin: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.name === 'AbortError') return;
+      if (error.code === 'ENOENT')
+        reject(
+          new InputError(`packer not found: ${bin} (install Packer or set its path)`, {
+            setting: 'packer',
+          }),
+        );
+      else reject(error);
+    });
+    child.on('exit', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal }));
+  });
+}
+
+/** The collected result, with an error for a stop by signal or a failing exit that named none. */
+function finalResult(
+  collector: PackerResultCollector,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): PackerResult {
+  if (signal) collector.addError('', `packer was stopped by ${signal}`);
+  const result = collector.result();
+  if (signal || code === 0 || result.errors.length > 0) return result;
+  collector.addError('', `packer exited with code ${code} without naming an error`);
+  return collector.result();
 }
 
 /**

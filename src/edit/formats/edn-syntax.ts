@@ -2,6 +2,7 @@ import type { SyntaxNode, Tree } from '@lezer/common';
 import { parser } from '@nextjournal/lezer-clojure';
 import { lineColumnAt } from '../../errors.js';
 import { EditError } from '../format.js';
+import type { EdnDocument } from './edn-document.js';
 import { ednText, ednValueOf } from './edn-value.js';
 
 /** Node names of the Clojure grammar that are layout, not forms: brackets, comments and `#_` discards. */
@@ -13,12 +14,6 @@ const transparent = new Set(['TaggedLiteral', 'Meta']);
 
 const openers: Record<string, string> = { Map: '{', Vector: '[', List: '(', Set: '#{', NamespacedMap: '{' };
 const closers: Record<string, string> = { Map: '}', Vector: ']', List: ')', Set: '}', NamespacedMap: '}' };
-
-/** A parsed EDN document: the source text and its lezer tree. */
-export interface EdnDocument {
-  readonly text: string;
-  readonly tree: Tree;
-}
 
 /** Parses `text` with the lezer Clojure grammar; throws a 'syntax' {@link EditError} on any error in it. */
 export function parseEdnDocument(text: string): EdnDocument {

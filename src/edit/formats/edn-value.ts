@@ -1,6 +1,6 @@
 import type { SyntaxNode } from '@lezer/common';
 import { type EDNVal, parseEDNString, toEDNString } from 'edn-data';
-import type { EdnDocument } from './edn-syntax.js';
+import type { EdnDocument } from './edn-document.js';
 
 /**
  * Options that keep every distinction EDN makes and compare deeply: keywords `{key}` apart from strings,

@@ -2,8 +2,9 @@ import type { SyntaxNode } from '@lezer/common';
 import type { EDNVal } from 'edn-data';
 import { lineColumnAt } from '../../errors.js';
 import { EditError, type FormatUpdater, type UpdateOptions } from '../format.js';
+import type { EdnDocument } from './edn-document.js';
 import { indexOfKey, parseEdnPath } from './edn-path.js';
-import { type EdnDocument, formsOf, parseEdnDocument, rootForm, throughTags } from './edn-syntax.js';
+import { formsOf, parseEdnDocument, rootForm, throughTags } from './edn-syntax.js';
 import { ednDifference, ednEqual, ednStringLiteral, ednText, ednValueOf, ednValuesOf } from './edn-value.js';
 
 /** Forms a string may replace: EDN's scalars (the grammar's `DefLike`/`NS` are symbols at the head of a list). */
