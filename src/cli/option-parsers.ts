@@ -150,3 +150,15 @@ export function progressLine(logger: Logger): (progress: WaitProgress) => void {
     logger.write(`  waiting for ${awaiting} (${seconds}s elapsed, ${next})\n`);
   };
 }
+
+/** The configured image `--image` names, or InputError listing the configured ones. */
+export function configuredImage(config: HephestusConfig | undefined, name: string) {
+  const image = config?.images.find((i) => i.name === name);
+  if (!image) {
+    throw new InputError(
+      `no image ${JSON.stringify(name)} in the configuration${config ? ` (images: ${config.images.map((i) => i.name).join(', ')})` : ' (none loaded; give --config)'}`,
+      { setting: '--image' },
+    );
+  }
+  return image;
+}

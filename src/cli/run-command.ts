@@ -3,7 +3,6 @@
  * exit code (2 bad input, 1 a real failure) and a message that never carries a secret.
  */
 
-import type { Command } from 'commander';
 import { ExitCode, HephestusError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -53,11 +52,4 @@ function reportError(error: unknown, logger: Logger, json: boolean): ExitCode {
   logger.debug('stack', error);
   if (json) logger.result({ ok: false, error: { message, exitCode: ExitCode.failure } });
   return ExitCode.failure;
-}
-
-/** Adds the options every reporting command shares: `--json` and `--verbose`. */
-export function withCommonOptions(command: Command): Command {
-  return command
-    .option('--json', 'print one JSON document on standard output (logs go to standard error)')
-    .option('--verbose', 'debug logging (redacted)');
 }

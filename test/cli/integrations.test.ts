@@ -468,6 +468,37 @@ describe('hephestus ami', () => {
     expect(image.tags[TAG.channel]).toBe('canary');
   });
 
+  it('promote --rollback points the channel back at the image it displaced; --dry-run names the holder', async () => {
+    const displaced = ownImage({
+      name: 'win2016-before',
+      tags: { [TAG.image]: 'win2016', [TAG.status]: 'validated', [TAG.previousChannel]: 'canary' },
+    });
+    const holder = ownImage({
+      name: 'win2016-now',
+      tags: { [TAG.image]: 'win2016', [TAG.status]: 'validated', [TAG.channel]: 'canary' },
+    });
+    const args = [
+      'ami',
+      'promote',
+      '--image=win2016',
+      '--channel=canary',
+      `--region=${REGION}`,
+      '--rollback',
+    ];
+    const dry = await run([...args, '--dry-run']);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout.trim()).toBe(`${REGION}: would roll canary back from ${holder.imageId}`);
+    expect(holder.tags[TAG.channel]).toBe('canary');
+    const result = await run([...args, '--json']);
+    expect(result.status).toBe(0);
+    expect(json(result.stdout)).toMatchObject({
+      rollback: true,
+      moves: [{ imageId: displaced.imageId, previous: holder.imageId, channel: 'canary' }],
+    });
+    expect(displaced.tags[TAG.channel]).toBe('canary');
+    expect(holder.tags[TAG.channel]).toBeUndefined();
+  });
+
   it('exits 2 naming --channel for a channel not configured', async () => {
     const result = await run(['ami', 'promote', '--image=win2019', '--channel=beta', `--region=${REGION}`]);
     expect(result.status).toBe(2);

@@ -1,6 +1,6 @@
 /** The sandbox and a way to run one flow in-process against it, with its log kept for the assertion messages. */
 import { Writable } from 'node:stream';
-import { runFlow } from '../../src/cli/run-flow-command.js';
+import { runFlow } from '../../src/cli/commands/run-flow-command.js';
 import { type ExitCode, HephestusError } from '../../src/errors.js';
 import { FlowContext, type FlowOptions } from '../../src/flows/flow-context.js';
 import type { FlowName, FlowReportBase } from '../../src/flows/flow-report.js';

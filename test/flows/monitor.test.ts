@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runFlowCommand } from '../../src/cli/run-flow-command.js';
+import { runFlowCommand } from '../../src/cli/commands/run-flow-command.js';
 import type { FlowOptions } from '../../src/flows/flow-context.js';
 import type { MonitorReport, PullRequestMonitorReport } from '../../src/flows/monitor.js';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';

@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { runFlow } from '../../src/cli/run-flow-command.js';
+import { runFlow } from '../../src/cli/commands/run-flow-command.js';
 import { redactorFromEnv, SECRET_VARIABLES } from '../../src/config/secrets.js';
 import { type ExitCode, HephestusError } from '../../src/errors.js';
 import { FlowContext, type FlowOptions } from '../../src/flows/flow-context.js';

@@ -1,6 +1,6 @@
 /** `hephestus edit`: the CLI face of {@link editFile}. */
-import { type EditRequest, editFile } from '../edit/edit-file.js';
-import type { CommandContext } from './run-command.js';
+import { type EditRequest, editFile } from '../../edit/edit-file.js';
+import type { CommandContext } from '../run-command.js';
 
 /** The edit `hephestus edit <file>` asks for: everything but the file, which is its argument. */
 export type EditOptions = Omit<EditRequest, 'file'>;

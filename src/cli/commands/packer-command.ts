@@ -1,11 +1,20 @@
 /** `hephestus packer parse` and `hephestus packer build`. */
 import { readFile } from 'node:fs/promises';
-import type { PackerBuildCliOptions } from '../cli.js';
-import { ExitCode, InputError } from '../errors.js';
-import { mergePackerResults, type PackerResult } from '../packer/artifacts.js';
-import { parseManifest } from '../packer/manifest.js';
-import { parsePackerLog, parsePackerLogFile } from '../packer/parse-log.js';
-import type { CommandContext, CommonOptions } from './run-command.js';
+import { ExitCode, InputError } from '../../errors.js';
+import { mergePackerResults, type PackerResult } from '../../packer/artifacts.js';
+import { parseManifest } from '../../packer/manifest.js';
+import { parsePackerLog, parsePackerLogFile } from '../../packer/parse-log.js';
+import type { CommandContext, CommonOptions } from '../run-command.js';
+
+/** The options of `hephestus packer build`, as commander parses them. */
+export interface PackerBuildCliOptions {
+  var: string[];
+  varFile: string[];
+  only?: string;
+  passEnv: string[];
+  out: string;
+  log: string;
+}
 
 /** Parses a machine-readable log (and a manifest); exit 1 when a build errored. */
 export async function packerParseCommand(
@@ -39,10 +48,10 @@ export async function packerBuildCommand(
   // Loaded here, not at the top: `packer parse` shares this module and starts faster without child_process.
   const [{ runPackerBuild }, { renderProgress }, { passThroughRefusal }, { packerCredentials }] =
     await Promise.all([
-      import('../packer/packer-build.js'),
-      import('../packer/progress-view.js'),
-      import('../packer/packer-environment.js'),
-      import('../aws/packer-credentials.js'),
+      import('../../packer/packer-build.js'),
+      import('../../packer/progress-view.js'),
+      import('../../packer/packer-environment.js'),
+      import('../../aws/packer-credentials.js'),
     ]);
   const abort = new AbortController();
   const stop = () => abort.abort();

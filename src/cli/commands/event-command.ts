@@ -4,10 +4,10 @@ import {
   classifyEvent,
   type EventInputs,
   eventInputsFromEnv,
-} from '../circleci/classify-event.js';
-import { InputError } from '../errors.js';
-import { circleRepository, jsonObject, optionalConfig } from './option-parsers.js';
-import type { CommandContext } from './run-command.js';
+} from '../../circleci/classify-event.js';
+import { InputError } from '../../errors.js';
+import { circleRepository, jsonObject, optionalConfig } from '../option-parsers.js';
+import type { CommandContext } from '../run-command.js';
 
 export interface EventOptions {
   config?: string;
@@ -41,8 +41,8 @@ export async function eventCommand(options: EventOptions, { logger, json }: Comm
         );
       }
       const [{ GitHubClient }, { PullRequests }] = await Promise.all([
-        import('../github/github-client.js'),
-        import('../github/pull-requests.js'),
+        import('../../github/github-client.js'),
+        import('../../github/pull-requests.js'),
       ]);
       const [owner = '', repo = ''] = repository.split('/');
       const prs = new PullRequests(GitHubClient.fromEnv(process.env), { owner, repo });

@@ -4,11 +4,11 @@
  * the base at all, and whether it carries commits by someone other than the configured author.
  */
 import { z } from 'zod';
-import { gitAuthor } from '../config/secrets.js';
-import { InputError } from '../errors.js';
-import { type CommitSummary, foreignCommits } from '../git/git-repository.js';
-import { GitHubClient } from '../github/github-client.js';
-import { PullRequests } from '../github/pull-requests.js';
+import { gitAuthor } from '../../config/secrets.js';
+import { InputError } from '../../errors.js';
+import { type CommitSummary, foreignCommits } from '../../git/git-repository.js';
+import { GitHubClient } from '../../github/github-client.js';
+import { PullRequests } from '../../github/pull-requests.js';
 import {
   type GitStepResult,
   isUnchanged,
@@ -17,9 +17,9 @@ import {
   type UpdateReport,
   type UpdateRequest,
   updatePullRequest,
-} from '../github/update-pull-request.js';
-import { circleRepository, optionalConfig } from './option-parsers.js';
-import type { CommandContext } from './run-command.js';
+} from '../../github/update-pull-request.js';
+import { circleRepository, optionalConfig } from '../option-parsers.js';
+import type { CommandContext } from '../run-command.js';
 
 export interface PrOptions {
   config?: string;

@@ -2,15 +2,15 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { EventKind } from '../circleci/classify-event.js';
+import type { EventKind } from '../../circleci/classify-event.js';
 import {
   type ContinuationEvent,
   EVENT_KINDS,
   generateContinuationConfig,
-} from '../circleci/generate-config.js';
-import { InputError } from '../errors.js';
-import { VERSION } from '../version.js';
-import type { CommandContext } from './run-command.js';
+} from '../../circleci/generate-config.js';
+import { InputError } from '../../errors.js';
+import { VERSION } from '../../version.js';
+import type { CommandContext } from '../run-command.js';
 
 export interface ConfigGenerateOptions {
   event: string;

@@ -1,10 +1,10 @@
 /** `hephestus trigger`: starts a pipeline in another CircleCI project, its parameters checked before sending. */
-import { CircleCIClient } from '../circleci/circleci-client.js';
-import { checkPipelineParameters } from '../circleci/pipeline-parameters.js';
-import type { PipelineParameterValue } from '../circleci/schema.js';
-import { InputError } from '../errors.js';
-import { jsonObject } from './option-parsers.js';
-import type { CommandContext } from './run-command.js';
+import { CircleCIClient } from '../../circleci/circleci-client.js';
+import { checkPipelineParameters } from '../../circleci/pipeline-parameters.js';
+import type { PipelineParameterValue } from '../../circleci/schema.js';
+import { InputError } from '../../errors.js';
+import { jsonObject } from '../option-parsers.js';
+import type { CommandContext } from '../run-command.js';
 
 export interface TriggerOptions {
   projectSlug: string;

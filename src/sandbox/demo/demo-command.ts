@@ -1,14 +1,14 @@
 /** `hephestus demo`: the lifecycle on the sandbox, narrated; `--keep` leaves the sandbox up afterwards. */
-import { ExitCode } from '../errors.js';
-import type { CommandContext } from './run-command.js';
+import type { CommandContext } from '../../cli/run-command.js';
+import { ExitCode } from '../../errors.js';
+import { runDemo } from './demo.js';
+import { Narrator } from './narrator.js';
 
 /** Runs the demo; with `--json` the narration goes to standard error and the summary to standard output. */
 export async function demoCommand(
   options: { keep?: boolean },
   { logger, json }: CommandContext,
 ): Promise<ExitCode> {
-  const { runDemo } = await import('../sandbox/demo/demo.js');
-  const { Narrator } = await import('../sandbox/demo/narrator.js');
   const narrator = new Narrator((text) => (json ? process.stderr : process.stdout).write(text));
   const started = Date.now();
   const { summary, sandbox } = await runDemo({ keep: options.keep === true, narrator });

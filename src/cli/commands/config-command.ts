@@ -1,9 +1,9 @@
 /** `hephestus config check`: validates hephestus.yml and the repository it names, and prints the result. */
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { checkRepository, repositoryError } from '../config/check-repository.js';
-import { loadConfigSource } from '../config/load-config.js';
-import type { CommandContext } from './run-command.js';
+import { checkRepository, repositoryError } from '../../config/check-repository.js';
+import { loadConfigSource } from '../../config/load-config.js';
+import type { CommandContext } from '../run-command.js';
 
 /** Validates the configuration file and its repository; exit 2 naming file, line, setting and a fix. */
 export async function configCheckCommand(

@@ -1,6 +1,7 @@
 /** `hephestus sandbox up`: the sandbox in the foreground, until interrupted. */
+import type { CommandContext } from '../cli/run-command.js';
 import { InputError } from '../errors.js';
-import type { CommandContext } from './run-command.js';
+import { IMAGES_REPO, SERVICE_REPO, startSandbox } from './start-sandbox.js';
 
 /** Starts the sandbox, prints its endpoints and environment, and waits for SIGINT or SIGTERM. */
 export async function sandboxUpCommand(
@@ -13,7 +14,6 @@ export async function sandboxUpCommand(
       setting: '--aws-time-scale',
     });
   }
-  const { startSandbox, IMAGES_REPO, SERVICE_REPO } = await import('../sandbox/start-sandbox.js');
   const sandbox = await startSandbox({ ...(options.dir ? { dir: options.dir } : {}), ec2: { scale } });
   const repositories = Object.fromEntries(
     [IMAGES_REPO, SERVICE_REPO].map((name) => [name, sandbox.cloneUrl(name)]),

@@ -4,12 +4,16 @@
  * A Slack failure is reported and exits 0 unless `--strict`: a notice never fails an image rollout.
  */
 import { readFile } from 'node:fs/promises';
-import { InputError } from '../errors.js';
-import { GitHubClient } from '../github/github-client.js';
-import { commentMarker } from '../github/pull-request-marker.js';
-import { PullRequests } from '../github/pull-requests.js';
-import { type PullRequest, PullRequestSchema } from '../github/schema.js';
-import { InMemoryMessageMemory, MarkerMessageMemory, type MessageMemory } from '../slack/message-memory.js';
+import { InputError } from '../../errors.js';
+import { GitHubClient } from '../../github/github-client.js';
+import { commentMarker } from '../../github/pull-request-marker.js';
+import { PullRequests } from '../../github/pull-requests.js';
+import { type PullRequest, PullRequestSchema } from '../../github/schema.js';
+import {
+  InMemoryMessageMemory,
+  MarkerMessageMemory,
+  type MessageMemory,
+} from '../../slack/message-memory.js';
 import {
   failedMessage,
   type ImageAmis,
@@ -20,16 +24,16 @@ import {
   type SlackMessage,
   updateOpenedMessage,
   type ValidationSummary,
-} from '../slack/slack-messages.js';
+} from '../../slack/slack-messages.js';
 import {
   type ChannelOutcome,
   channelsFor,
   describeOutcomes,
   notificationExitCode,
   SlackNotifier,
-} from '../slack/slack-notifier.js';
-import { circleRepository, imageForBuild, optionalConfig, readArtifacts } from './option-parsers.js';
-import type { CommandContext } from './run-command.js';
+} from '../../slack/slack-notifier.js';
+import { circleRepository, imageForBuild, optionalConfig, readArtifacts } from '../option-parsers.js';
+import type { CommandContext } from '../run-command.js';
 
 export const NOTIFY_EVENTS = ['update-opened', 'ready-to-merge', 'rolled-out', 'failed'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

@@ -2,10 +2,10 @@
  * `hephestus run <flow>`: builds the flow context, runs the flow, prints its report (`--json`: the report as
  * one document; otherwise a readable summary) and returns the report's exit code.
  */
-import { type ExitCode, InputError } from '../errors.js';
-import { FlowContext, type FlowOptions } from '../flows/flow-context.js';
-import type { FlowName, FlowReportBase } from '../flows/flow-report.js';
-import type { CommandContext } from './run-command.js';
+import { type ExitCode, InputError } from '../../errors.js';
+import { FlowContext, type FlowOptions } from '../../flows/flow-context.js';
+import type { FlowName, FlowReportBase } from '../../flows/flow-report.js';
+import type { CommandContext } from '../run-command.js';
 
 /** Runs `flow` and reports; the exit code is the report's. */
 export async function runFlowCommand(
@@ -27,19 +27,19 @@ export async function runFlowCommand(
 export async function runFlow(flow: FlowName, context: FlowContext): Promise<FlowReportBase> {
   switch (flow) {
     case 'open-update':
-      return (await import('../flows/open-update.js')).openUpdate(context);
+      return (await import('../../flows/open-update.js')).openUpdate(context);
     case 'build-validate':
-      return (await import('../flows/build-validate.js')).buildValidate(context);
+      return (await import('../../flows/build-validate.js')).buildValidate(context);
     case 'promote':
-      return (await import('../flows/promote.js')).promote(context);
+      return (await import('../../flows/promote.js')).promote(context);
     case 'bump-consumer':
-      return (await import('../flows/bump-consumer.js')).bumpConsumer(context);
+      return (await import('../../flows/bump-consumer.js')).bumpConsumer(context);
     case 'announce':
-      return (await import('../flows/announce.js')).announce(context);
+      return (await import('../../flows/announce.js')).announce(context);
     case 'monitor':
-      return (await import('../flows/monitor.js')).monitor(context);
+      return (await import('../../flows/monitor.js')).monitor(context);
     case 'check-lock':
-      return (await import('../flows/check-lock.js')).checkLock(context);
+      return (await import('../../flows/check-lock.js')).checkLock(context);
     default:
       throw new InputError(`unknown flow ${JSON.stringify(flow)}`, { setting: 'flow' });
   }
