@@ -23,14 +23,6 @@ const COMPOSITION_ROOT = { from: 'src/cli.ts', to: 'src/sandbox/commands.ts' };
 const SANDBOX_COMMAND_MODULE = /^src\/sandbox\/(?:.*\/)?(?:commands|[\w-]+-command)\.ts$/;
 const SANDBOX_COMMANDS_MAY_IMPORT: readonly string[] = ['src/cli/run-command.ts', 'src/errors.ts'];
 
-/**
- * Cycles among product modules that are known and left for now, each as its modules in sorted order.
- * - cli.ts <-> cli/packer-command.ts: the command imports the type PackerBuildCliOptions back from cli.ts.
- *   The CLI regrouping of issue 16 (commands in src/cli/commands/) moves the type beside its command; then
- *   this entry goes.
- */
-const KNOWN_CYCLES: readonly (readonly string[])[] = [['src/cli.ts', 'src/cli/packer-command.ts']];
-
 /** One import of a module: its specifier and, for a relative one, the repository path it resolves to. */
 interface ImportEdge {
   from: string;
@@ -193,7 +185,7 @@ describe('the import graph of src/', () => {
     expect(mentions).toEqual([]);
   });
 
-  it('(e) product modules import no cycle beyond the known ones', () => {
+  it('(e) product modules import no cycle', () => {
     const graph = new Map(
       modules
         .filter((module) => isProduct(module.path))
@@ -202,8 +194,6 @@ describe('the import graph of src/', () => {
           module.imports.flatMap((edge) => (edge.to !== undefined && isProduct(edge.to) ? [edge.to] : [])),
         ]),
     );
-    const known = new Set(KNOWN_CYCLES.map((cycle) => cycle.join(' <-> ')));
-    const cycles = importCycles(graph).map((cycle) => cycle.join(' <-> '));
-    expect(cycles.filter((cycle) => !known.has(cycle))).toEqual([]);
+    expect(importCycles(graph).map((cycle) => cycle.join(' <-> '))).toEqual([]);
   });
 });
