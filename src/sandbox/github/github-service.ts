@@ -89,27 +89,8 @@ export function createGitHubService(options: GitHubServiceOptions) {
     router,
     state,
     /** Creates `owner/name` as a bare repository holding `fixtureDir`'s files on `main`; returns the commit sha. */
-    async seedRepo(fullName: string, fixtureDir: string): Promise<string> {
-      const [owner = '', name = ''] = fullName.split('/');
-      const dir = bareRepoDir(options.reposDir, owner, name);
-      const sha = await seedBareRepo(dir, fixtureDir);
-      const now = timestamp();
-      const repo: SandboxRepo = {
-        id: nextId(state),
-        owner,
-        name,
-        fullName,
-        dir,
-        defaultBranch: 'main',
-        branches: {},
-        createdAt: now,
-        pushedAt: now,
-        labels: [],
-      };
-      state.repos.set(fullName, repo);
-      await syncRepo(state, repo);
-      return sha;
-    },
+    seedRepo: (fullName: string, fixtureDir: string) =>
+      seedRepo(state, options.reposDir, fullName, fixtureDir),
     /** The repository `owner/name`, or throws. */
     repo(fullName: string): SandboxRepo {
       const repo = state.repos.get(fullName);
@@ -131,26 +112,11 @@ export function createGitHubService(options: GitHubServiceOptions) {
       return token;
     },
     /** A review on `owner/name#number` by `user` (someone other than the token's owner), on the PR's head. */
-    addReview(
+    addReview: (
       fullName: string,
       number: number,
       review: { user: string; state: SandboxReview['state']; body?: string },
-    ): SandboxReview {
-      const pr = state.pulls.find((p) => p.repo === fullName && p.number === number);
-      if (!pr) throw new Error(`sandbox github: no pull request ${fullName}#${number}`);
-      const added: SandboxReview = {
-        id: nextId(state),
-        repo: fullName,
-        pullNumber: number,
-        user: review.user,
-        state: review.state,
-        body: review.body ?? '',
-        commitId: pr.head.sha,
-        submittedAt: timestamp(),
-      };
-      state.reviews.push(added);
-      return added;
-    },
+    ) => addReview(state, fullName, number, review),
     /** The clone URL path of `owner/name` (append to the server URL). */
     clonePath: (fullName: string) => `/${fullName}.git`,
     /** Re-reads `owner/name`'s branches from disk (after a test changed the bare repository directly). */
@@ -160,3 +126,49 @@ export function createGitHubService(options: GitHubServiceOptions) {
 }
 
 export type GitHubService = ReturnType<typeof createGitHubService>;
+
+/** A fresh repository `owner/name` under `reposDir`, seeded with `fixtureDir` on `main`; returns the commit sha. */
+async function seedRepo(state: GitHubState, reposDir: string, fullName: string, fixtureDir: string) {
+  const [owner = '', name = ''] = fullName.split('/');
+  const dir = bareRepoDir(reposDir, owner, name);
+  const sha = await seedBareRepo(dir, fixtureDir);
+  const now = timestamp();
+  const repo: SandboxRepo = {
+    id: nextId(state),
+    owner,
+    name,
+    fullName,
+    dir,
+    defaultBranch: 'main',
+    branches: {},
+    createdAt: now,
+    pushedAt: now,
+    labels: [],
+  };
+  state.repos.set(fullName, repo);
+  await syncRepo(state, repo);
+  return sha;
+}
+
+/** Reviews come from other people, whom no test drives through the API: the test adds them here. */
+function addReview(
+  state: GitHubState,
+  fullName: string,
+  number: number,
+  review: { user: string; state: SandboxReview['state']; body?: string },
+): SandboxReview {
+  const pr = state.pulls.find((p) => p.repo === fullName && p.number === number);
+  if (!pr) throw new Error(`sandbox github: no pull request ${fullName}#${number}`);
+  const added: SandboxReview = {
+    id: nextId(state),
+    repo: fullName,
+    pullNumber: number,
+    user: review.user,
+    state: review.state,
+    body: review.body ?? '',
+    commitId: pr.head.sha,
+    submittedAt: timestamp(),
+  };
+  state.reviews.push(added);
+  return added;
+}
