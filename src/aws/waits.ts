@@ -6,7 +6,7 @@
  * The SDK waiters default to 15 s minimum delays and add jitter; one CLI per job has no thundering herd
  * to spread, so our schedule is deterministic, which also makes it testable.
  */
-import { FailureError } from '../errors.js';
+import { FailureError, InputError } from '../errors.js';
 import { AwsCallError, awsErrorCode, TERMINAL_AWS_CODES } from './aws-error.js';
 
 /** One progress report while waiting: before each check, and as a heartbeat when checks are far apart. */
@@ -62,6 +62,35 @@ export interface WaitSettings {
 
 /** Delays suited to real AWS: first recheck after 2 s, never more than 30 s between calls. */
 export const AWS_WAIT_DELAYS = { minDelayMs: 2_000, maxDelayMs: 30_000 } as const;
+
+const POLL_SETTING = 'HEPHESTUS_AWS_POLL_SECONDS';
+
+/**
+ * The poll delays of AWS waits: {@link AWS_WAIT_DELAYS}, or `HEPHESTUS_AWS_POLL_SECONDS=min,max` (seconds,
+ * fractions allowed, at most 600). An EC2 whose clock runs faster than AWS's (the sandbox sets `0.02,0.2`)
+ * is polled as often as it changes; nothing else about the endpoint decides this.
+ */
+export function awsWaitDelaysFromEnv(env: Record<string, string | undefined>): {
+  minDelayMs: number;
+  maxDelayMs: number;
+} {
+  const raw = env[POLL_SETTING];
+  if (raw === undefined || raw === '') return AWS_WAIT_DELAYS;
+  const parts = raw.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part)));
+  const [min, max] = parts as [number, number | undefined];
+  if (
+    parts.length !== 2 ||
+    max === undefined ||
+    !parts.every((value) => Number.isFinite(value) && value > 0 && value <= 600) ||
+    min > max
+  ) {
+    throw new InputError(
+      `must be two numbers of seconds, min,max (each above 0 and at most 600, min not above max), not ${JSON.stringify(raw)}`,
+      { setting: POLL_SETTING },
+    );
+  }
+  return { minDelayMs: Math.round(min * 1000), maxDelayMs: Math.round(max * 1000) };
+}
 
 /** A wait that ran out of time; a FailureError naming what was awaited. */
 export class WaitTimeoutError extends FailureError {

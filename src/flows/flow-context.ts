@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { type AwsClients, awsClientsPerRegion } from '../aws/ec2-client.js';
-import { AWS_WAIT_DELAYS } from '../aws/waits.js';
+import { awsWaitDelaysFromEnv } from '../aws/waits.js';
 import { CircleCIClient } from '../circleci/circleci-client.js';
 import { type Endpoints, readEndpoints, readSecrets, type Secrets } from '../config/secrets.js';
 import { InputError } from '../errors.js';
@@ -114,10 +114,8 @@ export class FlowContext {
   }
 
   github(): GitHubClient {
-    // A GitHub on this machine (the sandbox) needs none of the pacing GitHub asks of integrators.
     this.githubClient ??= GitHubClient.fromEnv(this.env, {
       redactor: this.logger.redactor,
-      pacing: !isLoopback(this.endpoints.githubApi),
       log: { warn: (message) => this.logger.warn(message) },
     });
     return this.githubClient;
@@ -151,11 +149,9 @@ export class FlowContext {
   /** EC2 client per region, the shape the AMI modules take. */
   readonly ec2For = (region: string): EC2Client => this.aws(region).ec2;
 
-  /** Poll delays: AWS-sized, or short when EC2 is a local stand-in whose clock runs fast. */
+  /** Poll delays: AWS-sized, or HEPHESTUS_AWS_POLL_SECONDS. */
   waitDelays(): { minDelayMs: number; maxDelayMs: number } {
-    return this.endpoints.ec2 && isLoopback(this.endpoints.ec2)
-      ? { minDelayMs: 20, maxDelayMs: 200 }
-      : AWS_WAIT_DELAYS;
+    return awsWaitDelaysFromEnv(this.env);
   }
 
   /** A fresh scratch directory, removed by {@link dispose}. */
@@ -184,14 +180,4 @@ export function parseRepository(value: string, setting: string): RepositoryName 
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
-}
-
-/** True for URLs on this machine. */
-export function isLoopback(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
-  }
 }

@@ -48,7 +48,8 @@ export interface GitHubClientOptions {
   maxRateLimitWaitSeconds?: number;
   /**
    * GitHub asks integrators to leave a second between writes (three for those that notify people); the
-   * throttling plugin does so by default. `false` turns the pacing off (tests against the sandbox).
+   * throttling plugin does so by default. `false` turns the pacing off (tests against the sandbox);
+   * {@link GitHubClient.fromEnv} reads it from HEPHESTUS_GITHUB_PACING.
    */
   pacing?: boolean;
   redactor?: Redactor;
@@ -128,7 +129,10 @@ export class GitHubClient {
     });
   }
 
-  /** A client from GITHUB_TOKEN (or GH_TOKEN, PASSWORD) and GITHUB_API_URL; InputError when no token is set. */
+  /**
+   * A client from GITHUB_TOKEN (or GH_TOKEN, PASSWORD), GITHUB_API_URL, HEPHESTUS_HTTP_TIMEOUT_SECONDS and
+   * HEPHESTUS_GITHUB_PACING; InputError when no token is set or a setting is malformed.
+   */
   static fromEnv(
     env: Record<string, string | undefined> = process.env,
     options: Omit<GitHubClientOptions, 'token' | 'tokenSource' | 'baseUrl'> = {},
@@ -140,6 +144,7 @@ export class GitHubClient {
     const baseUrl = readEndpoints(env).githubApi;
     return new GitHubClient({
       timeoutMs: httpTimeoutFromEnv(env),
+      pacing: githubPacingFromEnv(env),
       ...definedOnly(options),
       token: secret.token,
       tokenSource: secret.source,
@@ -349,6 +354,19 @@ function fetchWithTimeout(timeoutMs: number): typeof fetch {
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     return fetch(input, { ...init, signal });
   };
+}
+
+const PACING_SETTING = 'HEPHESTUS_GITHUB_PACING';
+
+/**
+ * `HEPHESTUS_GITHUB_PACING`: `on` (the default: writes paced as GitHub asks) or `off` (a GitHub that asks no
+ * pacing, such as the sandbox, which sets it). Undefined when unset, so the client's default holds.
+ */
+export function githubPacingFromEnv(env: Record<string, string | undefined>): boolean | undefined {
+  const raw = env[PACING_SETTING];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'on' || raw === 'off') return raw === 'on';
+  throw new InputError(`must be on or off, not ${JSON.stringify(raw)}`, { setting: PACING_SETTING });
 }
 
 /** A scheduler group that lets writes through as they come (the plugin's default waits 1 s / 3 s between them). */

@@ -19,6 +19,7 @@ import { networkActions } from './ec2-network.js';
 import { Ec2Error, QueryParams } from './ec2-query.js';
 import type { Ec2Action, Ec2Faults, ThrottleFault } from './ec2-runtime.js';
 import { type Ec2State, type ResourceSnapshot, referencedResources, seedEc2State } from './ec2-state.js';
+import { volumeActions } from './ec2-volumes.js';
 import { renderError, renderResponse } from './ec2-xml.js';
 
 export const DEFAULT_AWS_REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1'];
@@ -90,6 +91,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const actions: Record<string, Ec2Action> = {
     ...imageActions(runtime),
     ...instanceActions(runtime),
+    ...volumeActions(runtime),
     ...networkActions(runtime),
   };
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
