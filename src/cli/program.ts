@@ -22,7 +22,8 @@ export function createProgram(): Command {
         `
 Exit codes: 0 success, 1 a real failure was found (a build or validation failed), 2 bad input or configuration.
 Secrets come from the environment (GITHUB_TOKEN or PASSWORD, CIRCLE_TOKEN or CCI_PASSWORD, SLACK_ACCESS_TOKEN,
-AWS credentials) and are redacted from everything hephestus prints.
+AWS credentials) and are redacted from everything hephestus prints. To read a token from a variable of another
+name, name it in HEPHESTUS_GITHUB_TOKEN_VAR, HEPHESTUS_CIRCLE_TOKEN_VAR or HEPHESTUS_SLACK_TOKEN_VAR.
 
 Start with:
   hephestus demo                  the whole lifecycle on a local sandbox, narrated
