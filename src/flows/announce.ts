@@ -16,7 +16,7 @@ import { whyNotValidated } from '../aws/validated-image.js';
 import { ExitCode, FailureError, InputError } from '../errors.js';
 import { ANY_REGION, type ImageAmiMap } from '../images/image-set.js';
 import { rolledOutMessage } from '../slack/slack-messages.js';
-import { checkout } from '../update/checkout.js';
+import { checkOut } from '../update/checkout.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
 import { imagesOfBody } from './bump-consumer.js';
 import type { FlowContext } from './flow-context.js';
@@ -38,7 +38,7 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
   const repository = context.repository();
   const sha = context.sha();
   if (!sha) throw new InputError('no commit: pass --sha (CircleCI sets CIRCLE_SHA1)', { setting: '--sha' });
-  const co = await checkout(context, { repository, branch: context.branch() });
+  const checkout = await checkOut(context, { repository, branch: context.branch() });
   const report: AnnounceReport = {
     flow: 'announce',
     outcome: 'skipped',
@@ -52,9 +52,9 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     slack: [],
   };
   const prs = context.pullRequests(repository);
-  const pr = await prs.mergedInto(co.config.git.default_branch, sha);
+  const pr = await prs.mergedInto(checkout.config.git.default_branch, sha);
   const ours = pr
-    ? pr.headRef.startsWith(co.config.git.branch_prefix) &&
+    ? pr.headRef.startsWith(checkout.config.git.branch_prefix) &&
       prs.isOwnBranch(pr, pr.headRef) &&
       (await prs.isBot(pr.author))
     : false;
@@ -67,18 +67,18 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     );
     return report;
   }
-  await refuseUnvalidated(context, co.config.channels, images);
+  await refuseUnvalidated(context, checkout.config.channels, images);
   report.pullRequest = { number: pr.number, url: pr.url };
   report.images = images;
 
   // The first channel is promote's; the next one is this rollout's, fixed so that a re-run moves nothing.
-  const next = co.config.channels[1];
+  const next = checkout.config.channels[1];
   if (next !== undefined) {
     report.channel = next;
     for (const [image, amis] of Object.entries(images)) {
       for (const [region, imageId] of Object.entries(amis)) {
         if (region === ANY_REGION) continue;
-        report.moves.push(await moveTo(context, co.config.channels, image, region, imageId, next));
+        report.moves.push(await moveTo(context, checkout.config.channels, image, region, imageId, next));
       }
     }
   }
@@ -88,7 +88,7 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     channel: report.channel,
     consumers: [{ repository: repository.fullName, url: pr.url }],
   });
-  report.slack = await notify(context, co.config, 'rollout', message, {
+  report.slack = await notify(context, checkout.config, 'rollout', message, {
     memory: await pullRequestMemory(prs, pr),
     threadUnder: null,
   });
@@ -99,7 +99,7 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     ),
     `rollout notice: ${report.slack.map((s) => `${s.channel} ${s.status}`).join(', ') || 'not sent'}`,
   );
-  if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
+  if (slackFailed(checkout.config, report.slack)) report.exitCode = ExitCode.failure;
   return report;
 }
 

@@ -55,7 +55,7 @@ import { renderProgress } from '../packer/progress-view.js';
 import { requiredPluginsAt } from '../packer/template-facts.js';
 import { readTemplateFiles } from '../packer/template-files.js';
 import { failedMessage, readyToMergeMessage } from '../slack/slack-messages.js';
-import { type Checkout, checkout, readTarget, repoPath } from '../update/checkout.js';
+import { type Checkout, checkOut, readTarget, repoPath } from '../update/checkout.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
 import { rebuildOf } from '../update/rebuild.js';
 import type { FlowContext } from './flow-context.js';
@@ -111,7 +111,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   const branch = context.branch();
   if (!branch)
     throw new InputError('no branch: pass --branch (CircleCI sets CIRCLE_BRANCH)', { setting: '--branch' });
-  const co = await checkout(context, { repository, branch });
+  const checkout = await checkOut(context, { repository, branch });
   const report: BuildValidateReport = {
     flow: 'build-validate',
     outcome: 'validated',
@@ -119,31 +119,31 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     dryRun: context.dryRun,
     exitCode: ExitCode.ok,
     branch,
-    sha: co.sha,
-    run: runId(context, co.sha),
+    sha: checkout.sha,
+    run: runId(context, checkout.sha),
     runUrl: context.env.CIRCLE_BUILD_URL || undefined,
     images: [],
     summary: [],
     slack: [],
   };
-  const skip = skipReason(co, branch);
+  const skip = skipReason(checkout, branch);
   if (skip) {
     report.outcome = 'skipped';
     report.summary.push(skip);
     return report;
   }
-  const images = selectBuildImages(co.config, context.options.images);
-  const lock = await readDefaultLock(context, co);
-  const earlier = await earlierRecord(context, co, branch);
+  const images = selectBuildImages(checkout.config, context.options.images);
+  const lock = await readDefaultLock(context, checkout);
+  const earlier = await earlierRecord(context, checkout, branch);
   // A rebuild asked for by hand builds its images again, even with inputs a validated AMI was built from.
-  const rebuild = rebuildOf(await headCommit(co.dir), co.author);
-  if (rebuild.length) context.logger.info(`${co.sha.slice(0, 12)} asks to rebuild ${rebuild.join(', ')}`);
+  const rebuild = rebuildOf(await headCommit(checkout.dir), checkout.author);
+  if (rebuild.length) context.logger.info(`${checkout.sha.slice(0, 12)} asks to rebuild ${rebuild.join(', ')}`);
   const toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }> = [];
   for (const image of images) {
     const pin = image.base_ami
-      ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
+      ? await readTarget(checkout.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
       : undefined;
-    const inputHash = await imageInputHash(co.dir, image, pin);
+    const inputHash = await imageInputHash(checkout.dir, image, pin);
     const again = rebuild.includes(image.name);
     const reused = again
       ? undefined
@@ -188,7 +188,7 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   }
   await refuseAmbiguousBuilds(
     context,
-    co,
+    checkout,
     toBuild.map((t) => t.image),
   );
   if (context.dryRun) {
@@ -198,12 +198,12 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     return report;
   }
 
-  if (toBuild.length) report.packerVersion = await packerVersion(packerEnv(context, co.config));
-  await buildImages(context, co, report, toBuild);
+  if (toBuild.length) report.packerVersion = await packerVersion(packerEnv(context, checkout.config));
+  await buildImages(context, checkout, report, toBuild);
   await Promise.all(
     toBuild
       .filter(({ entry }) => entry.status === 'pending')
-      .map((item) => validateImage(context, co, report, item)),
+      .map((item) => validateImage(context, checkout, report, item)),
   );
   if (context.options.junit) {
     await mkdir(dirname(context.options.junit), { recursive: true });
@@ -219,17 +219,17 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
         `${i.image}: ${i.action}, ${i.status}${i.failure ? ` (${i.failure})` : ''}${i.note ? ` (${i.note})` : ''}`,
     ),
   );
-  await reportOnPullRequest(context, co, report);
+  await reportOnPullRequest(context, checkout, report);
   return report;
 }
 
 const NOT_AN_AMI = 'not an AMI: tagging, validation and promotion skipped';
 
 /** Why `branch` builds nothing, or undefined when it builds. */
-function skipReason(co: Checkout, branch: string): string | undefined {
-  if (branch === co.config.git.default_branch)
+function skipReason(checkout: Checkout, branch: string): string | undefined {
+  if (branch === checkout.config.git.default_branch)
     return `${branch} is the default branch: its images are promoted from the pull requests, not built`;
-  if (branch === lockBranch(co))
+  if (branch === lockBranch(checkout))
     return `${branch} only records validated images in the lock file: nothing to build`;
   return undefined;
 }
@@ -285,13 +285,13 @@ async function headCommit(dir: string): Promise<CommitSummary> {
  */
 async function earlierRecord(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   branch: string,
 ): Promise<ValidationRecord | undefined> {
-  const prs = context.pullRequests(co.repository);
+  const prs = context.pullRequests(checkout.repository);
   // The open PR of the branch; after its merge (a re-run of the job), the merged PR that holds this commit.
   const pr =
-    (await prs.findOpen(branch)) ?? (await prs.forCommit(co.sha)).find((p) => prs.isOwnBranch(p, branch));
+    (await prs.findOpen(branch)) ?? (await prs.forCommit(checkout.sha)).find((p) => prs.isOwnBranch(p, branch));
   return pr ? (await buildRecordOf(prs, pr.number)).validation : undefined;
 }
 
@@ -338,15 +338,15 @@ async function reusableAmis(
  */
 async function refuseAmbiguousBuilds(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   images: readonly ImageConfig[],
 ): Promise<void> {
   for (const image of images.filter((i) => !i.build)) {
     const builds = await inspectBuilds({
-      template: repoPath(co.dir, image.template, `images.${image.name}.template`),
-      cwd: co.dir,
-      env: packerEnv(context, co.config),
-      passEnv: co.config.packer.pass_env,
+      template: repoPath(checkout.dir, image.template, `images.${image.name}.template`),
+      cwd: checkout.dir,
+      env: packerEnv(context, checkout.config),
+      passEnv: checkout.config.packer.pass_env,
     });
     if (builds.length > 1) {
       throw new InputError(
@@ -360,7 +360,7 @@ async function refuseAmbiguousBuilds(
 /** One Packer run per template, variable files and regions; each image gets its AMIs or a failure. */
 async function buildImages(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   report: BuildValidateReport,
   toBuild: Array<{ image: ImageConfig; entry: ImageBuildReport }>,
 ): Promise<void> {
@@ -371,7 +371,7 @@ async function buildImages(
   }
   // Every template is initialized before the first build, so a Packer too old for one of them builds nothing.
   for (const group of groups.values())
-    await initPlugins(context, co, report, (group[0] as (typeof toBuild)[number]).image);
+    await initPlugins(context, checkout, report, (group[0] as (typeof toBuild)[number]).image);
   const artifacts = context.options.artifacts ?? (await context.workDir('artifacts'));
   await mkdir(artifacts, { recursive: true });
   const credentials = packerCredentials(context.env);
@@ -382,18 +382,18 @@ async function buildImages(
     const names = group.map((g) => g.image.name).join('-');
     const suffix = `${++n}-${names}`;
     const only = group.every((g) => g.image.build) ? group.map((g) => g.image.build as string) : [];
-    const template = repoPath(co.dir, first.template, `images.${first.name}.template`);
+    const template = repoPath(checkout.dir, first.template, `images.${first.name}.template`);
     context.logger.info(`packer build ${first.template} (${group.map((g) => g.image.name).join(', ')})`);
     const outcome = await runPackerBuild({
       template,
-      varFiles: first.var_files.map((file) => repoPath(co.dir, file, `images.${first.name}.var_files`)),
-      vars: await packerVars(context, co, first),
+      varFiles: first.var_files.map((file) => repoPath(checkout.dir, file, `images.${first.name}.var_files`)),
+      vars: await packerVars(context, checkout, first),
       only,
       logFile: join(artifacts, `packer-${suffix}.log`),
       outFile: join(artifacts, `packer-${suffix}.json`),
-      cwd: co.dir,
-      env: packerEnv(context, co.config),
-      passEnv: co.config.packer.pass_env,
+      cwd: checkout.dir,
+      env: packerEnv(context, checkout.config),
+      passEnv: checkout.config.packer.pass_env,
       redact: (text) => context.logger.redact(text),
       onProgress: (event) => {
         for (const line of renderProgress(event)) context.logger.write(`${line}\n`);
@@ -419,7 +419,7 @@ async function buildImages(
       const tagged = await claimImages(context, regional(amis), [
         ...builtTags({
           run: report.run,
-          gitSha: co.sha,
+          gitSha: checkout.sha,
           branch: report.branch,
           image: image.name,
           inputHash: entry.inputHash,
@@ -436,29 +436,29 @@ async function buildImages(
         await setImageStatus(context.ec2For, regional(entry.amis), 'failed');
       }
     }
-    await refuseUnclaimed(context, report, co.sha, outcome.result, group);
+    await refuseUnclaimed(context, report, checkout.sha, outcome.result, group);
   }
 }
 
 /** `packer init` when the image's template declares `required_plugins` (exit 2 when this Packer is too old). */
 async function initPlugins(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   report: BuildValidateReport,
   image: ImageConfig,
 ): Promise<void> {
   const setting = `images.${image.name}.template`;
-  const template = repoPath(co.dir, image.template, setting);
-  const requiredPlugins = requiredPluginsAt(await readTemplateFiles(template, co.dir));
+  const template = repoPath(checkout.dir, image.template, setting);
+  const requiredPlugins = requiredPluginsAt(await readTemplateFiles(template, checkout.dir));
   if (requiredPlugins) context.logger.info(`packer init ${image.template} (it declares required_plugins)`);
   const init = await packerInit({
     requiredPlugins,
     version: report.packerVersion,
     template,
     setting,
-    cwd: co.dir,
-    env: packerEnv(context, co.config),
-    passEnv: co.config.packer.pass_env,
+    cwd: checkout.dir,
+    env: packerEnv(context, checkout.config),
+    passEnv: checkout.config.packer.pass_env,
     redact: (text) => context.logger.redact(text),
   });
   if (init === 'initialized') context.logger.info(`packer init ${image.template}: plugins installed`);
@@ -520,10 +520,10 @@ async function refuseUnclaimed(
 /** `-var` values the template declares: the EC2 endpoint (when overridden), regions and commit. */
 async function packerVars(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   image: ImageConfig,
 ): Promise<Record<string, string>> {
-  const declared = await declaredVariables(repoPath(co.dir, image.template, `images.${image.name}.template`));
+  const declared = await declaredVariables(repoPath(checkout.dir, image.template, `images.${image.name}.template`));
   const vars: Record<string, string> = {};
   const set = (name: string, value: string | undefined) => {
     if (value !== undefined && declared.has(name)) vars[name] = value;
@@ -531,7 +531,7 @@ async function packerVars(
   set('aws_endpoint_ec2', context.endpoints.ec2);
   set('aws_region', image.regions[0]);
   set('ami_regions', JSON.stringify(image.regions.slice(1)));
-  set('git_sha', co.sha);
+  set('git_sha', checkout.sha);
   return vars;
 }
 
@@ -610,14 +610,14 @@ function regional(amis: RegionalAmis): RegionalImage[] {
 
 async function validateImage(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   report: BuildValidateReport,
   { image, entry }: { image: ImageConfig; entry: ImageBuildReport },
 ): Promise<void> {
   const region = image.regions[0] as string;
   const imageId = entry.amis[region] as string;
-  const settings = { ...VALIDATION_DEFAULTS, ...co.config.validation };
-  const smokeTests = await readSmokeTests(co.dir, image.smoke_tests, `images.${image.name}.smoke_tests`);
+  const settings = { ...VALIDATION_DEFAULTS, ...checkout.config.validation };
+  const smokeTests = await readSmokeTests(checkout.dir, image.smoke_tests, `images.${image.name}.smoke_tests`);
   context.logger.info(`${image.name}: validating ${imageId} in ${region}`);
   const { result, failure } = await runValidation(
     {
@@ -676,10 +676,10 @@ function junitSuites(images: ImageBuildReport[]): ValidationSuite[] {
 /** The PR comment (one, edited in place) and the Slack notice of the result. */
 async function reportOnPullRequest(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   report: BuildValidateReport,
 ): Promise<void> {
-  const prs = context.pullRequests(co.repository);
+  const prs = context.pullRequests(checkout.repository);
   const pr: PullRequest | undefined = await prs.findOpen(report.branch);
   if (!pr) {
     context.logger.warn(`no open pull request from ${report.branch}: no comment and no Slack notice`);
@@ -688,7 +688,7 @@ async function reportOnPullRequest(
   report.pullRequest = { number: pr.number, url: pr.url };
   const comment = await prs.upsertComment(pr.number, BUILD_COMMENT_KEY, commentText(report));
   report.summary.push(`comment ${comment.action} on #${pr.number}`);
-  const info = pullRequestInfo(co.repository.fullName, pr);
+  const info = pullRequestInfo(checkout.repository.fullName, pr);
   const images = report.images.map((i) => ({ image: i.image, amis: i.amis }));
   const memory = await pullRequestMemory(prs, pr);
   if (report.outcome === 'validated') {
@@ -705,7 +705,7 @@ async function reportOnPullRequest(
     );
     report.slack = await notify(
       context,
-      co.config,
+      checkout.config,
       'ready_to_merge',
       readyToMergeMessage({ pr: info, images, validation }),
       { memory },
@@ -714,7 +714,7 @@ async function reportOnPullRequest(
     const failed = report.images.filter((i) => i.status === 'failed');
     report.slack = await notify(
       context,
-      co.config,
+      checkout.config,
       'failed',
       failedMessage({
         step: 'build-validate',
@@ -726,7 +726,7 @@ async function reportOnPullRequest(
       { memory },
     );
   }
-  if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
+  if (slackFailed(checkout.config, report.slack)) report.exitCode = ExitCode.failure;
 }
 
 function commentText(report: BuildValidateReport): string {

@@ -36,7 +36,7 @@ import { updateBranchViaApi } from '../update/api-update-branch.js';
 import {
   ASSUMED_DEFAULT_BRANCH,
   type Checkout,
-  checkout,
+  checkOut,
   readTarget,
   repoPath,
   targetIn,
@@ -89,13 +89,13 @@ export async function bumpRepository(
       (list) => ({ list }),
       (error: unknown) => ({ error }),
     );
-    const co = await checkout(context, { repository, commits: true });
+    const checkout = await checkOut(context, { repository, commits: true });
     const early = await listed;
     const openPullRequests =
-      co.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early
+      checkout.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early
         ? early.list
-        : await prs.listOpen(co.config.git.default_branch);
-    return bumpInClone(context, repository, co, given, prs, openPullRequests);
+        : await prs.listOpen(checkout.config.git.default_branch);
+    return bumpInClone(context, repository, checkout, given, prs, openPullRequests);
   }
   const data = new GitData(context.github(), { owner: repository.owner, repo: repository.repo });
   const { config, base } = await readConsumer(context, data);
@@ -149,21 +149,21 @@ export async function bumpRepository(
 async function bumpInClone(
   context: FlowContext,
   repository: RepositoryName,
-  co: Checkout,
+  checkout: Checkout,
   given: ImageAmiMap | undefined,
   prs: PullRequests,
   /** One list serves both this run's own PR (its body keeps our markers) and the update below. */
   openPullRequests: PullRequest[],
 ): Promise<BumpConsumerReport> {
-  const images = given ?? (await imagesFromLock(context, co.config));
-  const bumps = await planBumps(co.config, images, (entry, setting) => readTarget(co.dir, entry, setting));
-  await verifyAmis(context, co.config, bumps);
-  const plan = planOf(co.config, bumps, images);
-  const bumpFiles = co.config.bump?.files ?? [];
+  const images = given ?? (await imagesFromLock(context, checkout.config));
+  const bumps = await planBumps(checkout.config, images, (entry, setting) => readTarget(checkout.dir, entry, setting));
+  await verifyAmis(context, checkout.config, bumps);
+  const plan = planOf(checkout.config, bumps, images);
+  const bumpFiles = checkout.config.bump?.files ?? [];
   const head = reportedHead(openPullRequests, repository, plan.branch);
   const update = await updateBranch(
     context,
-    co,
+    checkout,
     plan.branch,
     commitMessage(bumps),
     async () => {
@@ -171,19 +171,19 @@ async function bumpInClone(
         const bump = bumps.find((b) => b.index === index);
         if (!bump) continue;
         await editFile({
-          file: repoPath(co.dir, entry.file, `bump.files[${index}].file`),
+          file: repoPath(checkout.dir, entry.file, `bump.files[${index}].file`),
           path: entry.path,
           value: bump.after,
           format: entry.format,
           embedded: entry.embedded,
           innerPath: entry.inner_path,
-          root: co.dir,
+          root: checkout.dir,
         });
       }
     },
     head,
   );
-  return propose(context, co, repository, plan, prs, openPullRequests, update);
+  return propose(context, checkout, repository, plan, prs, openPullRequests, update);
 }
 
 /** The files `bumps` change, with their new text, edited from `texts` (path -> text at the base). */
@@ -235,7 +235,7 @@ function planOf(config: HephestusConfig, bumps: BumpPlan['bumps'], images: Image
 /** The PR half, the same for both paths: open or update the update PR, and report. */
 async function propose(
   context: FlowContext,
-  co: Pick<Checkout, 'config' | 'author'>,
+  checkout: Pick<Checkout, 'config' | 'author'>,
   repository: RepositoryName,
   plan: BumpPlan,
   prs: PullRequests,
@@ -257,7 +257,7 @@ async function propose(
     summary: [],
     slack: [],
   };
-  const proposal = await proposeUpdate(context, co, prs, {
+  const proposal = await proposeUpdate(context, checkout, prs, {
     update,
     openPullRequests,
     imageSet: plan.imageSet,

@@ -13,7 +13,7 @@ import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { coversImageSet, imageSetName, parseImageNames } from '../images/image-set.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
-import { type Checkout, checkout, readTarget, repoPath } from '../update/checkout.js';
+import { type Checkout, checkOut, readTarget, repoPath } from '../update/checkout.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
 import { rebuildMessage, rebuildOf } from '../update/rebuild.js';
 import { reportedHead, updateBranch } from '../update/update-branch.js';
@@ -43,11 +43,11 @@ export interface OpenUpdateReport extends FlowReportBase {
 /** Runs open-update; see the module comment. */
 export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport> {
   const repository = context.repository();
-  const co = await checkout(context, { repository, commits: true });
-  const images = selectImages(co.config, context.options.images);
-  const checks = await checkBaseAmis(context, co, images);
+  const checkout = await checkOut(context, { repository, commits: true });
+  const images = selectImages(checkout.config, context.options.images);
+  const checks = await checkBaseAmis(context, checkout, images);
   const imageSet = imageSetName(images.map((image) => image.name));
-  const branch = updateBranchName(imageSet, co.config.git.branch_prefix);
+  const branch = updateBranchName(imageSet, checkout.config.git.branch_prefix);
   const report: OpenUpdateReport = {
     flow: 'open-update',
     outcome: 'nothing-newer',
@@ -69,12 +69,12 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   const rebuild = force && bumps.length === 0;
   const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
-  const openPullRequests = await prs.listOpen(co.config.git.default_branch);
+  const openPullRequests = await prs.listOpen(checkout.config.git.default_branch);
   if (bumps.length === 0 && !force) {
     // Nothing newer: nothing to write, except closing this image set's update PR when the default branch already
     // holds its change (the branch step below then finds no diff). A rebuild asked for by hand stays open.
     const own = openPullRequests.find((pr) => prs.isOwnBranch(pr, branch));
-    if (!own || (await isRequestedRebuild(context, co, own.headSha))) {
+    if (!own || (await isRequestedRebuild(context, checkout, own.headSha))) {
       report.summary.push(
         own
           ? `every base AMI pin is current; #${own.number} is a rebuild asked for by hand: left open`
@@ -86,7 +86,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
 
   const update = await updateBranch(
     context,
-    co,
+    checkout,
     branch,
     rebuild ? rebuildMessage(images.map((i) => i.name)) : commitMessage(bumps.map((b) => b.check)),
     async () => {
@@ -94,13 +94,13 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
         const pin = image.base_ami?.pin;
         if (!pin) continue;
         await editFile({
-          file: repoPath(co.dir, pin.file, `images.${image.name}.base_ami.pin.file`),
+          file: repoPath(checkout.dir, pin.file, `images.${image.name}.base_ami.pin.file`),
           path: pin.path,
           value: check.latest,
           format: pin.format,
           embedded: pin.embedded,
           innerPath: pin.inner_path,
-          root: co.dir,
+          root: checkout.dir,
         });
       }
     },
@@ -108,7 +108,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     { rebuild },
   );
   report.diff = update.diff;
-  const proposal = await proposeUpdate(context, co, prs, {
+  const proposal = await proposeUpdate(context, checkout, prs, {
     update,
     openPullRequests,
     imageSet,
@@ -164,7 +164,7 @@ export function selectImages(config: HephestusConfig, images: string | undefined
 
 async function checkBaseAmis(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   images: ImageConfig[],
 ): Promise<Array<{ image: ImageConfig; check: BaseAmiCheck }>> {
   return Promise.all(
@@ -172,7 +172,7 @@ async function checkBaseAmis(
       const base = image.base_ami as NonNullable<ImageConfig['base_ami']>;
       const region = base.region ?? (image.regions[0] as string);
       const setting = `images.${image.name}.base_ami`;
-      const pinned = await readTarget(co.dir, base.pin, `${setting}.pin`);
+      const pinned = await readTarget(checkout.dir, base.pin, `${setting}.pin`);
       const ec2 = context.ec2For(region);
       const latest: BaseAmi = await findBaseAmi(ec2, region, {
         owners: base.owners,
@@ -205,9 +205,9 @@ function commitMessage(checks: BaseAmiCheck[]): string {
 }
 
 /** True when `sha` is our own rebuild commit: a scheduled run finding no diff leaves such a PR open. */
-async function isRequestedRebuild(context: FlowContext, co: Checkout, sha: string): Promise<boolean> {
-  const commit = await new GitData(context.github(), co.repository).commit(sha);
-  return commit !== undefined && rebuildOf(commit, co.author).length > 0;
+async function isRequestedRebuild(context: FlowContext, checkout: Checkout, sha: string): Promise<boolean> {
+  const commit = await new GitData(context.github(), checkout.repository).commit(sha);
+  return commit !== undefined && rebuildOf(commit, checkout.author).length > 0;
 }
 
 function pullRequestBody(checks: BaseAmiCheck[], rebuild: boolean): string {

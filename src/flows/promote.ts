@@ -32,7 +32,7 @@ import {
 } from '../lock/lock-file.js';
 import { type LockWrite, lockBranch, readLock, writeLock } from '../lock/lock-store.js';
 import { packerVersion } from '../packer/packer-version.js';
-import { type Checkout, checkout, readTarget } from '../update/checkout.js';
+import { type Checkout, checkOut, readTarget } from '../update/checkout.js';
 import { type BumpConsumerReport, bumpRepository } from './bump-consumer.js';
 import { type FlowContext, parseRepository } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
@@ -80,7 +80,7 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   const repository = context.repository();
   const sha = context.sha();
   if (!sha) throw new InputError('no commit: pass --sha (CircleCI sets CIRCLE_SHA1)', { setting: '--sha' });
-  const co = await checkout(context, { repository, branch: context.branch(), commits: true });
+  const checkout = await checkOut(context, { repository, branch: context.branch(), commits: true });
   const report: PromoteReport = {
     flow: 'promote',
     outcome: 'skipped',
@@ -94,26 +94,26 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
     slack: [],
   };
   const prs = context.pullRequests(repository);
-  const pr = await prs.mergedInto(co.config.git.default_branch, sha);
-  if (!pr || pr.headRef === lockBranch(co)) {
+  const pr = await prs.mergedInto(checkout.config.git.default_branch, sha);
+  if (!pr || pr.headRef === lockBranch(checkout)) {
     report.summary.push(
       `${sha.slice(0, 12)} ${pr ? 'merged the lock file pull request' : 'did not merge a pull request'}: nothing to promote`,
     );
     return report;
   }
   report.pullRequest = { number: pr.number, url: pr.url, headSha: pr.headSha, branch: pr.headRef };
-  const channel = co.config.channels[0] as string;
+  const channel = checkout.config.channels[0] as string;
   report.channel = channel;
 
-  const lock = (await readLock(co)) ?? emptyLock();
+  const lock = (await readLock(checkout)) ?? emptyLock();
   const records = await buildRecordOf(prs, pr.number);
   if (records.validation && records.validation.sha !== pr.headSha)
     context.logger.warn(
       `the validation record on #${pr.number} is for ${records.validation.sha.slice(0, 12)}, not the merged head ${pr.headSha.slice(0, 12)}: not used`,
     );
   const entries: Record<string, LockEntry> = {};
-  for (const image of co.config.images) {
-    const found = await findBuilt(context, co, image, pr.headSha, lock, records);
+  for (const image of checkout.config.images) {
+    const found = await findBuilt(context, checkout, image, pr.headSha, lock, records);
     entries[image.name] = sameBuild(lock.images[image.name], found.entry)
       ? (lock.images[image.name] as LockEntry)
       : found.entry;
@@ -133,14 +133,14 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
     }
     // An image the lock already names, unchanged: nothing of this merge to promote.
     const moves =
-      found.foundBy === 'lock' ? [] : await promoteToFirst(context, co.config, image, found.amis, channel);
+      found.foundBy === 'lock' ? [] : await promoteToFirst(context, checkout.config, image, found.amis, channel);
     report.images.push({ image: image.name, amis: found.amis, foundBy: found.foundBy, moves });
     report.summary.push(
       `${image.name}: ${Object.entries(found.amis)
         .map(([region, ami]) => `${region} ${ami}`)
         .join(', ')} ${
         found.foundBy === 'lock'
-          ? `unchanged since ${co.config.lock_file}`
+          ? `unchanged since ${checkout.config.lock_file}`
           : moves.some((m) => m.outcome === 'moved')
             ? `promoted to ${channel}`
             : 'already in a channel'
@@ -151,21 +151,21 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   const changed = Object.keys(entries).filter((name) => !sameBuild(lock.images[name], entries[name]));
   report.lock = await writeLock(
     context,
-    co,
+    checkout,
     withEntries(lock, entries),
-    lockMessage(co.config.lock_file, changed, pr.number),
+    lockMessage(checkout.config.lock_file, changed, pr.number),
   );
   report.summary.push(...report.lock.summary);
   const amiImages = report.images.filter((i) => !i.artifacts);
   if (!amiImages.some((i) => changed.includes(i.image))) {
-    report.summary.push(`no AMI differs from ${co.config.lock_file}: consumers are not started`);
+    report.summary.push(`no AMI differs from ${checkout.config.lock_file}: consumers are not started`);
     return report;
   }
   const images: ImageAmiMap = Object.fromEntries(amiImages.map((i) => [i.image, i.amis]));
   const parameters = { images: JSON.stringify(images) };
   checkPipelineParameters(parameters, 'consumers[].parameters');
   report.parameters = parameters;
-  await startConsumers(context, co, prs, pr.number, report, images);
+  await startConsumers(context, checkout, prs, pr.number, report, images);
   if (report.consumers.some((c) => c.outcome === 'triggered' || c.outcome === 'already-triggered')) {
     report.outcome = 'triggered';
   }
@@ -187,7 +187,7 @@ type Found = {
  */
 async function findBuilt(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   image: ImageConfig,
   headSha: string,
   lock: LockFile,
@@ -200,9 +200,9 @@ async function findBuilt(
     return { amis, foundBy: 'record', entry: await amiEntry(context, image, amis) };
   }
   const pin = image.base_ami
-    ? await readTarget(co.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
+    ? await readTarget(checkout.dir, image.base_ami.pin, `images.${image.name}.base_ami.pin`)
     : undefined;
-  const inputHash = await imageInputHash(co.dir, image, pin);
+  const inputHash = await imageInputHash(checkout.dir, image, pin);
   for (const [foundBy, entry] of [
     ['pull-request', recorded ? records.artifacts[image.name] : undefined],
     ['lock', lock.images[image.name]],
@@ -220,7 +220,7 @@ async function findBuilt(
           ? 'the validation record does not name it'
           : 'the validation record says it failed'
         : 'no validation record by the bot for this commit'
-    }, and its inputs (${inputHash.slice(0, 19)}) are not those ${co.config.lock_file} records; ` +
+    }, and its inputs (${inputHash.slice(0, 19)}) are not those ${checkout.config.lock_file} records; ` +
       'promote takes AMIs only from build-validate and never rebuilds on the default branch: run build-validate on the pull request first',
   );
 }
@@ -318,16 +318,16 @@ async function promoteToFirst(
 
 async function startConsumers(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   prs: PullRequests,
   prNumber: number,
   report: PromoteReport,
   images: ImageAmiMap,
 ): Promise<void> {
-  const triggers = co.config.consumers.filter((c) => c.mode === 'trigger');
+  const triggers = checkout.config.consumers.filter((c) => c.mode === 'trigger');
   const existing = triggers.length ? await prs.ownComment(prNumber, COMMENT_KEY) : undefined;
   const remembered: Remembered = TRIGGERED.decode(existing?.body ?? '') ?? {};
-  for (const consumer of co.config.consumers) {
+  for (const consumer of checkout.config.consumers) {
     if (consumer.mode === 'pull-request') {
       const bumped = await bumpRepository(
         context,

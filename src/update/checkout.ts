@@ -44,7 +44,7 @@ export interface CheckoutOptions {
 }
 
 /** Clones `repository` at `branch` and reads its configuration (`--config`, relative to the clone). */
-export async function checkout(context: FlowContext, options: CheckoutOptions): Promise<Checkout> {
+export async function checkOut(context: FlowContext, options: CheckoutOptions): Promise<Checkout> {
   const envAuthor = gitAuthor(undefined, context.env);
   let result = await cloneAndRead(context, options, envAuthor ?? READ_ONLY_IDENTITY);
   const author = gitAuthor(result.config.git, context.env);

@@ -51,7 +51,7 @@ export interface Proposal {
 /** Opens, updates or closes the update PR of `input.branch`, and posts its notice once. */
 export async function proposeUpdate(
   context: FlowContext,
-  co: Pick<Checkout, 'config' | 'author'>,
+  checkout: Pick<Checkout, 'config' | 'author'>,
   prs: PullRequests,
   input: ProposalInput,
 ): Promise<Proposal> {
@@ -72,19 +72,19 @@ export async function proposeUpdate(
   const request: UpdateRequest = {
     imageSet: input.imageSet,
     branch: input.branch,
-    base: co.config.git.default_branch,
+    base: checkout.config.git.default_branch,
     openPullRequests: input.openPullRequests,
     title: input.title,
     body: input.body,
     // The Slack markers of the PR as it is when written, not as this run first saw it (another run may post meanwhile).
     keepFromBody: withMarkersOf,
-    labels: co.config.github.labels,
-    reviewers: co.config.github.reviewers,
-    author: co.author ?? { name: '', email: '' },
+    labels: checkout.config.github.labels,
+    reviewers: checkout.config.github.reviewers,
+    author: checkout.author ?? { name: '', email: '' },
     ...(input.covers
       ? {
           covers: input.covers,
-          branchOf: (imageSet: string) => updateBranchName(imageSet, co.config.git.branch_prefix),
+          branchOf: (imageSet: string) => updateBranchName(imageSet, checkout.config.git.branch_prefix),
         }
       : {}),
   };
@@ -107,7 +107,7 @@ export async function proposeUpdate(
     return proposal;
   }
   // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
-  if (!willNotify(context, co.config, 'update_opened')) return proposal;
+  if (!willNotify(context, checkout.config, 'update_opened')) return proposal;
   const pr =
     existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
       ? existing
@@ -115,12 +115,12 @@ export async function proposeUpdate(
   if (!pr) return proposal;
   proposal.slack = await notify(
     context,
-    co.config,
+    checkout.config,
     'update_opened',
     input.message(pullRequestInfo(prs.fullName, pr)),
     { memory: await pullRequestMemory(prs, pr), threadUnder: null },
   );
-  if (slackFailed(co.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
+  if (slackFailed(checkout.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
   return proposal;
 }
 
