@@ -4,7 +4,6 @@
  * Nothing is written when the default branch already holds the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
 import type { PullRequestRef } from '../flows/flow-report.js';
 import { trackingRef } from '../git/git-repository.js';
@@ -12,6 +11,7 @@ import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
 import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { updateBranch } from '../update/update-branch.js';
+import { configFileOf, readConfigAt } from '../update/config-file.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
 
 export interface LockWrite {
@@ -140,11 +140,9 @@ export async function fetchLock(
 export async function readDefaultLock(context: FlowContext, checkout: Checkout): Promise<LockFile | undefined> {
   const data = new GitData(context.github(), { owner: checkout.repository.owner, repo: checkout.repository.repo });
   const branch = checkout.config.git.default_branch;
-  const configFile = context.options.config ?? DEFAULT_CONFIG_FILE;
-  const configText = await data.readFile(configFile, branch);
-  const file = configText
-    ? parseConfig(configText, `${configFile} on ${branch}`).lock_file
-    : checkout.config.lock_file;
+  const configFile = configFileOf(context);
+  const config = await readConfigAt(data, branch, configFile, `${configFile} on ${branch}`);
+  const file = config ? config.lock_file : checkout.config.lock_file;
   const text = await data.readFile(file, branch);
   return text === undefined ? undefined : parseLockFile(text, `${file} on ${branch}`);
 }
