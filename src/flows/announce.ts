@@ -83,7 +83,9 @@ async function mergedUpdate(
   prs: PullRequests,
   checkout: Checkout,
   sha: string,
-): Promise<{ pr: PullRequest; images: ImageAmiMap; skip?: undefined } | { images?: undefined; skip: string }> {
+): Promise<
+  { pr: PullRequest; images: ImageAmiMap; skip?: undefined } | { images?: undefined; skip: string }
+> {
   const pr = await prs.mergedInto(checkout.config.git.default_branch, sha);
   const ours = pr
     ? pr.headRef.startsWith(checkout.config.git.branch_prefix) &&

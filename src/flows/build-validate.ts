@@ -19,10 +19,10 @@ import { buildImages } from '../images/build-images.js';
 import { buildJunit } from '../images/build-junit.js';
 import { planBuilds } from '../images/build-plan.js';
 import type { BuildRun, ImageBuildReport, PlannedBuild } from '../images/image-build.js';
-import { refuseAmbiguousBuilds, packerEnv } from '../images/packer-setup.js';
+import { packerEnv, refuseAmbiguousBuilds } from '../images/packer-setup.js';
 import { reportOnPullRequest } from '../images/report-build.js';
-import { validateImages } from '../images/validate-images.js';
 import { selectBuildImages } from '../images/select-images.js';
+import { validateImages } from '../images/validate-images.js';
 import { lockBranch } from '../lock/lock-store.js';
 import { packerVersion } from '../packer/packer-version.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
@@ -57,9 +57,17 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
   });
   const skip = skipReason(checkout, branch);
   if (skip) return skipped(report, skip);
-  const plan = await planBuilds(context, checkout, selectBuildImages(checkout.config, context.options.images));
+  const plan = await planBuilds(
+    context,
+    checkout,
+    selectBuildImages(checkout.config, context.options.images),
+  );
   report.images = plan.entries;
-  await refuseAmbiguousBuilds(context, checkout, plan.toBuild.map((t) => t.image));
+  await refuseAmbiguousBuilds(
+    context,
+    checkout,
+    plan.toBuild.map((t) => t.image),
+  );
   if (context.dryRun) return dryRun(context, report, plan.toBuild);
   if (plan.toBuild.length) report.packerVersion = await packerVersion(packerEnv(context, checkout.config));
   await buildImages(context, checkout, report, plan.toBuild);

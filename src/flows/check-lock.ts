@@ -8,7 +8,7 @@ import { ExitCode } from '../errors.js';
 import { readLock } from '../lock/lock-store.js';
 import { checkOut } from '../update/checkout.js';
 import type { FlowContext } from './flow-context.js';
-import type { FlowReportBase } from './flow-report.js';
+import { type FlowReportBase, startReport } from './flow-report.js';
 
 export interface LockCheck {
   image: string;
@@ -29,21 +29,18 @@ export interface CheckLockReport extends FlowReportBase {
 export async function checkLock(context: FlowContext): Promise<CheckLockReport> {
   const repository = context.repository();
   const checkout = await checkOut(context, { repository, branch: context.branch() });
-  const report: CheckLockReport = {
+  const report = startReport<CheckLockReport>(context, repository, {
     flow: 'check-lock',
     outcome: 'passed',
-    repository: repository.fullName,
-    dryRun: context.dryRun,
-    exitCode: ExitCode.ok,
     file: checkout.config.lock_file,
     checks: [],
-    summary: [],
-    slack: [],
-  };
+  });
   const lock = await readLock(checkout);
   if (!lock) {
     report.outcome = 'no-lock-file';
-    report.summary.push(`${checkout.config.lock_file} does not exist on ${checkout.branch}: nothing to check`);
+    report.summary.push(
+      `${checkout.config.lock_file} does not exist on ${checkout.branch}: nothing to check`,
+    );
     return report;
   }
   for (const [image, entry] of Object.entries(lock.images).sort(([a], [b]) => a.localeCompare(b))) {

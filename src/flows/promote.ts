@@ -19,7 +19,14 @@ import { moveToFirstChannel } from '../images/channel-moves.js';
 import type { ImageAmiMap, RegionalAmis } from '../images/image-set.js';
 import { findMergedBuild, type MergedBuild } from '../images/merged-build.js';
 import { buildRecordOf } from '../lock/build-record.js';
-import { emptyLock, type LockArtifact, type LockEntry, type LockFile, sameBuild, withEntries } from '../lock/lock-file.js';
+import {
+  emptyLock,
+  type LockArtifact,
+  type LockEntry,
+  type LockFile,
+  sameBuild,
+  withEntries,
+} from '../lock/lock-file.js';
 import { type LockWrite, lockBranch, readLock, writeLock } from '../lock/lock-store.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
 import { type ConsumerOutcome, startConsumers } from '../update/start-consumers.js';
@@ -128,7 +135,14 @@ async function promoteImage(
   const { foundBy } = found;
   if (found.artifacts) {
     return {
-      image: { image: image.name, amis: {}, artifacts: found.artifacts, foundBy, moves: [], note: NOT_AN_AMI },
+      image: {
+        image: image.name,
+        amis: {},
+        artifacts: found.artifacts,
+        foundBy,
+        moves: [],
+        note: NOT_AN_AMI,
+      },
       summary: `${image.name}: ${found.artifacts.map((a) => `${a.builder_id} ${a.id}`).join(', ')} (${NOT_AN_AMI})`,
     };
   }
@@ -187,7 +201,13 @@ async function startUpdates(
   const started = await startConsumers(
     context,
     checkout.config.consumers,
-    { prs, prNumber, images, parameters, bump: (repository, amis) => bumpRepository(context, repository, amis) },
+    {
+      prs,
+      prNumber,
+      images,
+      parameters,
+      bump: (repository, amis) => bumpRepository(context, repository, amis),
+    },
     { channel: report.channel, images: report.images },
   );
   report.consumers = started.consumers;

@@ -93,7 +93,10 @@ async function headCommit(dir: string): Promise<CommitSummary> {
  * The validation record the bot left on this branch's pull request (open, or merged with this commit): a re-run
  * (or a push that leaves an image's inputs alone) reuses what the bot itself validated there.
  */
-async function earlierRecord(context: FlowContext, checkout: Checkout): Promise<ValidationRecord | undefined> {
+async function earlierRecord(
+  context: FlowContext,
+  checkout: Checkout,
+): Promise<ValidationRecord | undefined> {
   const prs = context.pullRequests(checkout.repository);
   const branch = checkout.branch;
   // The open PR of the branch; after its merge (a re-run of the job), the merged PR that holds this commit.

@@ -74,7 +74,12 @@ async function moveOne(
     context.wouldDo(`promote ${image} ${imageId} (${region}) to ${channel}`);
     return { region, channel, imageId, outcome: 'unchanged' };
   }
-  const [move] = await moveImages(context.ec2For, { image, images: [{ region, imageId }], channels, to: channel });
+  const [move] = await moveImages(context.ec2For, {
+    image,
+    images: [{ region, imageId }],
+    channels,
+    to: channel,
+  });
   return move as ChannelMove;
 }
 

@@ -4,12 +4,13 @@
  * an image whose inputs are those the lock file already records, the lock's entry (nothing to promote). Anything
  * else is refused: promote never rebuilds on the default branch.
  */
+
+import { ownImage } from '../aws/own-images.js';
 import type { ImageConfig } from '../config/config-schema.js';
 import { FailureError } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
 import { type BuildRecord, RECORD_TAG, type RecordedImage } from '../lock/build-record.js';
 import type { LockArtifact, LockEntry, LockFile } from '../lock/lock-file.js';
-import { ownImage } from '../aws/own-images.js';
 import { packerVersion } from '../packer/packer-version.js';
 import { type Checkout, readTarget } from '../update/checkout.js';
 import { findValidatedAmis } from './find-validated-amis.js';

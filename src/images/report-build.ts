@@ -42,7 +42,11 @@ export async function reportOnPullRequest(
   report.pullRequest = { number: pr.number, url: pr.url };
   const comment = await prs.upsertComment(pr.number, BUILD_COMMENT_KEY, buildComment(report));
   report.summary.push(`comment ${comment.action} on #${pr.number}`);
-  const notice = buildNotice(report, pullRequestInfo(checkout.repository.fullName, pr), context.env.CIRCLE_BUILD_URL);
+  const notice = buildNotice(
+    report,
+    pullRequestInfo(checkout.repository.fullName, pr),
+    context.env.CIRCLE_BUILD_URL,
+  );
   const memory = await pullRequestMemory(prs, pr);
   report.slack = await notify(context, checkout.config, notice.event, notice.message, { memory });
   if (slackFailed(checkout.config, report.slack)) report.exitCode = ExitCode.failure;

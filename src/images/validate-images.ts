@@ -38,7 +38,11 @@ async function validateImage(
   const region = image.regions[0] as string;
   const imageId = entry.amis[region] as string;
   const settings = { ...VALIDATION_DEFAULTS, ...checkout.config.validation };
-  const smokeTests = await readSmokeTests(checkout.dir, image.smoke_tests, `images.${image.name}.smoke_tests`);
+  const smokeTests = await readSmokeTests(
+    checkout.dir,
+    image.smoke_tests,
+    `images.${image.name}.smoke_tests`,
+  );
   context.logger.info(`${image.name}: validating ${imageId} in ${region}`);
   const { result, failure } = await runValidation(
     {

@@ -10,8 +10,8 @@ import { trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
 import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
-import { updateBranch } from '../update/update-branch.js';
 import { configFileOf, readConfigAt } from '../update/config-file.js';
+import { updateBranch } from '../update/update-branch.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
 
 export interface LockWrite {
@@ -52,7 +52,8 @@ export async function writeLock(
   const file = checkout.config.lock_file;
   const text = renderLockFile(lock);
   const apply = () => writeFile(repoPath(checkout.dir, file, 'lock_file'), text);
-  if (checkout.config.lock_commit === 'direct') return commitDirectly(context, checkout, file, message, apply);
+  if (checkout.config.lock_commit === 'direct')
+    return commitDirectly(context, checkout, file, message, apply);
 
   const branch = lockBranch(checkout);
   const update = await updateBranch(context, checkout, branch, message, apply);
@@ -137,8 +138,14 @@ export async function fetchLock(
  * contents API. build-validate reuses only AMIs this names: a branch's lock file (or a tag) is the branch's
  * word, and anyone who can push a branch can write it.
  */
-export async function readDefaultLock(context: FlowContext, checkout: Checkout): Promise<LockFile | undefined> {
-  const data = new GitData(context.github(), { owner: checkout.repository.owner, repo: checkout.repository.repo });
+export async function readDefaultLock(
+  context: FlowContext,
+  checkout: Checkout,
+): Promise<LockFile | undefined> {
+  const data = new GitData(context.github(), {
+    owner: checkout.repository.owner,
+    repo: checkout.repository.repo,
+  });
   const branch = checkout.config.git.default_branch;
   const configFile = configFileOf(context);
   const config = await readConfigAt(data, branch, configFile, `${configFile} on ${branch}`);

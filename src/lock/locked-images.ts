@@ -34,4 +34,3 @@ export async function lockedImages(context: FlowContext, config: HephestusConfig
   context.logger.info(`images from ${source.fullName}:${file}: ${JSON.stringify(images)}`);
   return images;
 }
-

@@ -16,7 +16,7 @@ import { lockedImages } from '../lock/locked-images.js';
 import { updateBranchViaApi } from './api-update-branch.js';
 import { targetIn } from './checkout.js';
 import { configFileOf, noAuthorError, readConfigAt } from './config-file.js';
-import { type CommittedBump, planBumps, planOf, type PlannedBump, verifyAmis } from './consumer-bump.js';
+import { type CommittedBump, type PlannedBump, planBumps, planOf, verifyAmis } from './consumer-bump.js';
 import { consumerCommitMessage } from './consumer-bump-text.js';
 
 /** Plans, checks and commits the bump of `repository` to `given` (else the lock file's images) on its update branch. */
@@ -140,4 +140,3 @@ function inRepository(file: string, setting: string): string {
   }
   return path.replace(/^\.\//, '');
 }
-

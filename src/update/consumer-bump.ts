@@ -8,8 +8,8 @@ import { whyNotValidated } from '../aws/validated-image.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
 import { FailureError, InputError } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
-import { updateBranchName } from '../github/update-pull-request.js';
 import type { PullRequest } from '../github/schema.js';
+import { updateBranchName } from '../github/update-pull-request.js';
 import { amiFor, type ImageAmiMap, imageSetName } from '../images/image-set.js';
 import type { Checkout } from './checkout.js';
 import type { BranchUpdate } from './update-branch.js';
@@ -145,4 +145,3 @@ export async function verifyAmis(
       `refusing to bump: ${problems.join('; ')}. Only AMIs Hephestus validated are written; nothing was changed`,
     );
 }
-

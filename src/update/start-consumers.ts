@@ -54,7 +54,9 @@ export async function startConsumers(
   promoted: Omit<PromotedSummary, 'consumers'>,
 ): Promise<{ consumers: ConsumerOutcome[]; summary: string[] }> {
   const triggers = consumers.filter((c) => c.mode === 'trigger');
-  const existing = triggers.length ? await start.prs.ownComment(start.prNumber, PROMOTE_COMMENT_KEY) : undefined;
+  const existing = triggers.length
+    ? await start.prs.ownComment(start.prNumber, PROMOTE_COMMENT_KEY)
+    : undefined;
   const triggered = triggeredPipelines(existing?.body);
   const outcomes: ConsumerOutcome[] = [];
   for (const consumer of consumers) {
@@ -70,7 +72,10 @@ export async function startConsumers(
   return { consumers: outcomes, summary: [`comment ${comment.action} on #${start.prNumber}`] };
 }
 
-async function openConsumerPullRequest(consumer: ConsumerConfig, start: ConsumerStart): Promise<ConsumerOutcome> {
+async function openConsumerPullRequest(
+  consumer: ConsumerConfig,
+  start: ConsumerStart,
+): Promise<ConsumerOutcome> {
   const bumped = await start.bump(
     parseRepository(consumer.repository, 'consumers[].repository'),
     start.images,
@@ -103,7 +108,9 @@ async function triggerConsumer(
   if (before && before.images === parameters.images && !context.options.force)
     return trigger('already-triggered', { id: before.id });
   if (context.dryRun) {
-    context.wouldDo(`trigger a pipeline of ${projectSlug} on ${consumer.branch} with images=${parameters.images}`);
+    context.wouldDo(
+      `trigger a pipeline of ${projectSlug} on ${consumer.branch} with images=${parameters.images}`,
+    );
     return trigger('would-trigger');
   }
   const pipeline = await context
