@@ -56,7 +56,7 @@ async function propose(
   context: FlowContext,
   repository: RepositoryName,
   prs: PullRequests,
-  { target, plan, openPullRequests, update }: CommittedBump,
+  { target, plan, openPullRequests, commit }: CommittedBump,
 ): Promise<BumpConsumerReport> {
   const { names, used } = plan;
   const report = startReport<BumpConsumerReport>(context, repository, {
@@ -66,10 +66,10 @@ async function propose(
     branch: plan.branch,
     images: used,
     files: plan.bumps,
-    diff: update.diff,
+    diff: commit.diff,
   });
   const proposal = await proposeUpdate(context, target, prs, {
-    update,
+    commit,
     openPullRequests,
     imageSet: plan.imageSet,
     branch: plan.branch,

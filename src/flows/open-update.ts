@@ -18,7 +18,7 @@ import { baseAmiCommitMessage, baseAmiPullRequestBody } from '../update/base-ami
 import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
 import { rebuildMessage, rebuildOf } from '../update/rebuild.js';
-import { reportedHead, updateBranch } from '../update/update-branch.js';
+import { commitUpdate, reportedHead, type UpdateCommit } from '../update/update-branch.js';
 import type { FlowContext } from './flow-context.js';
 import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
 
@@ -56,9 +56,7 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     diff: '',
   });
   const force = context.options.force === true;
-  const bumps = checks.filter(
-    ({ check }) => check.outcome === 'newer-available' || (force && check.pinned !== check.latest),
-  );
+  const bumps = checks.filter(({ check }) => isBump(check, force));
   // `--force` with every pin current asks for a rebuild: a commit without changes carries it to the branch.
   const rebuild = force && bumps.length === 0;
   const prs = context.pullRequests(repository);
@@ -68,18 +66,11 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
     const leaveAlone = await nothingToWrite(context, checkout, prs, openPullRequests, branch);
     if (leaveAlone) return { ...report, summary: [leaveAlone] };
   }
-  const update = await updateBranch(
-    context,
-    checkout,
-    branch,
-    rebuild ? rebuildMessage(names) : baseAmiCommitMessage(bumps.map((b) => b.check)),
-    () => bumpPins(checkout, bumps),
-    reportedHead(openPullRequests, repository, branch),
-    { rebuild },
-  );
-  report.diff = update.diff;
+  const head = reportedHead(openPullRequests, repository, branch);
+  const commit = await commitPins(context, checkout, branch, { names, bumps, rebuild, head });
+  report.diff = commit.diff;
   const proposal = await proposeUpdate(context, checkout, prs, {
-    update,
+    commit,
     openPullRequests,
     imageSet,
     branch,
@@ -90,6 +81,11 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   });
   recordProposal(report, proposal);
   return report;
+}
+
+/** The pin moves: to a newer base AMI, or with `--force` to the newest one whatever its age. */
+function isBump(check: BaseAmiCheck, force: boolean): boolean {
+  return check.outcome === 'newer-available' || (force && check.pinned !== check.latest);
 }
 
 /**
@@ -109,6 +105,17 @@ async function nothingToWrite(
   return own
     ? `every base AMI pin is current; #${own.number} is a rebuild asked for by hand: left open`
     : 'every base AMI pin is current: nothing to do';
+}
+
+/** The update branch rebuilt with the pins bumped (or, for a rebuild, a commit without changes). */
+function commitPins(
+  context: FlowContext,
+  checkout: Checkout,
+  branch: string,
+  { names, bumps, rebuild, head }: { names: string[]; bumps: PinBump[]; rebuild: boolean; head?: string },
+): Promise<UpdateCommit> {
+  const message = rebuild ? rebuildMessage(names) : baseAmiCommitMessage(bumps.map((b) => b.check));
+  return commitUpdate(context, checkout, branch, message, () => bumpPins(checkout, bumps), head, { rebuild });
 }
 
 /** Writes each newer base AMI into its pin. */

@@ -11,7 +11,7 @@ import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
 import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { configFileOf, readConfigAt } from '../update/config-file.js';
-import { updateBranch } from '../update/update-branch.js';
+import { commitUpdate } from '../update/update-branch.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
 
 export interface LockWrite {
@@ -56,16 +56,16 @@ export async function writeLock(
     return commitDirectly(context, checkout, file, message, apply);
 
   const branch = lockBranch(checkout);
-  const update = await updateBranch(context, checkout, branch, message, apply);
+  const commit = await commitUpdate(context, checkout, branch, message, apply);
   if (context.dryRun) {
-    const outcome = update.step.status === 'no-diff' ? 'unchanged' : 'would-write';
+    const outcome = commit.step.status === 'no-diff' ? 'unchanged' : 'would-write';
     return {
       outcome,
       file,
       summary: [`${file}: ${outcome === 'unchanged' ? 'current' : `would go through ${branch}`}`],
     };
   }
-  const result = await updatePullRequest(context.pullRequests(checkout.repository), update.step, {
+  const result = await updatePullRequest(context.pullRequests(checkout.repository), commit.step, {
     imageSet: LOCK_IMAGE_SET,
     branch,
     base: checkout.config.git.default_branch,
@@ -75,7 +75,7 @@ export async function writeLock(
       'names the images that were built and validated from it.',
       '',
       '```diff',
-      update.diff.trim(),
+      commit.diff.trim(),
       '```',
     ].join('\n'),
     labels: checkout.config.github.labels,
@@ -87,7 +87,7 @@ export async function writeLock(
     file,
     pullRequest: result.pullRequest,
     summary: [
-      `${file}: ${result.outcome === 'unchanged' && update.step.status === 'no-diff' ? 'current' : `pull request ${result.outcome}`}`,
+      `${file}: ${result.outcome === 'unchanged' && commit.step.status === 'no-diff' ? 'current' : `pull request ${result.outcome}`}`,
     ],
   };
 }

@@ -13,7 +13,7 @@ import { type BranchTip, type FileContent, GitData } from '../github/git-data.js
 import type { PullRequests } from '../github/pull-requests.js';
 import type { ImageAmiMap } from '../images/image-set.js';
 import { lockedImages } from '../lock/locked-images.js';
-import { updateBranchViaApi } from './api-update-branch.js';
+import { commitUpdateViaApi } from './api-update-branch.js';
 import { targetIn } from './checkout.js';
 import { configFileOf, noAuthorError, readConfigAt } from './config-file.js';
 import { type CommittedBump, type PlannedBump, planBumps, planOf, verifyAmis } from './consumer-bump.js';
@@ -45,7 +45,7 @@ export async function bumpViaApi(
   await verifyAmis(context, config, bumps);
   const changed = editInMemory(config.bump?.files ?? [], bumps, files.texts);
   const plan = planOf(config, bumps, images);
-  const update = await updateBranchViaApi(context, {
+  const commit = await commitUpdateViaApi(context, {
     data,
     base,
     branch: plan.branch,
@@ -54,7 +54,7 @@ export async function bumpViaApi(
     files: changed,
     diff: changed.map((file) => unifiedDiff(file.path, files.texts.get(file.path) ?? '', file.text)).join(''),
   });
-  return { target: { config, author }, plan, openPullRequests, update };
+  return { target: { config, author }, plan, openPullRequests, commit };
 }
 
 /** The consumer's files at the base commit, each read once. */

@@ -7,7 +7,7 @@ import { lockedImages } from '../lock/locked-images.js';
 import { ASSUMED_DEFAULT_BRANCH, type Checkout, checkOut, readTarget, repoPath } from './checkout.js';
 import { type CommittedBump, type PlannedBump, planBumps, planOf, verifyAmis } from './consumer-bump.js';
 import { consumerCommitMessage } from './consumer-bump-text.js';
-import { reportedHead, updateBranch } from './update-branch.js';
+import { commitUpdate, reportedHead } from './update-branch.js';
 
 /** Plans, checks and commits the bump of `repository` to `given` (else the lock file's images) on its update branch. */
 export async function bumpInClone(
@@ -34,7 +34,7 @@ export async function bumpInClone(
   );
   await verifyAmis(context, checkout.config, bumps);
   const plan = planOf(checkout.config, bumps, images);
-  const update = await updateBranch(
+  const commit = await commitUpdate(
     context,
     checkout,
     plan.branch,
@@ -42,7 +42,7 @@ export async function bumpInClone(
     () => editFiles(checkout, bumps),
     reportedHead(openPullRequests, repository, plan.branch),
   );
-  return { target: checkout, plan, openPullRequests, update };
+  return { target: checkout, plan, openPullRequests, commit };
 }
 
 /** Writes each bump into its file, in the order of `bump.files`. */

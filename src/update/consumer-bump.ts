@@ -12,7 +12,7 @@ import type { PullRequest } from '../github/schema.js';
 import { updateBranchName } from '../github/update-pull-request.js';
 import { amiFor, type ImageAmiMap, imageSetName } from '../images/image-set.js';
 import type { Checkout } from './checkout.js';
-import type { BranchUpdate } from './update-branch.js';
+import type { UpdateCommit } from './update-branch.js';
 
 export interface FileBump {
   file: string;
@@ -30,7 +30,7 @@ export interface CommittedBump {
   plan: BumpPlan;
   /** The open PRs into the default branch, listed before the commit (one list serves both). */
   openPullRequests: PullRequest[];
-  update: BranchUpdate;
+  commit: UpdateCommit;
 }
 
 /** A bump and the index of its `bump.files` entry. */

@@ -24,10 +24,10 @@ import {
   willNotify,
   withMarkersOf,
 } from './notices.js';
-import type { BranchUpdate } from './update-branch.js';
+import type { UpdateCommit } from './update-branch.js';
 
 export interface ProposalInput {
-  update: BranchUpdate;
+  commit: UpdateCommit;
   /** The open PRs into the default branch, listed before the branch step (one list serves both). */
   openPullRequests: readonly PullRequest[];
   imageSet: string;
@@ -56,7 +56,7 @@ export async function proposeUpdate(
   input: ProposalInput,
 ): Promise<Proposal> {
   const existing = input.openPullRequests.find((pr) => prs.isOwnBranch(pr, input.branch));
-  const { step } = input.update;
+  const { step } = input.commit;
   if (context.dryRun) {
     let outcome: Outcome = !existing ? 'created' : step.status === 'pushed' ? 'updated' : 'unchanged';
     if (step.status === 'no-diff') outcome = existing ? 'closed' : 'unchanged';

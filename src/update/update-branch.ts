@@ -14,7 +14,7 @@ import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
 import { commitsNotOurs } from './foreign-commits.js';
 
-export interface BranchUpdate {
+export interface UpdateCommit {
   step: GitStepResult;
   /** `git diff` of the update against the default branch (empty when there is none). */
   diff: string;
@@ -32,7 +32,7 @@ export interface BranchUpdate {
  * the branch, the costliest step after the clone (see docs/performance.md); the push's lease still refuses
  * the push if the branch moved since. Without it, or when the head is someone else's, the branch is fetched.
  */
-export async function updateBranch(
+export async function commitUpdate(
   context: FlowContext,
   checkout: Checkout,
   branch: string,
@@ -41,7 +41,7 @@ export async function updateBranch(
   reportedHead?: string,
   /** `rebuild`: commit even when the edits change nothing (a rebuild asked for by hand, `--force`). */
   options: { rebuild?: boolean } = {},
-): Promise<BranchUpdate> {
+): Promise<UpdateCommit> {
   const { git } = checkout;
   const base = trackingRef(checkout.config.git.default_branch);
   const rebuild = async (): Promise<string | undefined> => {
@@ -109,7 +109,7 @@ export async function updateBranch(
   return { step: { status: 'pushed' }, diff, sha: pushed.sha };
 }
 
-/** The head of `branch` as its open pull request in `repository` reports it (see {@link updateBranch}). */
+/** The head of `branch` as its open pull request in `repository` reports it (see {@link commitUpdate}). */
 export function reportedHead(
   openPullRequests: readonly PullRequest[],
   repository: RepositoryName,
