@@ -19,8 +19,8 @@ import { rolledOutMessage } from '../slack/slack-messages.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
 import { imagesOfBody } from '../update/images-marker.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export interface AnnounceReport extends FlowReportBase {
   flow: 'announce';

@@ -26,8 +26,8 @@ import { validateImages } from '../images/validate-images.js';
 import { lockBranch } from '../lock/lock-store.js';
 import { packerVersion } from '../packer/packer-version.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export type { ImageBuildReport } from '../images/image-build.js';
 

@@ -15,8 +15,8 @@ import { bumpInClone } from '../update/clone-bump.js';
 import type { CommittedBump, FileBump } from '../update/consumer-bump.js';
 import { consumerPullRequestBody } from '../update/consumer-bump-text.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
-import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
+import { type FlowContext, type RepositoryName, startReport } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export type { FileBump } from '../update/consumer-bump.js';
 

@@ -7,8 +7,8 @@ import { ownImage } from '../aws/own-images.js';
 import { ExitCode } from '../errors.js';
 import { readLock } from '../lock/lock-store.js';
 import { checkOut } from '../update/checkout.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase } from './flow-report.js';
 
 export interface LockCheck {
   image: string;

@@ -1,7 +1,6 @@
 /** What every flow reports: which flow, what came of it, and the exit code the command ends with. */
-import { ExitCode } from '../errors.js';
+import type { ExitCode } from '../errors.js';
 import type { ChannelOutcome } from '../slack/slack-notifier.js';
-import type { FlowContext, RepositoryName } from './flow-context.js';
 
 export const FLOW_NAMES = [
   'open-update',
@@ -30,24 +29,4 @@ export interface FlowReportBase {
   summary: string[];
   /** Slack outcomes per channel of every notice sent. */
   slack: ChannelOutcome[];
-}
-
-/** What a flow's report starts with besides its own fields: where it ran, an exit code of 0, nothing done yet. */
-type StartedFields = 'repository' | 'dryRun' | 'exitCode' | 'summary' | 'slack';
-
-/** A flow's report before its first step: `fields` (its name, first outcome and own fields) and the shared ones. */
-export function startReport<Report extends FlowReportBase>(
-  context: Pick<FlowContext, 'dryRun'>,
-  repository: RepositoryName,
-  fields: Omit<Report, StartedFields>,
-): Report {
-  const started: Pick<FlowReportBase, StartedFields> = {
-    repository: repository.fullName,
-    dryRun: context.dryRun,
-    exitCode: ExitCode.ok,
-    summary: [],
-    slack: [],
-  };
-  // Omit<Report, K> & Pick<Report, K> is a Report, which TypeScript cannot see through a type parameter.
-  return { ...fields, ...started } as unknown as Report;
 }

@@ -26,8 +26,8 @@ import {
   mergeWhenReady,
   type PullRequestMonitorReport,
 } from '../update/update-status.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase } from './flow-report.js';
 
 export type { PullRequestMonitorReport, ValidationState } from '../update/update-status.js';
 

@@ -19,8 +19,8 @@ import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
 import { rebuildMessage, rebuildOf } from '../update/rebuild.js';
 import { commitUpdate, reportedHead, type UpdateCommit } from '../update/update-branch.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export type { BaseAmiCheck } from '../images/base-ami-check.js';
 

@@ -31,8 +31,8 @@ import { type LockWrite, lockBranch, readLock, writeLock } from '../lock/lock-st
 import { type Checkout, checkOut } from '../update/checkout.js';
 import { type ConsumerOutcome, startConsumers } from '../update/start-consumers.js';
 import { bumpRepository } from './bump-consumer.js';
-import type { FlowContext } from './flow-context.js';
-import { type FlowReportBase, type PullRequestRef, startReport } from './flow-report.js';
+import { type FlowContext, startReport } from './flow-context.js';
+import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export type { ConsumerOutcome } from '../update/start-consumers.js';
 
