@@ -10,16 +10,16 @@
  */
 
 import type { ChannelMove } from '../aws/channels.js';
-import { promote as promoteImages } from '../aws/channels.js';
-import { ownImages } from '../aws/own-images.js';
-import { whyNotValidated } from '../aws/validated-image.js';
-import { ExitCode, FailureError, InputError } from '../errors.js';
-import { ANY_REGION, type ImageAmiMap } from '../images/image-set.js';
+import { ExitCode, InputError } from '../errors.js';
+import type { PullRequests } from '../github/pull-requests.js';
+import type { PullRequest } from '../github/schema.js';
+import { moveToChannel, refuseUnvalidated } from '../images/channel-moves.js';
+import type { ImageAmiMap } from '../images/image-set.js';
 import { rolledOutMessage } from '../slack/slack-messages.js';
-import { checkout } from '../update/checkout.js';
+import { type Checkout, checkOut } from '../update/checkout.js';
+import { imagesOfBody } from '../update/images-marker.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
-import { imagesOfBody } from './bump-consumer.js';
-import type { FlowContext } from './flow-context.js';
+import { type FlowContext, startReport } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
 export interface AnnounceReport extends FlowReportBase {
@@ -38,60 +38,32 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
   const repository = context.repository();
   const sha = context.sha();
   if (!sha) throw new InputError('no commit: pass --sha (CircleCI sets CIRCLE_SHA1)', { setting: '--sha' });
-  const co = await checkout(context, { repository, branch: context.branch() });
-  const report: AnnounceReport = {
+  const checkout = await checkOut(context, { repository, branch: context.branch() });
+  const report = startReport<AnnounceReport>(context, repository, {
     flow: 'announce',
     outcome: 'skipped',
-    repository: repository.fullName,
-    dryRun: context.dryRun,
-    exitCode: ExitCode.ok,
     sha,
     images: {},
     moves: [],
-    summary: [],
-    slack: [],
-  };
+  });
   const prs = context.pullRequests(repository);
-  const pr = await prs.mergedInto(co.config.git.default_branch, sha);
-  const ours = pr
-    ? pr.headRef.startsWith(co.config.git.branch_prefix) &&
-      prs.isOwnBranch(pr, pr.headRef) &&
-      (await prs.isBot(pr.author))
-    : false;
-  const images = pr && ours ? imagesOfBody(pr.body) : undefined;
-  if (!pr || !images) {
-    report.summary.push(
-      pr && !ours
-        ? `#${pr.number} is not Hephestus's update pull request (author ${pr.author ?? 'unknown'}, from ${pr.headRepo ?? 'a deleted repository'}): nothing to announce`
-        : `${sha.slice(0, 12)} did not merge an image update pull request: nothing to announce`,
-    );
+  const merged = await mergedUpdate(prs, checkout, sha);
+  if (!merged.images) {
+    report.summary.push(merged.skip);
     return report;
   }
-  await refuseUnvalidated(context, co.config.channels, images);
+  const { pr, images } = merged;
+  const { channels } = checkout.config;
+  await refuseUnvalidated(context, channels, images);
   report.pullRequest = { number: pr.number, url: pr.url };
   report.images = images;
-
   // The first channel is promote's; the next one is this rollout's, fixed so that a re-run moves nothing.
-  const next = co.config.channels[1];
+  const next = channels[1];
   if (next !== undefined) {
     report.channel = next;
-    for (const [image, amis] of Object.entries(images)) {
-      for (const [region, imageId] of Object.entries(amis)) {
-        if (region === ANY_REGION) continue;
-        report.moves.push(await moveTo(context, co.config.channels, image, region, imageId, next));
-      }
-    }
+    report.moves = await moveToChannel(context, channels, images, next);
   }
-  const message = rolledOutMessage({
-    pr: pullRequestInfo(repository.fullName, pr),
-    images: Object.entries(images).map(([image, amis]) => ({ image, amis })),
-    channel: report.channel,
-    consumers: [{ repository: repository.fullName, url: pr.url }],
-  });
-  report.slack = await notify(context, co.config, 'rollout', message, {
-    memory: await pullRequestMemory(prs, pr),
-    threadUnder: null,
-  });
+  await postRollout(context, checkout, prs, pr, report);
   report.outcome = 'announced';
   report.summary.push(
     ...report.moves.map(
@@ -99,55 +71,53 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
     ),
     `rollout notice: ${report.slack.map((s) => `${s.channel} ${s.status}`).join(', ') || 'not sent'}`,
   );
-  if (slackFailed(co.config, report.slack)) report.exitCode = ExitCode.failure;
+  if (slackFailed(checkout.config, report.slack)) report.exitCode = ExitCode.failure;
   return report;
 }
 
-/** Fails (exit 1, naming them) when an AMI is not a validated image of ours that reached the first channel. */
-async function refuseUnvalidated(
-  context: FlowContext,
-  channels: string[],
-  images: ImageAmiMap,
-): Promise<void> {
-  const problems: string[] = [];
-  for (const [image, amis] of Object.entries(images)) {
-    for (const [region, imageId] of Object.entries(amis)) {
-      if (region === ANY_REGION) continue;
-      const why = await whyNotValidated(context.ec2For(region), imageId, {
-        owners: [],
-        channels,
-        channel: channels[0] as string,
-        image,
-      });
-      if (why) problems.push(`${imageId} (${image}, ${region}) ${why}`);
-    }
-  }
-  if (problems.length) throw new FailureError(`refusing to announce: ${problems.join('; ')}`);
+/**
+ * The update PR `sha` merged and the images its body records, when it is Hephestus's own (authored by the bot,
+ * from a `<prefix>*` branch of this repository); else why there is nothing to announce.
+ */
+async function mergedUpdate(
+  prs: PullRequests,
+  checkout: Checkout,
+  sha: string,
+): Promise<
+  { pr: PullRequest; images: ImageAmiMap; skip?: undefined } | { images?: undefined; skip: string }
+> {
+  const pr = await prs.mergedInto(checkout.config.git.default_branch, sha);
+  const ours = pr
+    ? pr.headRef.startsWith(checkout.config.git.branch_prefix) &&
+      prs.isOwnBranch(pr, pr.headRef) &&
+      (await prs.isBot(pr.author))
+    : false;
+  const images = pr && ours ? imagesOfBody(pr.body) : undefined;
+  if (pr && images) return { pr, images };
+  return {
+    skip:
+      pr && !ours
+        ? `#${pr.number} is not Hephestus's update pull request (author ${pr.author ?? 'unknown'}, from ${pr.headRepo ?? 'a deleted repository'}): nothing to announce`
+        : `${sha.slice(0, 12)} did not merge an image update pull request: nothing to announce`,
+  };
 }
 
-/** Moves one AMI to `channel` unless it is already there or further along. */
-async function moveTo(
+/** The rollout notice, remembered in the merged PR so a re-run edits it. */
+async function postRollout(
   context: FlowContext,
-  channels: string[],
-  image: string,
-  region: string,
-  imageId: string,
-  channel: string,
-): Promise<ChannelMove> {
-  const [record] = await ownImages(context.ec2For(region), [{ Name: 'image-id', Values: [imageId] }]);
-  const current = record?.tags.channel;
-  if (current !== undefined && channels.indexOf(current) >= channels.indexOf(channel)) {
-    return { region, channel: current, imageId, outcome: 'unchanged' };
-  }
-  if (context.dryRun) {
-    context.wouldDo(`promote ${image} ${imageId} (${region}) to ${channel}`);
-    return { region, channel, imageId, outcome: 'unchanged' };
-  }
-  const [move] = await promoteImages(context.ec2For, {
-    image,
-    images: [{ region, imageId }],
-    channels,
-    to: channel,
+  checkout: Checkout,
+  prs: PullRequests,
+  pr: PullRequest,
+  report: AnnounceReport,
+): Promise<void> {
+  const message = rolledOutMessage({
+    pr: pullRequestInfo(report.repository, pr),
+    images: Object.entries(report.images).map(([image, amis]) => ({ image, amis })),
+    channel: report.channel,
+    consumers: [{ repository: report.repository, url: pr.url }],
   });
-  return move as ChannelMove;
+  report.slack = await notify(context, checkout.config, 'rollout', message, {
+    memory: await pullRequestMemory(prs, pr),
+    threadUnder: null,
+  });
 }

@@ -6,8 +6,8 @@
 import { ownImage } from '../aws/own-images.js';
 import { ExitCode } from '../errors.js';
 import { readLock } from '../lock/lock-store.js';
-import { checkout } from '../update/checkout.js';
-import type { FlowContext } from './flow-context.js';
+import { checkOut } from '../update/checkout.js';
+import { type FlowContext, startReport } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
 
 export interface LockCheck {
@@ -28,22 +28,19 @@ export interface CheckLockReport extends FlowReportBase {
 /** Runs check-lock on `--branch` (default: the default branch). */
 export async function checkLock(context: FlowContext): Promise<CheckLockReport> {
   const repository = context.repository();
-  const co = await checkout(context, { repository, branch: context.branch() });
-  const report: CheckLockReport = {
+  const checkout = await checkOut(context, { repository, branch: context.branch() });
+  const report = startReport<CheckLockReport>(context, repository, {
     flow: 'check-lock',
     outcome: 'passed',
-    repository: repository.fullName,
-    dryRun: context.dryRun,
-    exitCode: ExitCode.ok,
-    file: co.config.lock_file,
+    file: checkout.config.lock_file,
     checks: [],
-    summary: [],
-    slack: [],
-  };
-  const lock = await readLock(co);
+  });
+  const lock = await readLock(checkout);
   if (!lock) {
     report.outcome = 'no-lock-file';
-    report.summary.push(`${co.config.lock_file} does not exist on ${co.branch}: nothing to check`);
+    report.summary.push(
+      `${checkout.config.lock_file} does not exist on ${checkout.branch}: nothing to check`,
+    );
     return report;
   }
   for (const [image, entry] of Object.entries(lock.images).sort(([a], [b]) => a.localeCompare(b))) {
@@ -68,7 +65,7 @@ export async function checkLock(context: FlowContext): Promise<CheckLockReport> 
     report.outcome = 'failed';
     report.exitCode = ExitCode.failure;
     context.logger.error(
-      `${co.config.lock_file} names images that are not usable: ${bad.map((c) => `${c.image} in ${c.region} (${c.ami}: ${c.outcome})`).join(', ')}`,
+      `${checkout.config.lock_file} names images that are not usable: ${bad.map((c) => `${c.image} in ${c.region} (${c.ami}: ${c.outcome})`).join(', ')}`,
     );
   }
   return report;

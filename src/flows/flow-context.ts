@@ -10,11 +10,12 @@ import { type AwsClients, awsClientsPerRegion } from '../aws/ec2-client.js';
 import { awsWaitDelaysFromEnv } from '../aws/waits.js';
 import { CircleCIClient } from '../circleci/circleci-client.js';
 import { type Endpoints, readEndpoints, readSecrets, type Secrets } from '../config/secrets.js';
-import { InputError } from '../errors.js';
+import { ExitCode, InputError } from '../errors.js';
 import { GitHubClient } from '../github/github-client.js';
 import { PullRequests } from '../github/pull-requests.js';
 import { Logger } from '../log/logger.js';
 import { SlackNotifier } from '../slack/slack-notifier.js';
+import type { FlowReportBase } from './flow-report.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -169,6 +170,30 @@ export class FlowContext {
   async dispose(): Promise<void> {
     await Promise.all(this.workDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
+}
+
+/** What a flow's report starts with besides its own fields: where it ran, an exit code of 0, nothing done yet. */
+type StartedFields = 'repository' | 'dryRun' | 'exitCode' | 'summary' | 'slack';
+
+/**
+ * A flow's report before its first step: `fields` (its name, first outcome and own fields) and the shared ones.
+ * Here, not in flow-report.ts: the CLI reads FLOW_NAMES from there at start-up, and code shared by every flow
+ * there would split it into one more bundle file for `hephestus --help` to load.
+ */
+export function startReport<Report extends FlowReportBase>(
+  context: Pick<FlowContext, 'dryRun'>,
+  repository: RepositoryName,
+  fields: Omit<Report, StartedFields>,
+): Report {
+  const started: Pick<FlowReportBase, StartedFields> = {
+    repository: repository.fullName,
+    dryRun: context.dryRun,
+    exitCode: ExitCode.ok,
+    summary: [],
+    slack: [],
+  };
+  // Omit<Report, K> & Pick<Report, K> is a Report, which TypeScript cannot see through a type parameter.
+  return { ...fields, ...started } as unknown as Report;
 }
 
 /** `owner/name` checked and split. */

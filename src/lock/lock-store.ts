@@ -4,14 +4,14 @@
  * Nothing is written when the default branch already holds the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { DEFAULT_CONFIG_FILE, parseConfig } from '../config/load-config.js';
 import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
 import type { PullRequestRef } from '../flows/flow-report.js';
 import { trackingRef } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
 import { updatePullRequest } from '../github/update-pull-request.js';
-import { type Checkout, checkout, repoPath } from '../update/checkout.js';
-import { updateBranch } from '../update/update-branch.js';
+import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
+import { configFileOf, readConfigAt } from '../update/config-file.js';
+import { commitUpdate } from '../update/update-branch.js';
 import { type LockFile, parseLockFile, renderLockFile } from './lock-file.js';
 
 export interface LockWrite {
@@ -25,16 +25,16 @@ export interface LockWrite {
 export const LOCK_IMAGE_SET = 'lock';
 
 /** The branch the lock's pull request comes from. */
-export function lockBranch(co: Checkout): string {
-  return `${co.config.git.branch_prefix}${LOCK_IMAGE_SET}`;
+export function lockBranch(checkout: Checkout): string {
+  return `${checkout.config.git.branch_prefix}${LOCK_IMAGE_SET}`;
 }
 
 /** The lock file of the clone, or undefined when it has none. */
-export async function readLock(co: Checkout): Promise<LockFile | undefined> {
-  const file = co.config.lock_file;
+export async function readLock(checkout: Checkout): Promise<LockFile | undefined> {
+  const file = checkout.config.lock_file;
   let text: string;
   try {
-    text = await readFile(repoPath(co.dir, file, 'lock_file'), 'utf8');
+    text = await readFile(repoPath(checkout.dir, file, 'lock_file'), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -45,73 +45,74 @@ export async function readLock(co: Checkout): Promise<LockFile | undefined> {
 /** Brings `lock` to the default branch as configured; see the module comment. */
 export async function writeLock(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   lock: LockFile,
   message: string,
 ): Promise<LockWrite> {
-  const file = co.config.lock_file;
+  const file = checkout.config.lock_file;
   const text = renderLockFile(lock);
-  const apply = () => writeFile(repoPath(co.dir, file, 'lock_file'), text);
-  if (co.config.lock_commit === 'direct') return commitDirectly(context, co, file, message, apply);
+  const apply = () => writeFile(repoPath(checkout.dir, file, 'lock_file'), text);
+  if (checkout.config.lock_commit === 'direct')
+    return commitDirectly(context, checkout, file, message, apply);
 
-  const branch = lockBranch(co);
-  const update = await updateBranch(context, co, branch, message, apply);
+  const branch = lockBranch(checkout);
+  const commit = await commitUpdate(context, checkout, branch, message, apply);
   if (context.dryRun) {
-    const outcome = update.step.status === 'no-diff' ? 'unchanged' : 'would-write';
+    const outcome = commit.step.status === 'no-diff' ? 'unchanged' : 'would-write';
     return {
       outcome,
       file,
       summary: [`${file}: ${outcome === 'unchanged' ? 'current' : `would go through ${branch}`}`],
     };
   }
-  const result = await updatePullRequest(context.pullRequests(co.repository), update.step, {
+  const result = await updatePullRequest(context.pullRequests(checkout.repository), commit.step, {
     imageSet: LOCK_IMAGE_SET,
     branch,
-    base: co.config.git.default_branch,
+    base: checkout.config.git.default_branch,
     title: `Record validated images in ${file}`,
     body: [
       `Hephestus validated these images; this pull request records them in \`${file}\`, so the default branch`,
       'names the images that were built and validated from it.',
       '',
       '```diff',
-      update.diff.trim(),
+      commit.diff.trim(),
       '```',
     ].join('\n'),
-    labels: co.config.github.labels,
-    reviewers: co.config.github.reviewers,
-    author: co.author ?? { name: '', email: '' },
+    labels: checkout.config.github.labels,
+    reviewers: checkout.config.github.reviewers,
+    author: checkout.author ?? { name: '', email: '' },
   });
   return {
     outcome: result.outcome,
     file,
     pullRequest: result.pullRequest,
     summary: [
-      `${file}: ${result.outcome === 'unchanged' && update.step.status === 'no-diff' ? 'current' : `pull request ${result.outcome}`}`,
+      `${file}: ${result.outcome === 'unchanged' && commit.step.status === 'no-diff' ? 'current' : `pull request ${result.outcome}`}`,
     ],
   };
 }
 
 async function commitDirectly(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   file: string,
   message: string,
   apply: () => Promise<void>,
 ): Promise<LockWrite> {
-  const branch = co.config.git.default_branch;
+  const branch = checkout.config.git.default_branch;
   const rebuild = async (): Promise<string | undefined> => {
-    await co.git.resetBranch(branch, trackingRef(branch));
+    await checkout.git.resetBranch(branch, trackingRef(branch));
     await apply();
-    return co.git.commitAll(message);
+    return checkout.git.commitAll(message);
   };
-  const remote = await co.git.fetchBranch(branch);
+  const remote = await checkout.git.fetchBranch(branch);
   if (!(await rebuild())) return { outcome: 'unchanged', file, summary: [`${file}: current`] };
   if (context.dryRun) {
     context.wouldDo(`push ${file} to ${branch}`);
     return { outcome: 'would-write', file, summary: [`${file}: would be pushed to ${branch}`] };
   }
   // Someone else's push meanwhile is fine: the lock is rewritten on top of it.
-  const pushed = await co.git.pushWithRetry(branch, remote, async () => {
+  const pushed = await checkout.git.pushWithRetry(branch, remote, async () => {
     await rebuild();
   });
   context.logger.info(`pushed ${file} to ${branch} at ${pushed.sha.slice(0, 12)}`);
@@ -128,8 +129,8 @@ export async function fetchLock(
   repository: RepositoryName,
 ): Promise<{ lock?: LockFile; file: string }> {
   // A clone, not the contents API: the images repository's own hephestus.yml says where its lock file is.
-  const co = await checkout(context, { repository });
-  return { lock: await readLock(co), file: co.config.lock_file };
+  const checkout = await checkOut(context, { repository });
+  return { lock: await readLock(checkout), file: checkout.config.lock_file };
 }
 
 /**
@@ -137,14 +138,18 @@ export async function fetchLock(
  * contents API. build-validate reuses only AMIs this names: a branch's lock file (or a tag) is the branch's
  * word, and anyone who can push a branch can write it.
  */
-export async function readDefaultLock(context: FlowContext, co: Checkout): Promise<LockFile | undefined> {
-  const data = new GitData(context.github(), { owner: co.repository.owner, repo: co.repository.repo });
-  const branch = co.config.git.default_branch;
-  const configFile = context.options.config ?? DEFAULT_CONFIG_FILE;
-  const configText = await data.readFile(configFile, branch);
-  const file = configText
-    ? parseConfig(configText, `${configFile} on ${branch}`).lock_file
-    : co.config.lock_file;
+export async function readDefaultLock(
+  context: FlowContext,
+  checkout: Checkout,
+): Promise<LockFile | undefined> {
+  const data = new GitData(context.github(), {
+    owner: checkout.repository.owner,
+    repo: checkout.repository.repo,
+  });
+  const branch = checkout.config.git.default_branch;
+  const configFile = configFileOf(context);
+  const config = await readConfigAt(data, branch, configFile, `${configFile} on ${branch}`);
+  const file = config ? config.lock_file : checkout.config.lock_file;
   const text = await data.readFile(file, branch);
   return text === undefined ? undefined : parseLockFile(text, `${file} on ${branch}`);
 }

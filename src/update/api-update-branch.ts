@@ -13,9 +13,9 @@ import type { FlowContext } from '../flows/flow-context.js';
 import type { GitIdentity } from '../git/git-repository.js';
 import { type BranchTip, blobSha, type FileContent, type GitData } from '../github/git-data.js';
 import { commitsNotOurs } from './foreign-commits.js';
-import type { BranchUpdate } from './update-branch.js';
+import type { UpdateCommit } from './update-branch.js';
 
-export interface ApiBranchUpdate {
+export interface ApiUpdateCommitInput {
   data: GitData;
   /** The default branch's tip the files were read at. */
   base: BranchTip;
@@ -31,15 +31,15 @@ export interface ApiBranchUpdate {
 // A branch created (or moved by someone) between our read and our write is looked at once more, then we give up.
 const ATTEMPTS = 2;
 
-/** Brings `update.branch` to the update as described in the module comment; dry runs write nothing. */
-export async function updateBranchViaApi(
+/** Brings `input.branch` to the update as described in the module comment; dry runs write nothing. */
+export async function commitUpdateViaApi(
   context: FlowContext,
-  update: ApiBranchUpdate,
-): Promise<BranchUpdate> {
-  const { data, branch, diff } = update;
+  input: ApiUpdateCommitInput,
+): Promise<UpdateCommit> {
+  const { data, branch, diff } = input;
   for (let attempt = 1; ; attempt++) {
     const remote = await data.branchSha(branch);
-    if (update.files.length === 0) {
+    if (input.files.length === 0) {
       // The default branch holds the update. A branch with someone's work on it is theirs to close; ours goes.
       const foreign =
         remote === undefined
@@ -47,9 +47,9 @@ export async function updateBranchViaApi(
           : (
               await commitsNotOurs(context, data.repository, {
                 branch,
-                base: update.base.sha,
+                base: input.base.sha,
                 head: remote,
-                author: update.author,
+                author: input.author,
               })
             ).foreign;
       return {
@@ -64,19 +64,19 @@ export async function updateBranchViaApi(
     if (remote !== undefined) {
       const { foreign, comparison } = await commitsNotOurs(context, data.repository, {
         branch,
-        base: update.base.sha,
+        base: input.base.sha,
         head: remote,
-        author: update.author,
+        author: input.author,
       });
       if (foreign.length > 0) {
         // Someone's commits stay: up to date when the branch holds the update's files already, else left to them
         // (putting the update on top could undo what they meant).
-        const holds = holdsFiles(comparison.files, update.files);
+        const holds = holdsFiles(comparison.files, input.files);
         return holds
           ? { step: { status: 'up-to-date', foreignCommits: foreign }, diff, sha: remote }
           : { step: { status: 'blocked', foreignCommits: foreign }, diff };
       }
-      if (comparison.behindBy === 0 && sameFiles(comparison.files, update.files)) {
+      if (comparison.behindBy === 0 && sameFiles(comparison.files, input.files)) {
         return { step: { status: 'up-to-date' }, diff, sha: remote };
       }
     }
@@ -84,8 +84,8 @@ export async function updateBranchViaApi(
       context.wouldDo(`commit and move ${branch} (${remote ? 'replacing' : 'creating'} it) through the API`);
       return { step: { status: 'pushed' }, diff };
     }
-    const tree = await data.createTree(update.base.tree, update.files);
-    const commit = await data.createCommit(update.message, tree, [update.base.sha], update.author);
+    const tree = await data.createTree(input.base.tree, input.files);
+    const commit = await data.createCommit(input.message, tree, [input.base.sha], input.author);
     // The branch holds only our commits (checked above): replacing them is rebuilding our own update.
     const moved =
       remote === undefined

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { assertRepositoryMatches } from '../config/check-repository.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
 import { closestMatch } from '../config/did-you-mean.js';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load-config.js';
+import { loadConfig } from '../config/load-config.js';
 import { assertPathsInside, repoPath } from '../config/repo-paths.js';
 import { gitAuthor } from '../config/secrets.js';
 import { maskTemplateActions } from '../edit/formats/go-template.js';
@@ -15,6 +15,7 @@ import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { InputError } from '../errors.js';
 import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
 import { type GitIdentity, GitRepository, isMissingBranch, trackingRef } from '../git/git-repository.js';
+import { configFileOf, noAuthorError } from './config-file.js';
 
 export interface Checkout {
   repository: RepositoryName;
@@ -44,15 +45,12 @@ export interface CheckoutOptions {
 }
 
 /** Clones `repository` at `branch` and reads its configuration (`--config`, relative to the clone). */
-export async function checkout(context: FlowContext, options: CheckoutOptions): Promise<Checkout> {
+export async function checkOut(context: FlowContext, options: CheckoutOptions): Promise<Checkout> {
   const envAuthor = gitAuthor(undefined, context.env);
   let result = await cloneAndRead(context, options, envAuthor ?? READ_ONLY_IDENTITY);
   const author = gitAuthor(result.config.git, context.env);
   if (options.commits && !author) {
-    throw new InputError(
-      'no git author: set git.author_name and git.author_email in hephestus.yml (or HEPHESTUS_GIT_AUTHOR_NAME/_EMAIL)',
-      { file: configFile(context), setting: 'git.author_name' },
-    );
+    throw noAuthorError(context);
   }
   // The identity only reaches `git commit`: the configured author needs no second clone.
   if (options.commits && author && (author.name !== envAuthor?.name || author.email !== envAuthor?.email)) {
@@ -75,7 +73,7 @@ export async function checkout(context: FlowContext, options: CheckoutOptions): 
     await result.git.resetBranch(defaultBranch, trackingRef(defaultBranch));
     result = { ...result, branch: defaultBranch, sha: await result.git.revParse('HEAD') };
   }
-  assertPathsInside(result.dir, result.config, configFile(context));
+  assertPathsInside(result.dir, result.config, configFileOf(context));
   return { ...result, author };
 }
 
@@ -104,11 +102,11 @@ async function cloneAndRead(
     throw error;
   });
   const [config, sha] = await Promise.all([
-    loadConfig(repoPath(dir, configFile(context), '--config')),
+    loadConfig(repoPath(dir, configFileOf(context), '--config')),
     git.revParse('HEAD'),
   ]);
   // A template, pin or build name that is not there stops the flow here (exit 2), before it builds or writes.
-  await assertRepositoryMatches(config, dir, configFile(context));
+  await assertRepositoryMatches(config, dir, configFileOf(context));
   return { repository: options.repository, git, dir, config, branch, sha };
 }
 
@@ -129,10 +127,6 @@ async function missingBranch(
     `no branch ${branch} in ${repository.fullName}${suggestion ? `; did you mean ${suggestion}?` : ''}`,
     { setting },
   );
-}
-
-function configFile(context: FlowContext): string {
-  return context.options.config ?? DEFAULT_CONFIG_FILE;
 }
 
 /** The string value at a configured target (embedded documents looked into), as the editor would read it. */

@@ -24,10 +24,10 @@ import {
   willNotify,
   withMarkersOf,
 } from './notices.js';
-import type { BranchUpdate } from './update-branch.js';
+import type { UpdateCommit } from './update-branch.js';
 
 export interface ProposalInput {
-  update: BranchUpdate;
+  commit: UpdateCommit;
   /** The open PRs into the default branch, listed before the branch step (one list serves both). */
   openPullRequests: readonly PullRequest[];
   imageSet: string;
@@ -51,12 +51,12 @@ export interface Proposal {
 /** Opens, updates or closes the update PR of `input.branch`, and posts its notice once. */
 export async function proposeUpdate(
   context: FlowContext,
-  co: Pick<Checkout, 'config' | 'author'>,
+  checkout: Pick<Checkout, 'config' | 'author'>,
   prs: PullRequests,
   input: ProposalInput,
 ): Promise<Proposal> {
   const existing = input.openPullRequests.find((pr) => prs.isOwnBranch(pr, input.branch));
-  const { step } = input.update;
+  const { step } = input.commit;
   if (context.dryRun) {
     let outcome: Outcome = !existing ? 'created' : step.status === 'pushed' ? 'updated' : 'unchanged';
     if (step.status === 'no-diff') outcome = existing ? 'closed' : 'unchanged';
@@ -72,19 +72,19 @@ export async function proposeUpdate(
   const request: UpdateRequest = {
     imageSet: input.imageSet,
     branch: input.branch,
-    base: co.config.git.default_branch,
+    base: checkout.config.git.default_branch,
     openPullRequests: input.openPullRequests,
     title: input.title,
     body: input.body,
     // The Slack markers of the PR as it is when written, not as this run first saw it (another run may post meanwhile).
     keepFromBody: withMarkersOf,
-    labels: co.config.github.labels,
-    reviewers: co.config.github.reviewers,
-    author: co.author ?? { name: '', email: '' },
+    labels: checkout.config.github.labels,
+    reviewers: checkout.config.github.reviewers,
+    author: checkout.author ?? { name: '', email: '' },
     ...(input.covers
       ? {
           covers: input.covers,
-          branchOf: (imageSet: string) => updateBranchName(imageSet, co.config.git.branch_prefix),
+          branchOf: (imageSet: string) => updateBranchName(imageSet, checkout.config.git.branch_prefix),
         }
       : {}),
   };
@@ -107,7 +107,7 @@ export async function proposeUpdate(
     return proposal;
   }
   // The notice needs the PR as it is now (its body holds the message memory); read it only if a notice goes out.
-  if (!willNotify(context, co.config, 'update_opened')) return proposal;
+  if (!willNotify(context, checkout.config, 'update_opened')) return proposal;
   const pr =
     existing?.number === result.pullRequest.number && result.outcome === 'unchanged'
       ? existing
@@ -115,12 +115,12 @@ export async function proposeUpdate(
   if (!pr) return proposal;
   proposal.slack = await notify(
     context,
-    co.config,
+    checkout.config,
     'update_opened',
     input.message(pullRequestInfo(prs.fullName, pr)),
     { memory: await pullRequestMemory(prs, pr), threadUnder: null },
   );
-  if (slackFailed(co.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
+  if (slackFailed(checkout.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
   return proposal;
 }
 

@@ -14,7 +14,7 @@ import type { GitStepResult } from '../github/update-pull-request.js';
 import type { Checkout } from './checkout.js';
 import { commitsNotOurs } from './foreign-commits.js';
 
-export interface BranchUpdate {
+export interface UpdateCommit {
   step: GitStepResult;
   /** `git diff` of the update against the default branch (empty when there is none). */
   diff: string;
@@ -32,18 +32,18 @@ export interface BranchUpdate {
  * the branch, the costliest step after the clone (see docs/performance.md); the push's lease still refuses
  * the push if the branch moved since. Without it, or when the head is someone else's, the branch is fetched.
  */
-export async function updateBranch(
+export async function commitUpdate(
   context: FlowContext,
-  co: Checkout,
+  checkout: Checkout,
   branch: string,
   message: string,
   apply: () => Promise<void>,
   reportedHead?: string,
   /** `rebuild`: commit even when the edits change nothing (a rebuild asked for by hand, `--force`). */
   options: { rebuild?: boolean } = {},
-): Promise<BranchUpdate> {
-  const { git } = co;
-  const base = trackingRef(co.config.git.default_branch);
+): Promise<UpdateCommit> {
+  const { git } = checkout;
+  const base = trackingRef(checkout.config.git.default_branch);
   const rebuild = async (): Promise<string | undefined> => {
     await git.resetBranch(branch, base);
     await apply();
@@ -51,14 +51,14 @@ export async function updateBranch(
   };
   // The reported head's owner is asked while the update is rebuilt: neither needs the other.
   const [ownHead, sha] = await settleBoth(
-    reportedHead === undefined ? Promise.resolve(undefined) : ownCommit(context, co, reportedHead),
+    reportedHead === undefined ? Promise.resolve(undefined) : ownCommit(context, checkout, reportedHead),
     rebuild(),
   );
   const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
   if (!sha) {
     // The default branch holds the update. A branch with someone's work on it is theirs to close; ours goes.
     const foreign =
-      remote === undefined || ownHead ? [] : (await branchCommits(context, co, branch, remote)).foreign;
+      remote === undefined || ownHead ? [] : (await branchCommits(context, checkout, branch, remote)).foreign;
     return {
       step: {
         status: 'no-diff',
@@ -68,19 +68,19 @@ export async function updateBranch(
       diff: '',
     };
   }
-  const { diff, tree: headTree } = await headCommit(co.dir);
+  const { diff, tree: headTree } = await headCommit(checkout.dir);
 
   if (remote !== undefined) {
     // Our own head has nothing on top of it; a fetched branch is looked through.
-    const onBranch = ownHead ? undefined : await branchCommits(context, co, branch, remote);
+    const onBranch = ownHead ? undefined : await branchCommits(context, checkout, branch, remote);
     const foreign = onBranch?.foreign ?? [];
     // A branch the default branch already contains (left behind by a merge) holds nothing to propose.
     const ahead = onBranch === undefined || onBranch.comparison.commits.length > 0;
-    const remoteTree = ownHead ? ownHead.tree : await tree(co.dir, trackingRef(branch));
+    const remoteTree = ownHead ? ownHead.tree : await tree(checkout.dir, trackingRef(branch));
     if (foreign.length > 0) {
       // Someone's commits stay. When the branch holds the update already, there is nothing to add on top of them;
       // otherwise the update is not put on top, which could undo what they meant: the branch is left to them.
-      const holds = await holdsUpdate(co, branch, apply);
+      const holds = await holdsUpdate(checkout, branch, apply);
       const step = holds
         ? ({ status: 'up-to-date', foreignCommits: foreign } as const)
         : ({ status: 'blocked', foreignCommits: foreign } as const);
@@ -96,7 +96,7 @@ export async function updateBranch(
     branch,
     remote,
     async (moved) => {
-      if (moved !== undefined && (await branchCommits(context, co, branch, moved)).foreign.length > 0) {
+      if (moved !== undefined && (await branchCommits(context, checkout, branch, moved)).foreign.length > 0) {
         throw new FailureError(
           `git: someone else pushed to ${branch} meanwhile; not overwriting their commits`,
         );
@@ -109,7 +109,7 @@ export async function updateBranch(
   return { step: { status: 'pushed' }, diff, sha: pushed.sha };
 }
 
-/** The head of `branch` as its open pull request in `repository` reports it (see {@link updateBranch}). */
+/** The head of `branch` as its open pull request in `repository` reports it (see {@link commitUpdate}). */
 export function reportedHead(
   openPullRequests: readonly PullRequest[],
   repository: RepositoryName,
@@ -122,32 +122,32 @@ export function reportedHead(
  * `sha` with its tree when it is a commit of ours (author and committer), else undefined. The flows rebuild the
  * branch as one commit on the default branch, so a head of ours is a branch holding only our work.
  */
-async function ownCommit(context: FlowContext, co: Checkout, sha: string) {
-  const { owner, repo } = co.repository;
+async function ownCommit(context: FlowContext, checkout: Checkout, sha: string) {
+  const { owner, repo } = checkout.repository;
   const commit = await new GitData(context.github(), { owner, repo }).commit(sha);
-  if (!commit || !co.author) return undefined;
-  return foreignCommits([commit], [co.author]).length === 0 ? commit : undefined;
+  if (!commit || !checkout.author) return undefined;
+  return foreignCommits([commit], [checkout.author]).length === 0 ? commit : undefined;
 }
 
 /** The commits on `branch` (at `head`) against the default branch, and those not ours ({@link commitsNotOurs}). */
-async function branchCommits(context: FlowContext, co: Checkout, branch: string, head: string) {
-  const base = await co.git.revParse(trackingRef(co.config.git.default_branch));
-  return commitsNotOurs(context, co.repository, { branch, base, head, author: co.author });
+async function branchCommits(context: FlowContext, checkout: Checkout, branch: string, head: string) {
+  const base = await checkout.git.revParse(trackingRef(checkout.config.git.default_branch));
+  return commitsNotOurs(context, checkout.repository, { branch, base, head, author: checkout.author });
 }
 
 /**
  * True when the fetched `branch` already holds the update: `apply` on top of it changes nothing. Leaves the clone
  * on the branch's head (the callers are done with it).
  */
-async function holdsUpdate(co: Checkout, branch: string, apply: () => Promise<void>): Promise<boolean> {
-  await co.git.resetBranch(branch, trackingRef(branch));
+async function holdsUpdate(checkout: Checkout, branch: string, apply: () => Promise<void>): Promise<boolean> {
+  await checkout.git.resetBranch(branch, trackingRef(branch));
   try {
     await apply();
   } catch {
     // An edit that does not apply to their version of a file: the branch does not hold the update.
     return false;
   }
-  return (await local(co.dir, ['status', '--porcelain'])).trim() === '';
+  return (await local(checkout.dir, ['status', '--porcelain'])).trim() === '';
 }
 
 /** Both results once both have finished (so no git command outlives a failure), or the first failure. */

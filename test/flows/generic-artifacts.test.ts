@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { genericArtifactsOf } from '../../src/flows/build-validate.js';
+import { genericArtifactsOf } from '../../src/images/packer-outcome.js';
 import { emptyLock, parseLockFile, renderLockFile, withEntries } from '../../src/lock/lock-file.js';
 import { parsePackerLogFile } from '../../src/packer/parse-log.js';
 

@@ -5,11 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { InputError } from '../../src/errors.js';
-import { type BuildValidateReport, validationRecord } from '../../src/flows/build-validate.js';
-import { blockersOf } from '../../src/flows/monitor.js';
+import type { BuildValidateReport } from '../../src/flows/build-validate.js';
 import { summarizeChecks, summarizeReviews } from '../../src/github/pull-request-status.js';
+import { validationRecord } from '../../src/images/build-comment.js';
 import { VALIDATION_RECORD } from '../../src/lock/build-record.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
+import { blockersOf } from '../../src/update/update-status.js';
 
 const seed = await readFile(join(seedDirs.imagesRepo, 'hephestus.yml'), 'utf8');
 const SHA = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0';

@@ -1,0 +1,145 @@
+/** build-validate's pure renderers on a realistic run: one image validated, one failed, one of another builder. */
+import { describe, expect, it } from 'vitest';
+import type { ValidationResult } from '../../src/aws/validate-ami.js';
+import { type BuildOutcome, buildComment, validationRecord } from '../../src/images/build-comment.js';
+import { buildJunit } from '../../src/images/build-junit.js';
+import type { ImageBuildReport } from '../../src/images/image-build.js';
+import { buildNotice } from '../../src/images/report-build.js';
+import { VALIDATION_RECORD } from '../../src/lock/build-record.js';
+
+const SHA = '3f9c2a7be01d4c6f8a9b0c1d2e3f405162738495';
+
+const validated: ImageBuildReport = {
+  image: 'win2022',
+  inputHash: 'sha256:5b1f0e3c9a7d2b4e6f8a0c1e3d5b7f9a1c3e5d7b9f1a3c5e7d9b1f3a5c7e9d1b',
+  action: 'built',
+  status: 'validated',
+  amis: { 'us-east-1': 'ami-0a1b2c3d4e5f60718', 'eu-west-1': 'ami-0f1e2d3c4b5a69788' },
+  validation: {
+    region: 'us-east-1',
+    imageId: 'ami-0a1b2c3d4e5f60718',
+    instanceId: 'i-0123456789abcdef0',
+    passed: true,
+    terminated: true,
+    tests: [
+      { name: 'iis.ps1', outcome: 'passed', exitCode: 0 },
+      { name: 'dotnet.ps1', outcome: 'passed', exitCode: 0 },
+    ],
+  },
+};
+
+const failed: ImageBuildReport = {
+  image: 'win2019_core',
+  inputHash: 'sha256:0c2e4a6b8d0f1e3c5a7b9d1f3e5c7a9b1d3f5e7c9a1b3d5f7e9c1a3b5d7f9e1c',
+  action: 'built',
+  status: 'failed',
+  amis: { 'us-east-1': 'ami-0badc0ffee1234567' },
+  failure: 'smoke test `features.ps1` failed: *Web-Server* missing',
+  validation: {
+    region: 'us-east-1',
+    imageId: 'ami-0badc0ffee1234567',
+    instanceId: 'i-0fedcba9876543210',
+    passed: false,
+    failedStep: 'smoke-tests',
+    terminated: true,
+    tests: [
+      { name: 'features.ps1', outcome: 'failed', exitCode: 1 },
+      { name: 'agent|check.ps1', outcome: 'passed', exitCode: 0 },
+    ],
+  },
+};
+
+const docker: ImageBuildReport = {
+  image: 'build-agent',
+  inputHash: 'sha256:9e7c5a3b1d9f7e5c3a1b9d7f5e3c1a9b7d5f3e1c9a7b5d3f1e9c7a5b3d1f9e7c',
+  action: 'reused',
+  status: 'built',
+  amis: {},
+  artifacts: [{ builder_id: 'packer.post-processor.docker-tag', id: 'registry.example.com/agent:2024.6' }],
+  note: 'not an AMI: tagging, validation and promotion skipped',
+};
+
+const run = {
+  run: '8d3f1c2e-4b5a-4c6d-9e7f-0a1b2c3d4e5f',
+  branch: 'windows-update/win2019_core+win2022',
+  sha: SHA,
+  packerVersion: 'Packer v1.11.2',
+  runUrl: 'https://circleci.com/gh/acme/windows-images/4211',
+};
+
+const failedRun: BuildOutcome = { ...run, outcome: 'failed', images: [validated, failed, docker] };
+const validatedRun: BuildOutcome = { ...run, outcome: 'validated', images: [validated, docker] };
+
+function result(image: ImageBuildReport, passed: boolean): ValidationResult {
+  return {
+    region: 'us-east-1',
+    imageId: image.amis['us-east-1'] as string,
+    instanceId: image.validation?.instanceId,
+    passed,
+    ...(passed ? {} : { failedStep: 'smoke-tests' as const, message: 'features.ps1 exited 1' }),
+    steps: [{ step: 'launch', durationMs: 41_000 }],
+    terminated: true,
+    tests: (image.validation?.tests ?? []).map((t) => ({
+      name: t.name,
+      outcome: t.outcome as 'passed' | 'failed',
+      status: t.outcome === 'passed' ? 'Success' : 'Failed',
+      exitCode: t.exitCode,
+      stdout: t.outcome === 'passed' ? 'ok\n' : 'Web-Server: Available\n',
+      stderr: t.outcome === 'passed' ? '' : 'Install-WindowsFeature: <Web-Server> not installed & required\n',
+      truncated: false,
+      durationMs: 12_345,
+      ...(t.outcome === 'passed' ? {} : { message: 'exit code 1' }),
+    })),
+  };
+}
+
+describe('build-validate comment', () => {
+  it('shows every image, escapes what the branch wrote, and carries a failed record', () => {
+    const text = buildComment(failedRun);
+    expect(text).toMatchSnapshot();
+    expect(VALIDATION_RECORD.decode(text)?.outcome).toBe('failed');
+  });
+
+  it('carries a validated record (and the artifacts) when every image has something to show', () => {
+    const text = buildComment(validatedRun);
+    expect(text).toMatchSnapshot();
+    expect(VALIDATION_RECORD.decode(text)).toEqual(validationRecord(validatedRun));
+  });
+});
+
+describe('build-validate JUnit', () => {
+  it('has a suite per built AMI image, with the failure and the tests output', () => {
+    const results = new Map([
+      ['win2022', result(validated, true)],
+      ['win2019_core', result(failed, false)],
+    ]);
+    expect(buildJunit(failedRun.images, results)).toMatchSnapshot();
+  });
+
+  it('shows a build that failed before validation as an error case', () => {
+    const unbuilt: ImageBuildReport = {
+      ...failed,
+      amis: {},
+      validation: undefined,
+      failure: 'packer build failed: copying AMI to eu-west-1: RequestLimitExceeded',
+    };
+    expect(buildJunit([unbuilt], new Map())).toMatchSnapshot();
+  });
+});
+
+describe('build-validate Slack notice', () => {
+  const pr = {
+    repository: 'acme/windows-images',
+    number: 42,
+    url: 'https://github.com/acme/windows-images/pull/42',
+    title: 'Windows image update: win2019_core, win2022',
+  };
+
+  it('is ready_to_merge when every image validated', () => {
+    expect(buildNotice(validatedRun, pr, run.runUrl)).toMatchSnapshot();
+  });
+
+  it('names the failed images and why', () => {
+    expect(buildNotice(failedRun, pr, run.runUrl)).toMatchSnapshot();
+  });
+});
