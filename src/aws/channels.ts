@@ -11,7 +11,7 @@ import { newestFirst, ownImage, ownImages } from './own-images.js';
 import type { ImageRecord } from './schema.js';
 import { type RegionalImage, tagResources, untagResources } from './tag-images.js';
 
-export interface PromoteRequest {
+export interface ChannelMoveRequest {
   /** The image set (`hephestus:image`). */
   image: string;
   /** The images to promote, one per region. */
@@ -34,9 +34,9 @@ export interface ChannelMove {
 }
 
 /** Moves `request.images` into their next (or the given) channel, each region on its own. */
-export async function promote(
+export async function moveChannel(
   clientFor: (region: string) => EC2Client,
-  request: PromoteRequest,
+  request: ChannelMoveRequest,
 ): Promise<ChannelMove[]> {
   if (request.to !== undefined && !request.channels.includes(request.to)) {
     throw new InputError(
@@ -54,7 +54,7 @@ export async function promote(
 async function promoteInRegion(
   ec2: EC2Client,
   target: RegionalImage,
-  request: PromoteRequest,
+  request: ChannelMoveRequest,
 ): Promise<ChannelMove> {
   const image = await ownImage(ec2, target.imageId);
   if (!image) throw new InputError(`${target.imageId} is not an image of this account in ${target.region}`);

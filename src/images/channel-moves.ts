@@ -2,7 +2,7 @@
  * Moving validated AMIs through the configured channels: promote puts an image's AMIs into the first channel,
  * announce moves a rolled-out image into the next one. An AMI never moves back, and a dry run moves nothing.
  */
-import { type ChannelMove, promote as moveImages } from '../aws/channels.js';
+import { type ChannelMove, moveChannel } from '../aws/channels.js';
 import { ownImages } from '../aws/own-images.js';
 import { whyNotValidated } from '../aws/validated-image.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
@@ -33,7 +33,7 @@ export async function moveToFirstChannel(
   }
   return [
     ...moves,
-    ...(await moveImages(context.ec2For, {
+    ...(await moveChannel(context.ec2For, {
       image: image.name,
       images: pending,
       channels: config.channels,
@@ -74,7 +74,7 @@ async function moveOne(
     context.wouldDo(`promote ${image} ${imageId} (${region}) to ${channel}`);
     return { region, channel, imageId, outcome: 'unchanged' };
   }
-  const [move] = await moveImages(context.ec2For, {
+  const [move] = await moveChannel(context.ec2For, {
     image,
     images: [{ region, imageId }],
     channels,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { channelHolders, promote, rollback } from '../../src/aws/channels.js';
+import { channelHolders, moveChannel, rollback } from '../../src/aws/channels.js';
 import { copyToRegions, shareImages } from '../../src/aws/copy-share.js';
 import { builtTags, TAG, toTags } from '../../src/aws/image-tags.js';
 import { setImageStatus, tagImages } from '../../src/aws/tag-images.js';
@@ -77,23 +77,23 @@ describe('tags, copies and channels against the sandbox', () => {
   it('promotes through the channels, moves each channel to the new image, and rolls back', async () => {
     const first = await build('svc', 'r1');
     const second = await build('svc', 'r2');
-    await expect(promote(aws.ec2For, { image: 'svc', images: first, channels })).rejects.toThrow(
+    await expect(moveChannel(aws.ec2For, { image: 'svc', images: first, channels })).rejects.toThrow(
       /is built, not validated/,
     );
     await setImageStatus(aws.ec2For, [...first, ...second], 'validated');
 
-    const toCanary = await promote(aws.ec2For, { image: 'svc', images: first, channels });
+    const toCanary = await moveChannel(aws.ec2For, { image: 'svc', images: first, channels });
     expect(toCanary.map((m) => [m.channel, m.outcome])).toEqual(regions.map(() => ['canary', 'moved']));
-    await promote(aws.ec2For, { image: 'svc', images: first, channels });
-    await promote(aws.ec2For, { image: 'svc', images: first, channels, to: 'stable' });
+    await moveChannel(aws.ec2For, { image: 'svc', images: first, channels });
+    await moveChannel(aws.ec2For, { image: 'svc', images: first, channels, to: 'stable' });
     expect(tagsOf(first[1]?.imageId as string)[TAG.channel]).toBe('stable');
-    const rerun = await promote(aws.ec2For, { image: 'svc', images: first, channels, to: 'stable' });
+    const rerun = await moveChannel(aws.ec2For, { image: 'svc', images: first, channels, to: 'stable' });
     expect(rerun.every((m) => m.outcome === 'unchanged')).toBe(true);
-    await expect(promote(aws.ec2For, { image: 'svc', images: first, channels, to: 'edge' })).rejects.toThrow(
-      /use rollback/,
-    );
+    await expect(
+      moveChannel(aws.ec2For, { image: 'svc', images: first, channels, to: 'edge' }),
+    ).rejects.toThrow(/use rollback/);
 
-    const moves = await promote(aws.ec2For, { image: 'svc', images: second, channels, to: 'stable' });
+    const moves = await moveChannel(aws.ec2For, { image: 'svc', images: second, channels, to: 'stable' });
     expect(moves).toEqual(
       first.map((old, i) => ({
         region: old.region,
@@ -132,9 +132,9 @@ describe('tags, copies and channels against the sandbox', () => {
     const copies = await build('other', 'r1');
     await tagImages(aws.ec2For, copies, toTags({ status: 'validated' }));
     await expect(
-      promote(aws.ec2For, { image: 'other', images: copies, channels, to: 'beta' }),
+      moveChannel(aws.ec2For, { image: 'other', images: copies, channels, to: 'beta' }),
     ).rejects.toThrow(/unknown channel "beta"/);
-    await expect(promote(aws.ec2For, { image: 'svc', images: copies, channels })).rejects.toThrow(
+    await expect(moveChannel(aws.ec2For, { image: 'svc', images: copies, channels })).rejects.toThrow(
       /belongs to image set "other"/,
     );
   });

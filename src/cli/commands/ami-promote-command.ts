@@ -1,5 +1,5 @@
 /** `hephestus ami promote`: moves an image set into a channel, or rolls a channel back. */
-import { channelHolders, promote, rollback } from '../../aws/channels.js';
+import { channelHolders, moveChannel, rollback } from '../../aws/channels.js';
 import { TAG } from '../../aws/image-tags.js';
 import { newestFirst, ownImages } from '../../aws/own-images.js';
 import type { RegionalImage } from '../../aws/tag-images.js';
@@ -54,7 +54,7 @@ export async function amiPromoteCommand(
       );
     return;
   }
-  const moves = await promote(ec2For, {
+  const moves = await moveChannel(ec2For, {
     image: options.image,
     images,
     channels,
