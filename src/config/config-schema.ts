@@ -190,6 +190,29 @@ export const PackerConfigSchema = z
     "How Hephestus runs Packer: its AWS waits, and which of the job's variables it sees beside the allowlist.",
   );
 
+/** The dashboard issue monitor keeps in the images repository. */
+export const DashboardConfigSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Keep one dashboard issue in the images repository (only where `images` are configured).'),
+    title: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('Hephestus image dashboard')
+      .describe("The dashboard issue's title."),
+    max_age_days: z
+      .number()
+      .positive()
+      .default(45)
+      .describe('An AMI older than this is flagged on the dashboard as due for a rebuild.'),
+  })
+  .describe(
+    'The image dashboard: one issue showing the fleet, with check boxes that ask monitor for actions.',
+  );
+
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -212,6 +235,11 @@ export const MonitorConfigSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Channels for the stale reminder; `slack.channels.ready_to_merge` by default.'),
+    dashboard: DashboardConfigSchema.default({
+      enabled: true,
+      title: 'Hephestus image dashboard',
+      max_age_days: 45,
+    }),
   })
   .describe('Watching the open update pull requests (`hephestus run monitor`).');
 
@@ -243,7 +271,12 @@ export const HephestusConfigSchema = z.strictObject({
   validation: ValidationSchema.optional(),
   packer: PackerConfigSchema.default({ pass_env: [] }),
   consumers: z.array(ConsumerSchema).default([]),
-  monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
+  monitor: MonitorConfigSchema.default({
+    auto_merge: false,
+    require_approval: false,
+    stale_after_days: 7,
+    dashboard: { enabled: true, title: 'Hephestus image dashboard', max_age_days: 45 },
+  }),
   bump: z
     .strictObject({
       files: z.array(BumpFileSchema).min(1),
