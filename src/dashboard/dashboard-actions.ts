@@ -3,9 +3,10 @@
  * with the same checks: rebuild is `run open-update --force --images NAME`, promote is the channel move
  * promote and announce use (refused unless every AMI is a validated image of ours that reached the first
  * channel), revoke is the revoke flow. Under `--dry-run` each says what it would do and changes nothing.
- * A refusal is an outcome, not a failure of monitor: it is reported on the issue.
+ * A refusal (bad input, a check that said no) is an outcome, reported on the issue; a service that kept failing
+ * is reported there too, and fails the monitor run.
  */
-import { FailureError, HephestusError } from '../errors.js';
+import { ExternalServiceError, FailureError, HephestusError } from '../errors.js';
 import { FlowContext } from '../flows/flow-context.js';
 import { openUpdate } from '../flows/open-update.js';
 import { moveToChannel, refuseUnvalidated } from '../images/channel-moves.js';
@@ -14,7 +15,7 @@ import type { DashboardImage } from './dashboard-text.js';
 
 export interface ActionOutcome {
   action: DashboardAction;
-  outcome: 'done' | 'refused' | 'would-do';
+  outcome: 'done' | 'refused' | 'failed' | 'would-do';
   /** What happened, for the issue comment and the report (Markdown-free). */
   message: string;
 }
@@ -32,7 +33,7 @@ const HANDLERS: { [K in DashboardAction['kind']]: Handler<K> } = {
   revoke: (context, action, fleet) => revokeChannelImage(context, action, fleet),
 };
 
-/** Runs the box's action; errors with a known cause become refusals that say why. */
+/** Runs the box's action; Hephestus's own errors become outcomes that say why. */
 export async function runAction(
   context: FlowContext,
   action: DashboardAction,
@@ -45,7 +46,11 @@ export async function runAction(
     return { action, outcome: context.dryRun ? 'would-do' : 'done', message };
   } catch (error) {
     if (!(error instanceof HephestusError)) throw error;
-    return { action, outcome: 'refused', message: error.message };
+    return {
+      action,
+      outcome: error instanceof ExternalServiceError ? 'failed' : 'refused',
+      message: error.message,
+    };
   }
 }
 

@@ -6,6 +6,7 @@ import { boxLabel } from './dashboard-boxes.js';
 const VERDICT: Record<ActionOutcome['outcome'], string> = {
   done: 'done',
   refused: 'refused',
+  failed: 'failed (try again by ticking it again)',
   'would-do': 'dry run, nothing changed',
 };
 

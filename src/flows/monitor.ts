@@ -78,7 +78,8 @@ export async function monitor(context: FlowContext): Promise<MonitorReport> {
     : open.length
       ? 'reported'
       : 'none';
-  if (slackFailed(config, report.slack)) report.exitCode = ExitCode.failure;
+  if (slackFailed(config, report.slack) || report.dashboard?.boxes.some((b) => b.outcome === 'failed'))
+    report.exitCode = ExitCode.failure;
   return report;
 }
 
