@@ -72,7 +72,10 @@ async function lookUpRegion(
   for (const [parameter, imageId] of values) {
     const image = described.get(imageId);
     if (!image) {
-      throw new ExternalServiceError('ec2', `${imageId}, named by ${parameter} in ${region}, cannot be described`);
+      throw new ExternalServiceError(
+        'ec2',
+        `${imageId}, named by ${parameter} in ${region}, cannot be described`,
+      );
     }
     result.set(parameter, {
       region,

@@ -12,8 +12,8 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { FailureError, InputError } from '../errors.js';
 import { type ChannelPublishing, channelParameterName, publishChannel } from './channel-parameters.js';
-import { TAG, toTags } from './image-tags.js';
 import { protectChannelHolder, releaseChannelHolder } from './image-protection.js';
+import { TAG, toTags } from './image-tags.js';
 import { newestFirst, ownImage, ownImages } from './own-images.js';
 import type { ImageRecord } from './schema.js';
 import type { PublishOutcome } from './ssm-parameters.js';

@@ -31,7 +31,10 @@ export async function readParameters(ssm: SSMClient, names: string[]): Promise<P
       await ssm.send(new GetParametersCommand({ Names: unique.slice(i, i + GET_PARAMETERS_LIMIT) })),
     );
     if (!answer.success) {
-      throw new ExternalServiceError('ssm', `unexpected GetParameters answer: ${z.prettifyError(answer.error)}`);
+      throw new ExternalServiceError(
+        'ssm',
+        `unexpected GetParameters answer: ${z.prettifyError(answer.error)}`,
+      );
     }
     for (const parameter of answer.data.Parameters) values.set(parameter.Name, parameter.Value);
     missing.push(...answer.data.InvalidParameters);

@@ -13,6 +13,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBaseAmisBySsm } from '../../src/aws/base-ami-ssm.js';
+import { publishChannel } from '../../src/aws/channel-parameters.js';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
 import {
   hephestusRoles,
@@ -21,8 +23,6 @@ import {
   type RoleKey,
   rolePolicy,
 } from '../../src/aws/iam-policies.js';
-import { findBaseAmisBySsm } from '../../src/aws/base-ami-ssm.js';
-import { publishChannel } from '../../src/aws/channel-parameters.js';
 import { type PruneOptions, prune } from '../../src/aws/prune.js';
 import { sweep } from '../../src/aws/sweep.js';
 import type { BuildValidateReport } from '../../src/flows/build-validate.js';
