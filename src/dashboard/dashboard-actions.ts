@@ -6,6 +6,8 @@
  * A refusal (bad input, a check that said no) is an outcome, reported on the issue; a service that kept failing
  * is reported there too, and fails the monitor run.
  */
+
+import type { HephestusConfig } from '../config/config-schema.js';
 import { ExternalServiceError, FailureError, HephestusError } from '../errors.js';
 import { FlowContext } from '../flows/flow-context.js';
 import { openUpdate } from '../flows/open-update.js';
@@ -20,11 +22,14 @@ export interface ActionOutcome {
   message: string;
 }
 
+/** What a channel move needs of the configuration: the channels and where to publish their AMIs. */
+type ChannelSettings = Pick<HephestusConfig, 'channels' | 'ssm_parameters'>;
+
 type Handler<K extends DashboardAction['kind']> = (
   context: FlowContext,
   action: Extract<DashboardAction, { kind: K }>,
   fleet: DashboardImage[],
-  channels: readonly string[],
+  config: ChannelSettings,
 ) => Promise<string>;
 
 const HANDLERS: { [K in DashboardAction['kind']]: Handler<K> } = {
@@ -38,11 +43,11 @@ export async function runAction(
   context: FlowContext,
   action: DashboardAction,
   fleet: DashboardImage[],
-  channels: readonly string[],
+  config: ChannelSettings,
 ): Promise<ActionOutcome> {
   const handler = HANDLERS[action.kind] as Handler<DashboardAction['kind']>;
   try {
-    const message = await handler(context, action, fleet, channels);
+    const message = await handler(context, action, fleet, config);
     return { action, outcome: context.dryRun ? 'would-do' : 'done', message };
   } catch (error) {
     if (!(error instanceof HephestusError)) throw error;
@@ -75,12 +80,12 @@ async function promoteImage(
   context: FlowContext,
   action: { image: string; from: string; to: string },
   fleet: DashboardImage[],
-  channels: readonly string[],
+  config: ChannelSettings,
 ): Promise<string> {
   const amis = channelAmis(fleet, action.image, action.from);
   const images = { [action.image]: amis };
-  await refuseUnvalidated(context, [...channels], images);
-  const moves = await moveToChannel(context, [...channels], images, action.to);
+  await refuseUnvalidated(context, config.channels, images);
+  const moves = await moveToChannel(context, config, images, action.to);
   if (context.dryRun) return `would promote ${describeAmis(amis)} to ${action.to}`;
   return moves
     .map(

@@ -56,8 +56,7 @@ export async function keepDashboard(
       body = untick(existing.body, ticked.actions.map(boxId));
       await issues.update(existing.number, { body });
     }
-    for (const action of ticked.actions)
-      report.boxes.push(await runAction(context, action, fleet, config.channels));
+    for (const action of ticked.actions) report.boxes.push(await runAction(context, action, fleet, config));
     if (report.boxes.length && !context.dryRun) {
       await context
         .pullRequests(repository)
