@@ -1,4 +1,5 @@
 /** EC2 image and snapshot actions: describe, create, copy, share, deprecate, deregister, delete. */
+import { deprecationTimeFrom, isDeregistrationProtected } from './ec2-image-lifecycle.js';
 import { Ec2Error, matchesFilters, paginate, parseFilters, type QueryParams, tagsFor } from './ec2-query.js';
 import {
   canSeeImage,
@@ -9,7 +10,7 @@ import {
   requireOwnedImage,
 } from './ec2-runtime.js';
 import { type BlockDevice, type Ec2Image, type Ec2Snapshot, newId } from './ec2-state.js';
-import { imageXml, isoDate, snapshotXml } from './ec2-xml.js';
+import { deregistrationProtectionText, imageXml, isoDate, snapshotXml } from './ec2-xml.js';
 
 const amiNamePattern = /^[a-zA-Z0-9()[\] ./\-'@_]{3,128}$/;
 
@@ -201,6 +202,7 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
       const executors = params.list('ExecutableBy');
       const filters = parseFilters(params);
       const includeDeprecated = params.bool('IncludeDeprecated') ?? false;
+      const includeDisabled = params.bool('IncludeDisabled') ?? false;
       const now = clock.now();
       const candidates = ids.length
         ? ids.map((id) => requireImage(runtime, region, id))
@@ -217,10 +219,12 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
             image.ownerId === state.accountId ||
             image.deprecationTime === undefined ||
             image.deprecationTime > now) &&
+          // Disabled images are left out unless asked for, by id too; only their owner sees them at all.
+          (includeDisabled || image.state !== 'disabled') &&
           matchesFilters(filters, image.tags, (name) => imageFilterValues(image, name)),
       );
       const { page, nextToken } = paginate(images, params);
-      return { imagesSet: page.map(imageXml), nextToken };
+      return { imagesSet: page.map((image) => imageXml(image, now)), nextToken };
     },
 
     CreateImage({ params, region }) {
@@ -306,6 +310,12 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
 
     DeregisterImage({ params, region }) {
       const image = requireOwnedImage(runtime, region, params.require('ImageId'));
+      if (isDeregistrationProtected(image, clock.now())) {
+        throw new Ec2Error(
+          'OperationNotPermitted',
+          `Image ${image.imageId} cannot be deregistered: deregistration protection is ${deregistrationProtectionText(image.deregistrationProtection, clock.now())}.`,
+        );
+      }
       state.images.delete(image.imageId);
       if (params.bool('DeleteAssociatedSnapshots')) {
         for (const device of image.blockDevices) state.snapshots.delete(device.snapshotId);
@@ -327,6 +337,10 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
       }
       if (attribute === 'description')
         return { imageId: image.imageId, description: { value: image.description } };
+      if (attribute === 'deregistrationProtection') {
+        const value = deregistrationProtectionText(image.deregistrationProtection, clock.now());
+        return { imageId: image.imageId, deregistrationProtection: { value } };
+      }
       throw new Ec2Error('InvalidParameterValue', `Value (${attribute}) for parameter attribute is invalid.`);
     },
 
@@ -354,14 +368,7 @@ export function imageActions(runtime: Ec2Runtime): Record<string, Ec2Action> {
 
     EnableImageDeprecation({ params, region }) {
       const image = requireOwnedImage(runtime, region, params.require('ImageId'));
-      const deprecateAt = Date.parse(params.require('DeprecateAt'));
-      if (Number.isNaN(deprecateAt)) {
-        throw new Ec2Error(
-          'InvalidParameterValue',
-          `Invalid value '${params.get('DeprecateAt')}' for DeprecateAt`,
-        );
-      }
-      image.deprecationTime = deprecateAt;
+      image.deprecationTime = deprecationTimeFrom(params.require('DeprecateAt'), image, clock.now());
       return { return: true };
     },
 

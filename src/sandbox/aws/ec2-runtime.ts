@@ -40,9 +40,10 @@ export interface Ec2Request {
 /** One EC2 action: the response's fields after `requestId`. */
 export type Ec2Action = (request: Ec2Request) => Record<string, XmlValue>;
 
-/** Whether `image` may be seen from `accountId`: own, public or shared. */
+/** Whether `image` may be seen from `accountId`: own, public or shared; a disabled image only by its owner. */
 export function canSeeImage(image: Ec2Image, accountId: string): boolean {
-  return image.ownerId === accountId || image.isPublic || image.sharedWith.includes(accountId);
+  if (image.ownerId === accountId) return true;
+  return image.state !== 'disabled' && (image.isPublic || image.sharedWith.includes(accountId));
 }
 
 /** An image id visible from the caller's region, or EC2's Malformed / NotFound error. */

@@ -4,7 +4,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-export type ImageState = 'pending' | 'available' | 'failed';
+/** `disabled` is DisableImage's: kept, owner-only, hidden from DescribeImages unless `IncludeDisabled`. */
+export type ImageState = 'pending' | 'available' | 'failed' | 'disabled';
+
+/**
+ * Deregistration protection while on (optionally `WithCooldown`), or after a cooldown protection was
+ * disabled: still enforced until `until`, 24 hours later. No value means off.
+ */
+export type DeregistrationProtection =
+  | { state: 'enabled'; withCooldown: boolean }
+  | { state: 'cooling-down'; until: number };
 export type InstanceStateName =
   | 'pending'
   | 'running'
@@ -36,6 +45,7 @@ export interface Ec2Image {
   sharedWith: string[];
   creationDate: number;
   deprecationTime?: number;
+  deregistrationProtection?: DeregistrationProtection;
   platform?: 'windows';
   platformDetails: string;
   architecture: 'x86_64' | 'arm64';

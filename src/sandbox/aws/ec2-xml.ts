@@ -5,6 +5,7 @@
  */
 
 import type {
+  DeregistrationProtection,
   Ec2Image,
   Ec2Instance,
   Ec2SecurityGroup,
@@ -80,8 +81,23 @@ export function instanceState(name: InstanceStateName): XmlValue {
   return { code: instanceStateCodes[name], name };
 }
 
-/** An `imagesSet` item. */
-export function imageXml(image: Ec2Image): XmlValue {
+/**
+ * `deregistrationProtection` as EC2 renders it: `enabled-with-cooldown`, `enabled-without-cooldown`,
+ * `disabled`, or `disabled-until <time>` while a cooldown still holds.
+ */
+export function deregistrationProtectionText(
+  protection: DeregistrationProtection | undefined,
+  now: number,
+): string {
+  if (!protection) return 'disabled';
+  if (protection.state === 'enabled') {
+    return protection.withCooldown ? 'enabled-with-cooldown' : 'enabled-without-cooldown';
+  }
+  return protection.until > now ? `disabled-until ${isoDate(protection.until)}` : 'disabled';
+}
+
+/** An `imagesSet` item as seen at `now` (a cooldown may have run out). */
+export function imageXml(image: Ec2Image, now: number): XmlValue {
   return {
     imageId: image.imageId,
     imageLocation: `${image.ownerAlias ?? image.ownerId}/${image.name}`,
@@ -117,6 +133,7 @@ export function imageXml(image: Ec2Image): XmlValue {
     stateReason: image.stateReason,
     deprecationTime: image.deprecationTime === undefined ? undefined : isoDate(image.deprecationTime),
     sourceInstanceId: image.sourceInstanceId,
+    deregistrationProtection: deregistrationProtectionText(image.deregistrationProtection, now),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   SANDBOX_PACKER_AWS_CREDENTIALS,
 } from './aws-auth.js';
 import { AWS_TIMINGS, AwsClock, type AwsTimings } from './aws-clock.js';
+import { imageLifecycleActions } from './ec2-image-lifecycle.js';
 import { imageActions } from './ec2-images.js';
 import { instanceActions } from './ec2-instances.js';
 import { networkActions } from './ec2-network.js';
@@ -90,6 +91,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const runtime = { state, clock, faults };
   const actions: Record<string, Ec2Action> = {
     ...imageActions(runtime),
+    ...imageLifecycleActions(runtime),
     ...instanceActions(runtime),
     ...volumeActions(runtime),
     ...networkActions(runtime),

@@ -3,6 +3,7 @@
  * three calls an AMI validation makes: DescribeInstanceInformation, SendCommand with
  * `AWS-RunPowerShellScript`, GetCommandInvocation. Managed instances are the EC2 sandbox's
  * instances: one comes online `ssmOnlineMs` after it starts running, if it has an instance profile.
+ * Parameter Store (`ssm-parameters.ts`) serves AWS's public Windows AMI parameters and the account's own.
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type SandboxRequest, type SandboxResponse } from '../http.js';
@@ -16,6 +17,9 @@ import type { AwsClock } from './aws-clock.js';
 import type { Ec2Service } from './ec2.js';
 import type { ThrottleFault } from './ec2-runtime.js';
 import { type Ec2Instance, type ResourceSnapshot, referencedResources } from './ec2-state.js';
+import { SsmError } from './ssm-error.js';
+import { type ParameterStore, publishWindowsLatest } from './ssm-parameter-store.js';
+import { parameterActions } from './ssm-parameters.js';
 
 /** SSM keeps only the first 24,000 characters of standard output and 8,000 of standard error. */
 export const SSM_STDOUT_LIMIT = 24_000;
@@ -58,6 +62,8 @@ export interface SsmCommand {
 
 export interface SsmState {
   commands: Map<string, SsmCommand>;
+  /** Parameter Store, per region; seeded with `/aws/service/ami-windows-latest/...`. */
+  parameters: ParameterStore;
 }
 
 /** Scripted SSM failures. */
@@ -101,16 +107,6 @@ export interface SsmService {
   calls: SsmCall[];
   /** Scripts `ThrottlingException` for the next `times` calls of `action`, or of any action. */
   throttle(fault: ThrottleFault): void;
-}
-
-class SsmError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -173,7 +169,8 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   const run = options.run ?? ((commands: string[]) => simulatePowerShell(commands));
   const requireProfile = options.requireInstanceProfile ?? true;
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const state: SsmState = { commands: new Map() };
+  const state: SsmState = { commands: new Map(), parameters: new Map() };
+  publishWindowsLatest(state.parameters, ec2.state);
   const faults: SsmFaults = { agentNeverOnline: false, commandFails: false, throttle: [] };
   const calls: SsmService['calls'] = [];
 
@@ -390,6 +387,8 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
         NextToken: end < matching.length ? Buffer.from(String(end)).toString('base64url') : undefined,
       };
     },
+
+    ...parameterActions(state.parameters, ec2.state.accountId, clock),
   };
 
   function takeThrottle(action: string): boolean {
