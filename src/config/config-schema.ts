@@ -113,8 +113,12 @@ const SlackSchema = z.strictObject({
       ready_to_merge: z.array(z.string()).default([]),
       failed: z.array(z.string()).default([]),
       rollout: z.array(z.string()).default([]),
+      revoked: z
+        .array(z.string())
+        .default([])
+        .describe("revoke's incident notice; the `rollout` channels when empty."),
     })
-    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [] })
+    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [], revoked: [] })
     .describe('Channels per event, by name (`#execution-teams`) or id.'),
   strict: z
     .boolean()
@@ -190,6 +194,18 @@ export const PackerConfigSchema = z
     "How Hephestus runs Packer: its AWS waits, and which of the job's variables it sees beside the allowlist.",
   );
 
+/** Taking a bad image out of service: `hephestus run revoke`. */
+export const RevokeConfigSchema = z
+  .strictObject({
+    ec2_action: z
+      .enum(['disable', 'deprecate'])
+      .default('disable')
+      .describe(
+        'What EC2 does to a revoked AMI: `disable` (DisableImage: nobody can launch it; EnableImage undoes it) or `deprecate` (EnableImageDeprecation at once: it leaves listings, launches by id still work).',
+      ),
+  })
+  .describe('Revoking images (`hephestus run revoke`).');
+
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -244,6 +260,7 @@ export const HephestusConfigSchema = z.strictObject({
   packer: PackerConfigSchema.default({ pass_env: [] }),
   consumers: z.array(ConsumerSchema).default([]),
   monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
+  revoke: RevokeConfigSchema.default({ ec2_action: 'disable' }),
   bump: z
     .strictObject({
       files: z.array(BumpFileSchema).min(1),
