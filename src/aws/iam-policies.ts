@@ -338,6 +338,13 @@ function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedS
       'prune deregisters only images (and deletes only snapshots) that carry its `hephestus:image` mark, which Packer cannot set.',
       { Null: marked },
     ),
+    allow(
+      'ReleaseRevokesOnlyMarkedImages',
+      ['ec2:DisableImage', 'ec2:EnableImageDeprecation'],
+      [a.image],
+      'revoke takes a bad image out of service: `DisableImage` (or, with `revoke.ec2_action: deprecate`, `EnableImageDeprecation` at once), only on images that carry its `hephestus:image` mark; its `hephestus:status=revoked` tags go through `ReleaseWritesOnlyHephestusTags`.',
+      { Null: marked },
+    ),
   ];
 }
 

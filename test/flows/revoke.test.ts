@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveChannel } from '../../src/aws/channels.js';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
+import { hephestusRoles, type PolicyDocument, rolePolicy } from '../../src/aws/iam-policies.js';
 import { TAG } from '../../src/aws/image-tags.js';
 import type { BumpConsumerReport } from '../../src/flows/bump-consumer.js';
 import type { CheckLockReport } from '../../src/flows/check-lock.js';
@@ -21,6 +22,8 @@ import { findValidatedAmis } from '../../src/images/find-validated-amis.js';
 import { type LockFile, parseLockFile, renderLockFile } from '../../src/lock/lock-file.js';
 import { SANDBOX_ACCOUNT_ID } from '../../src/sandbox/aws/aws-auth.js';
 import { IMAGES_REPO, type Sandbox, SERVICE_REPO, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import { authorizationsFor, fromEc2Call } from '../iam/aws-requests.js';
+import { evaluate } from '../iam/policy-evaluator.js';
 import { githubWrites, runSandboxFlow } from './flow-harness.js';
 
 const [owner, imagesName] = IMAGES_REPO.split('/') as [string, string];
@@ -87,7 +90,8 @@ function seedImage(
       state: 'completed',
       startTime: created,
       description: `Created by CreateImage for ${imageId}`,
-      tags: {},
+      // Hephestus tags an AMI's snapshots with it; the release role may only change tags of marked ones.
+      tags: { 'hephestus:image': image, 'hephestus:status': 'validated', ...extra },
     });
     const device = { ...(base.blockDevices[0] as NonNullable<(typeof base.blockDevices)[0]>), snapshotId };
     sandbox.ec2.state.images.set(imageId, {
@@ -300,5 +304,26 @@ describe('revoke on the sandbox', () => {
         to: 'canary',
       }),
     ).rejects.toThrow(/was revoked at .*; it cannot be promoted/);
+  });
+
+  it("every EC2 call revoke made is one the release role's policy allows", () => {
+    const release = hephestusRoles({
+      accountId: SANDBOX_ACCOUNT_ID,
+      circleciOrgId: 'org',
+      imagesProjectId: 'images',
+      consumerProjectIds: ['consumer'],
+      kmsKeyArns: [],
+    }).find((role) => role.key === 'release');
+    const policy = rolePolicy(release as NonNullable<typeof release>) as PolicyDocument;
+    const calls = sandbox.ec2.calls.filter((call) => call.resources !== undefined).map(fromEc2Call);
+    expect(calls.map((c) => c.action)).toEqual(
+      expect.arrayContaining(['DisableImage', 'CreateTags', 'DeleteTags']),
+    );
+    const refused = calls.flatMap((call) =>
+      authorizationsFor(call, SANDBOX_ACCOUNT_ID)
+        .filter((request) => evaluate(policy, request).effect !== 'allow')
+        .map((request) => `${request.action} ${request.resource}`),
+    );
+    expect(refused).toEqual([]);
   });
 });
