@@ -5,7 +5,7 @@
  * by id, but it drops out of listings). Both steps look before they write, so a re-run changes nothing.
  */
 import { DisableImageCommand, type EC2Client, EnableImageDeprecationCommand } from '@aws-sdk/client-ec2';
-import { TAG, toTags } from './image-tags.js';
+import { toTags } from './image-tags.js';
 import type { ImageRecord } from './schema.js';
 import { tagResources } from './tag-images.js';
 
@@ -63,9 +63,4 @@ async function retire(
 /** Remembers on the revoked AMI that consumers were started and the notice sent, so a re-run does neither. */
 export async function markRevokeAnnounced(ec2: EC2Client, imageId: string, at: string): Promise<void> {
   await tagResources(ec2, [imageId], toTags({ revokeAnnounced: at }));
-}
-
-/** True when revoke already started the consumers and sent the notice for `image`. */
-export function revokeAnnounced(image: ImageRecord): boolean {
-  return image.tagMap[TAG.revokeAnnounced] !== undefined;
 }
