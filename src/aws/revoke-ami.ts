@@ -55,7 +55,9 @@ async function retire(
     await ec2.send(new DisableImageCommand({ ImageId: image.imageId }));
     return 'disabled';
   }
-  if (image.deprecationTime !== undefined && image.deprecationTime <= now.getTime()) return 'unchanged';
+  // EC2 rounds DeprecateAt to the nearest minute, so "at once" may read up to half a minute ahead.
+  if (image.deprecationTime !== undefined && image.deprecationTime <= now.getTime() + 60_000)
+    return 'unchanged';
   await ec2.send(new EnableImageDeprecationCommand({ ImageId: image.imageId, DeprecateAt: now }));
   return 'deprecated';
 }

@@ -3,9 +3,10 @@
  * set, then a newer one promoted to canary and recorded in the lock file), revoking the newer one disables it,
  * rolls canary back, records the revocation through the lock pull request, triggers the consumer with the
  * rolled-back AMIs and a reason, and posts the incident notice; a re-run changes and sends nothing; and from
- * then on check-lock, bump-consumer and promote's checks refuse the revoked AMIs.
+ * then on check-lock, bump-consumer and promote's checks refuse the revoked AMIs. With `revoke.ec2_action:
+ * deprecate` and `--ami`, a channel with no earlier image is left empty and no consumer is triggered.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +111,11 @@ function seedImage(
 }
 
 async function pushLock(lock: LockFile): Promise<void> {
+  await pushFiles({ 'images.lock.json': () => renderLockFile(lock) }, 'Record the rolled-out images');
+}
+
+/** A person's commit on the images repository's main. */
+async function pushFiles(files: Record<string, (text: string) => string>, message: string): Promise<void> {
   const dir = await mkdtemp(join(scratch, 'clone-'));
   const git = await GitRepository.clone({
     url: sandbox.cloneUrl(IMAGES_REPO),
@@ -118,8 +124,11 @@ async function pushLock(lock: LockFile): Promise<void> {
     branch: 'main',
     author: { name: 'Dana Operator', email: 'dana@example.com' },
   });
-  await writeFile(join(dir, 'images.lock.json'), renderLockFile(lock));
-  await git.commitAll('Record the rolled-out images');
+  for (const [file, content] of Object.entries(files)) {
+    const path = join(dir, file);
+    await writeFile(path, content(await readFile(path, 'utf8').catch(() => '')));
+  }
+  await git.commitAll(message);
   await git.push('main', await git.revParse('origin/main'));
 }
 
@@ -306,6 +315,44 @@ describe('revoke on the sandbox', () => {
     ).rejects.toThrow(/was revoked at .*; it cannot be promoted/);
   });
 
+  it('with revoke.ec2_action deprecate and --ami: deprecates, and leaves a channel with no earlier image empty', async () => {
+    await pushFiles(
+      { 'hephestus.yml': (text) => `${text}\nrevoke:\n  ec2_action: deprecate\n` },
+      'Revoked images are deprecated, not disabled',
+    );
+    const triggers = sandbox.circleci.state.triggers.length;
+    const options = {
+      repo: IMAGES_REPO,
+      image: 'win2019',
+      ami: [OTHER_IMAGE],
+      reason: 'smoke tests missed a driver',
+    };
+    const run = await runSandboxFlow<RevokeReport>(sandbox, 'revoke', options, RUNNER);
+    expect(run.exitCode, run.log).toBe(0);
+    expect(run.report?.amis).toEqual([
+      { region: 'us-east-1', imageId: OTHER_IMAGE, tagged: 'tagged', retired: 'deprecated' },
+    ]);
+    const image = sandbox.ec2.state.images.get(OTHER_IMAGE);
+    expect(image?.state).toBe('available');
+    expect(image?.deprecationTime).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(run.report?.channels).toEqual([
+      { region: 'us-east-1', channel: 'canary', revoked: OTHER_IMAGE, outcome: 'emptied' },
+    ]);
+    expect(tags(OTHER_IMAGE)[TAG.channel]).toBeUndefined();
+    expect(run.log).toContain('canary in us-east-1 now holds no image of win2019');
+    // Nothing to roll the consumer back to: it is not triggered, and the notice says so.
+    expect(sandbox.circleci.state.triggers).toHaveLength(triggers);
+    const notices = sandbox.slack.state.messages.filter((m) => m.text.startsWith('Revoked win2019'));
+    expect(notices).toHaveLength(3);
+
+    const again = await runSandboxFlow<RevokeReport>(sandbox, 'revoke', options, RUNNER);
+    expect(
+      again.report?.amis.map((a) => a.retired),
+      again.log,
+    ).toEqual(['unchanged']);
+    expect(sandbox.slack.state.messages.filter((m) => m.text.startsWith('Revoked win2019'))).toHaveLength(3);
+  });
+
   it("every EC2 call revoke made is one the release role's policy allows", () => {
     const release = hephestusRoles({
       accountId: SANDBOX_ACCOUNT_ID,
@@ -317,7 +364,7 @@ describe('revoke on the sandbox', () => {
     const policy = rolePolicy(release as NonNullable<typeof release>) as PolicyDocument;
     const calls = sandbox.ec2.calls.filter((call) => call.resources !== undefined).map(fromEc2Call);
     expect(calls.map((c) => c.action)).toEqual(
-      expect.arrayContaining(['DisableImage', 'CreateTags', 'DeleteTags']),
+      expect.arrayContaining(['DisableImage', 'EnableImageDeprecation', 'CreateTags', 'DeleteTags']),
     );
     const refused = calls.flatMap((call) =>
       authorizationsFor(call, SANDBOX_ACCOUNT_ID)
