@@ -55,61 +55,104 @@ interface Revoker {
   by: string;
 }
 
+/** One revoke run: where it works, what it revokes, who runs it, and the report it fills in. */
+interface RevokeRun {
+  checkout: Checkout;
+  image: ImageConfig;
+  revoker: Revoker;
+  report: RevokeReport;
+}
+
 /** Runs revoke; see the module comment. */
 export async function revoke(context: FlowContext): Promise<RevokeReport> {
+  const run = await startRevoke(context);
+  const targets = await findRevokeTargets(
+    context,
+    run.image,
+    run.checkout.config.channels,
+    context.options.ami ?? [],
+    run.report.reason,
+  );
+  // A re-run keeps the first run's time, so the lock file comes out the same bytes.
+  const at = targets.find((t) => t.record.tags.revokedAt)?.record.tags.revokedAt ?? new Date().toISOString();
+  await takeOutOfService(context, run, targets, at);
+  await rollBackTheChannels(context, run, targets);
+  await recordInLock(context, run, targets, at);
+  if (announcedBefore(run, targets)) return run.report;
+  await rollBackConsumers(context, run);
+  await announce(context, run, targets);
+  return run.report;
+}
+
+/** Checks the input (reason, image) before anything else, and starts the report. */
+async function startRevoke(context: FlowContext): Promise<RevokeRun> {
   const repository = context.repository();
   const reason = revokeReason(context.options.reason);
   const checkout = await checkOut(context, { repository, commits: true });
   const image = configuredImage(checkout.config, context.options.image);
-  const revoker = revokerOf(context.env);
-  const ec2Action = checkout.config.revoke.ec2_action;
   const report = startReport<RevokeReport>(context, repository, {
     flow: 'revoke',
     outcome: 'revoked',
     image: image.name,
     reason,
-    ec2Action,
+    ec2Action: checkout.config.revoke.ec2_action,
     amis: [],
     channels: [],
     consumers: [],
     alreadyAnnounced: false,
   });
-  const targets = await findRevokeTargets(
-    context,
-    image,
-    checkout.config.channels,
-    context.options.ami ?? [],
-    reason,
-  );
-  const at = targets.find((t) => t.record.tags.revokedAt)?.record.tags.revokedAt ?? new Date().toISOString();
-  report.amis = await markRevoked(
-    context,
-    targets,
-    { reason, at, by: revoker.jobUrl ?? revoker.by },
-    ec2Action,
-  );
+  return { checkout, image, revoker: revokerOf(context.env), report };
+}
+
+/** Tags the AMIs revoked and disables (or deprecates) them. */
+async function takeOutOfService(
+  context: FlowContext,
+  { report, revoker }: RevokeRun,
+  targets: readonly RevokeTarget[],
+  at: string,
+): Promise<void> {
+  const marks = { reason: report.reason, at, by: revoker.jobUrl ?? revoker.by };
+  report.amis = await markRevoked(context, targets, marks, report.ec2Action);
   report.summary.push(
     ...report.amis.map((a) => `${a.imageId} (${a.region}): tags ${a.tagged}, ${a.retired}`),
   );
-  report.channels = await rollBackChannels(context, image.name, targets);
+}
+
+/** Rolls every channel a revoked AMI held back to the image it held before. */
+async function rollBackTheChannels(
+  context: FlowContext,
+  { report }: RevokeRun,
+  targets: readonly RevokeTarget[],
+): Promise<void> {
+  report.channels = await rollBackChannels(context, report.image, targets);
   report.summary.push(...report.channels.map(describeRollback));
+}
+
+/** Records the revocation in the lock file, through the lock pull request (or a direct push). */
+async function recordInLock(
+  context: FlowContext,
+  { checkout, revoker, report }: RevokeRun,
+  targets: readonly RevokeTarget[],
+  at: string,
+): Promise<void> {
   report.lock = await recordRevocation(context, checkout, {
-    image: image.name,
+    image: report.image,
     targets,
     rollbacks: report.channels,
-    reason,
+    reason: report.reason,
     at,
     by: revoker,
   });
   report.summary.push(...report.lock.summary);
+}
+
+/** True when an earlier run already started the consumers and sent the notice (the AMIs' tags say so). */
+function announcedBefore({ report }: RevokeRun, targets: readonly RevokeTarget[]): boolean {
   report.alreadyAnnounced = targets.every((t) => t.record.tags.revokeAnnounced !== undefined);
   if (report.alreadyAnnounced) {
     report.summary.push('consumers and the notice went out on an earlier run: nothing sent');
-    return report;
   }
-  await rollBackConsumers(context, checkout, report, revoker);
-  await announce(context, checkout, report, revoker, targets);
-  return report;
+  return report.alreadyAnnounced;
 }
 
 function configuredImage(config: HephestusConfig, name: string | undefined): ImageConfig {
@@ -151,9 +194,7 @@ function rolledBackImages(report: RevokeReport): ImageAmiMap {
 /** Starts each consumer's update with the rolled-back AMIs, the reason and the job link. */
 async function rollBackConsumers(
   context: FlowContext,
-  checkout: Checkout,
-  report: RevokeReport,
-  revoker: Revoker,
+  { checkout, report, revoker }: RevokeRun,
 ): Promise<void> {
   const images = rolledBackImages(report);
   if (!Object.keys(images).length || !checkout.config.consumers.length) {
@@ -185,9 +226,7 @@ async function rollBackConsumers(
 /** Posts the incident notice and, once everything went out, remembers that on the AMIs. */
 async function announce(
   context: FlowContext,
-  checkout: Checkout,
-  report: RevokeReport,
-  revoker: Revoker,
+  { checkout, report, revoker }: RevokeRun,
   targets: readonly RevokeTarget[],
 ): Promise<void> {
   const message = revokedMessage({
