@@ -34,22 +34,45 @@ export async function findRevokeTargets(
   reason: string,
 ): Promise<RevokeTarget[]> {
   if (amis.length) return Promise.all([...new Set(amis)].map((ami) => findGivenAmi(context, image, ami)));
-  const again = await perRegion(context, image, (ec2) =>
+  const revoked = await perRegion(context, image, (ec2) =>
     ownImages(ec2, [
       { Name: `tag:${TAG.image}`, Values: [image.name] },
       { Name: `tag:${TAG.status}`, Values: ['revoked'] },
-    ]).then((found) => found.filter((r) => r.tags.revokedReason === reason)),
+    ]),
   );
+  const again = revoked.filter((t) => t.record.tags.revokedReason === reason);
   if (again.length) return again;
   for (const channel of channels) {
     const held = await perRegion(context, image, async (ec2) =>
       (await channelHolders(ec2, image.name, channel)).slice(0, 1),
     );
-    if (held.length) return held;
+    if (held.length) return refuseRolledBackTo(image.name, channel, held, revoked);
   }
   throw new InputError(`no channel (${channels.join(', ')}) holds an image of ${image.name}: pass --ami`, {
     setting: '--ami',
   });
+}
+
+/**
+ * `held`, unless a channel holds there what an earlier revocation rolled it back to: a re-run whose reason was
+ * edited would otherwise revoke the good image too. Revoking that one as well takes its --ami.
+ */
+function refuseRolledBackTo(
+  image: string,
+  channel: string,
+  held: RevokeTarget[],
+  revoked: readonly RevokeTarget[],
+): RevokeTarget[] {
+  for (const { region, record } of held) {
+    const newer = revoked.find((r) => r.region === region && r.record.creationTime > record.creationTime);
+    if (newer) {
+      throw new InputError(
+        `${newer.record.imageId} of ${image} (${region}) was revoked (${JSON.stringify(newer.record.tags.revokedReason ?? '')}), and ${channel} holds ${record.imageId}, the image it went back to: to revoke that one too, pass --ami ${record.imageId}`,
+        { setting: '--ami' },
+      );
+    }
+  }
+  return held;
 }
 
 async function perRegion(

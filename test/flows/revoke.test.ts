@@ -255,6 +255,15 @@ describe('revoke on the sandbox', () => {
       ['unchanged', 'unchanged'],
     ]);
     expect(run.report?.channels.map((c) => c.outcome)).toEqual(['unchanged', 'unchanged']);
+    // A re-run with the reason edited must not revoke the image canary went back to.
+    const edited = await runSandboxFlow(
+      sandbox,
+      'revoke',
+      { ...revokeOptions, reason: 'RDP broken' },
+      RUNNER,
+    );
+    expect(edited.exitCode, edited.log).toBe(2);
+    expect(edited.log).toContain(`canary holds ${OLD['us-east-1']}, the image it went back to`);
     expect(snapshot()).toEqual(before);
   });
 
