@@ -21,6 +21,7 @@ const ImageRecordSchema = z
     OwnerId: z.string().optional(),
     LastLaunchedTime: z.string().optional(),
     DeprecationTime: z.string().optional(),
+    DeregistrationProtection: z.string().optional(),
     Tags: TagsSchema,
     BlockDeviceMappings: z
       .array(z.object({ Ebs: z.object({ SnapshotId: z.string().optional() }).optional() }))
@@ -35,6 +36,8 @@ const ImageRecordSchema = z
     ownerId: image.OwnerId,
     lastLaunchedTime: image.LastLaunchedTime ? Date.parse(image.LastLaunchedTime) : undefined,
     deprecationTime: image.DeprecationTime ? Date.parse(image.DeprecationTime) : undefined,
+    /** `enabled-with-cooldown`, `enabled-without-cooldown`, `disabled`, or `disabled-until <time>`. */
+    deregistrationProtection: image.DeregistrationProtection ?? 'disabled',
     tags: fromTags(image.Tags) as ImageTags,
     tagMap: Object.fromEntries(image.Tags.map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
     snapshotIds: image.BlockDeviceMappings.flatMap((mapping) =>

@@ -12,6 +12,7 @@ import { markRevokeAnnounced, type RetireAction } from '../aws/revoke-ami.js';
 import { checkPipelineParameters } from '../circleci/pipeline-parameters.js';
 import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { InputError } from '../errors.js';
+import { publishingOf } from '../images/channel-moves.js';
 import type { ImageAmiMap } from '../images/image-set.js';
 import {
   type ChannelRollback,
@@ -121,10 +122,11 @@ async function takeOutOfService(
 /** Rolls every channel a revoked AMI held back to the image it held before. */
 async function rollBackTheChannels(
   context: FlowContext,
-  { report }: RevokeRun,
+  { checkout, report }: RevokeRun,
   targets: readonly RevokeTarget[],
 ): Promise<void> {
-  report.channels = await rollBackChannels(context, report.image, targets);
+  const publish = publishingOf(context, checkout.config);
+  report.channels = await rollBackChannels(context, report.image, targets, publish);
   report.summary.push(...report.channels.map(describeRollback));
 }
 

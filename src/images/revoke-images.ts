@@ -3,7 +3,9 @@
  * region, and rolling each channel one of them held back to the image it held before (validated, never
  * revoked). Every step reads before it writes, so a re-run finds the work done and changes nothing.
  */
+import type { ChannelPublishing } from '../aws/channel-parameters.js';
 import { type ChannelMove, channelHolders, rollback } from '../aws/channels.js';
+import { releaseChannelHolder } from '../aws/image-protection.js';
 import { TAG, toTags } from '../aws/image-tags.js';
 import { ownImage, ownImages } from '../aws/own-images.js';
 import { type RetireAction, type RevocationMarks, type RevokedAmi, revokeAmi } from '../aws/revoke-ami.js';
@@ -144,11 +146,15 @@ export interface ChannelRollback {
   outcome: 'rolled-back' | 'emptied' | 'unchanged' | 'would-roll-back';
 }
 
-/** Rolls back every channel a target holds (or held, on a re-run: the rolled-back-from tag says which). */
+/**
+ * Rolls back every channel a target holds (or held, on a re-run: the rolled-back-from tag says which); with
+ * `publish`, the channel's SSM parameter follows, as on every channel move.
+ */
 export async function rollBackChannels(
   context: FlowContext,
   image: string,
   targets: readonly RevokeTarget[],
+  publish?: ChannelPublishing,
 ): Promise<ChannelRollback[]> {
   const rollbacks: ChannelRollback[] = [];
   for (const { region, record } of targets) {
@@ -164,7 +170,7 @@ export async function rollBackChannels(
       context.wouldDo(`roll ${held} back from ${revoked} (${region}) to the image it held before`);
       rollbacks.push({ region, channel: held, revoked, outcome: 'would-roll-back' });
     } else {
-      rollbacks.push(await rollBackOne(context, image, held, { region, record }));
+      rollbacks.push(await rollBackOne(context, { image, channel: held, publish }, { region, record }));
     }
   }
   return rollbacks;
@@ -172,18 +178,19 @@ export async function rollBackChannels(
 
 async function rollBackOne(
   context: FlowContext,
-  image: string,
-  channel: string,
+  { image, channel, publish }: { image: string; channel: string; publish?: ChannelPublishing },
   { region, record }: RevokeTarget,
 ): Promise<ChannelRollback> {
   let moves: ChannelMove[];
   try {
-    moves = await rollback(context.ec2For, { image, channel, regions: [region] });
+    moves = await rollback(context.ec2For, { image, channel, regions: [region], publish });
   } catch (error) {
     if (!(error instanceof FailureError)) throw error;
     // No earlier validated image: the channel is left empty rather than served by a revoked image.
     const ec2 = context.ec2For(region);
     const resources = [record.imageId, ...record.snapshotIds];
+    // Its SSM parameter, if published, is left as it is: nothing validated could take its place.
+    await releaseChannelHolder(ec2, record);
     await untagResources(ec2, resources, [TAG.channel]);
     await tagResources(ec2, resources, toTags({ rolledBackFrom: channel }));
     context.logger.warn(`${error.message}: ${channel} in ${region} now holds no image of ${image}`);

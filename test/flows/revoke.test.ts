@@ -9,6 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moveChannel } from '../../src/aws/channels.js';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
@@ -60,10 +61,18 @@ beforeAll(async () => {
     'hephestus:git-sha': 'b'.repeat(40),
   });
   seedImage('win2019', { 'us-east-1': OTHER_IMAGE }, now - 86_400_000, { 'hephestus:channel': 'canary' });
-  await pushLock({
+  const lock: LockFile = {
     version: 1,
     images: { win2022: { amis: BAD, input_hash: 'sha256:bad', source_commit: 'b'.repeat(40) } },
-  });
+  };
+  await pushFiles(
+    {
+      'images.lock.json': () => renderLockFile(lock),
+      // Channels are published to SSM: the rollback must move the parameters too.
+      'hephestus.yml': (text) => `${text}\nssm_parameters:\n  publish: true\n`,
+    },
+    'Record the rolled-out images; publish channels to SSM',
+  );
 });
 afterAll(async () => {
   await sandbox?.stop();
@@ -108,10 +117,6 @@ function seedImage(
       tags: { 'hephestus:image': image, 'hephestus:status': 'validated', ...extra },
     });
   }
-}
-
-async function pushLock(lock: LockFile): Promise<void> {
-  await pushFiles({ 'images.lock.json': () => renderLockFile(lock) }, 'Record the rolled-out images');
 }
 
 /** A person's commit on the images repository's main. */
@@ -214,6 +219,13 @@ describe('revoke on the sandbox', () => {
     expect(report.channels.map((c) => [c.region, c.outcome, c.replacement])).toEqual(
       REGIONS.map((r) => [r, 'rolled-back', OLD[r as keyof typeof OLD]]),
     );
+    const aws = awsClientsPerRegion({ env: sandbox.env });
+    for (const region of REGIONS) {
+      const { Parameter } = await aws(region).ssm.send(
+        new GetParameterCommand({ Name: '/hephestus/win2022/canary' }),
+      );
+      expect(Parameter?.Value).toBe(OLD[region as keyof typeof OLD]);
+    }
 
     const pr = await lockPullRequest();
     expect(pr?.title).toBe('Revoke win2022 in images.lock.json');
