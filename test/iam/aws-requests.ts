@@ -204,10 +204,6 @@ export function authorizationsFor(call: RecordedCall, accountId: string): Author
       return list(params, 'ResourceId').map((id) => on(id, tagContext(tags)));
     }
     case 'ec2:DeregisterImage':
-    case 'ec2:DisableImage':
-    case 'ec2:EnableImage':
-    case 'ec2:EnableImageDeprecation':
-    case 'ec2:DisableImageDeprecation':
     case 'ec2:ModifyImageAttribute':
     case 'ec2:EnableImageDeprecation':
     case 'ec2:DisableImageDeprecation':
