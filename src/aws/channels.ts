@@ -13,7 +13,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { FailureError, InputError } from '../errors.js';
 import { type ChannelPublishing, channelParameterName, publishChannel } from './channel-parameters.js';
 import { protectChannelHolder, releaseChannelHolder } from './image-protection.js';
-import { TAG, toTags } from './image-tags.js';
+import { revokedReason, TAG, toTags } from './image-tags.js';
 import { newestFirst, ownImage, ownImages } from './own-images.js';
 import type { ImageRecord } from './schema.js';
 import type { PublishOutcome } from './ssm-parameters.js';
@@ -73,6 +73,11 @@ async function promoteInRegion(
   if (image.tags.image !== request.image) {
     throw new InputError(
       `${target.imageId} belongs to image set ${JSON.stringify(image.tags.image ?? '(none)')}, not ${JSON.stringify(request.image)}`,
+    );
+  }
+  if (image.tags.status === 'revoked') {
+    throw new FailureError(
+      `${target.imageId} in ${target.region} ${revokedReason(image.tags)}; it cannot be promoted`,
     );
   }
   if (image.tags.status !== 'validated' && !request.allowUnvalidated) {
@@ -161,7 +166,8 @@ async function rollbackInRegion(
     { Name: `tag:${TAG.previousChannel}`, Values: [channel] },
   ]);
   const candidates = displaced
-    .filter((d) => d.imageId !== holder.imageId && d.state === 'available')
+    // Only a validated image takes a channel back: never a revoked (or failed) one.
+    .filter((d) => d.imageId !== holder.imageId && d.state === 'available' && d.tags.status === 'validated')
     .sort(newestFirst);
   const previous = candidates.find((d) => d.imageId === holder.tags.replaces) ?? candidates[0];
   if (!previous)

@@ -384,6 +384,13 @@ function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedS
       'prune deregisters only images (and deletes only snapshots) that carry its `hephestus:image` mark, which Packer cannot set.',
       { Null: marked },
     ),
+    allow(
+      'ReleaseRevokesOnlyMarkedImages',
+      ['ec2:DisableImage'],
+      [a.image],
+      'revoke takes a bad image out of service with `DisableImage`, only on images that carry its `hephestus:image` mark (with `revoke.ec2_action: deprecate` it deprecates them through `ReleaseRetiresAndProtectsOnlyMarkedImages`); its `hephestus:status=revoked` tags go through `ReleaseWritesOnlyHephestusTags`.',
+      { Null: marked },
+    ),
   ];
 }
 

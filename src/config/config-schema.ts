@@ -168,8 +168,12 @@ const SlackSchema = z.strictObject({
       ready_to_merge: z.array(z.string()).default([]),
       failed: z.array(z.string()).default([]),
       rollout: z.array(z.string()).default([]),
+      revoked: z
+        .array(z.string())
+        .default([])
+        .describe("revoke's incident notice; the `rollout` channels when empty."),
     })
-    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [] })
+    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [], revoked: [] })
     .describe('Channels per event, by name (`#execution-teams`) or id.'),
   strict: z
     .boolean()
@@ -244,6 +248,18 @@ export const PackerConfigSchema = z
   .describe(
     "How Hephestus runs Packer: its AWS waits, and which of the job's variables it sees beside the allowlist.",
   );
+
+/** Taking a bad image out of service: `hephestus run revoke`. */
+export const RevokeConfigSchema = z
+  .strictObject({
+    ec2_action: z
+      .enum(['disable', 'deprecate'])
+      .default('disable')
+      .describe(
+        'What EC2 does to a revoked AMI: `disable` (DisableImage: nobody can launch it; EnableImage undoes it) or `deprecate` (EnableImageDeprecation at once: it leaves listings, launches by id still work).',
+      ),
+  })
+  .describe('Revoking images (`hephestus run revoke`).');
 
 /** The dashboard issue monitor keeps in the images repository. */
 export const DashboardConfigSchema = z
@@ -342,6 +358,7 @@ export const HephestusConfigSchema = z.strictObject({
     stale_after_days: 7,
     dashboard: { enabled: true, title: 'Hephestus image dashboard', max_age_days: 45 },
   }),
+  revoke: RevokeConfigSchema.default({ ec2_action: 'disable' }),
   bump: z
     .strictObject({
       files: z.array(BumpFileSchema).min(1),
