@@ -11,6 +11,7 @@ import type { HephestusConfig } from '../config/config-schema.js';
 import { ExternalServiceError, FailureError, HephestusError } from '../errors.js';
 import { FlowContext } from '../flows/flow-context.js';
 import { openUpdate } from '../flows/open-update.js';
+import { revoke } from '../flows/revoke.js';
 import { moveToChannel, refuseUnvalidated } from '../images/channel-moves.js';
 import type { DashboardAction } from './dashboard-boxes.js';
 import type { DashboardImage } from './dashboard-text.js';
@@ -95,20 +96,33 @@ async function promoteImage(
 }
 
 /**
- * FOR THE LEAD: revoke a channel's image through the revoke flow (`src/flows/revoke.ts`, branch a17-revoke),
- * which was not on main when the dashboard was written. Wire it here, as rebuildImage runs open-update: a
- * FlowContext with `images: action.image`, the AMIs below as `--ami` and a reason naming the dashboard, then
- * `revoke(child)`. Until then the box is refused with this explanation, so a tick is never silently dropped.
+ * Revokes the image `channel` holds, through the revoke flow as `hephestus run revoke --image NAME --ami ...`
+ * would: the same checks, rollback, lock record, consumer rollback and notice. The reason names the dashboard and
+ * who could have ticked (people with write access to the bot's issue); the job link comes from the environment.
  */
 async function revokeChannelImage(
-  _context: FlowContext,
+  context: FlowContext,
   action: { image: string; channel: string },
   fleet: DashboardImage[],
 ): Promise<string> {
   const amis = channelAmis(fleet, action.image, action.channel);
-  throw new FailureError(
-    `revoke of ${action.image} in ${action.channel} (${describeAmis(amis)}) is not available in this version: run hephestus run revoke by hand`,
-  );
+  const child = new FlowContext({
+    options: {
+      ...context.options,
+      image: action.image,
+      ami: Object.values(amis),
+      reason: `revoked from the image dashboard (${action.channel} image ticked for revocation)`,
+    },
+    env: context.env,
+    logger: context.logger,
+  });
+  try {
+    const report = await revoke(child);
+    if (context.dryRun) return `would revoke ${describeAmis(amis)}`;
+    return `revoked ${describeAmis(amis)}; channels rolled back: ${report.channels.length}`;
+  } finally {
+    await child.dispose();
+  }
 }
 
 /** The AMIs (region to id) holding `channel` for `image`; refused when it holds none. */

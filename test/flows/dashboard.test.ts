@@ -180,4 +180,30 @@ describe('the dashboard issue', () => {
     const [issue] = dashboards();
     expect(sandbox.github.comments(IMAGES_REPO, issue?.number ?? 0).at(-1)?.body).toContain('**refused**');
   });
+
+  it('acts on a ticked revoke box through the revoke flow: disabled, tagged with the dashboard as reason, notice sent', async () => {
+    const held = sandbox.ec2.state.images.get(CANARY['us-west-2']);
+    if (held) held.tags = { ...held.tags, 'hephestus:status': 'validated' };
+    const revokeEdge: DashboardAction = { kind: 'revoke', image: 'win2022', channel: 'edge' };
+    const messagesBefore = sandbox.slack.state.messages.length;
+    await tick(revokeEdge);
+    const report = await monitor();
+    expect(report.boxes).toEqual([
+      expect.objectContaining({
+        outcome: 'done',
+        action: revokeEdge,
+        message: expect.stringMatching(/^revoked /),
+      }),
+    ]);
+    for (const id of Object.values(CANARY)) {
+      const image = sandbox.ec2.state.images.get(id);
+      expect(image?.state).toBe('disabled');
+      expect(image?.tags['hephestus:status']).toBe('revoked');
+      expect(image?.tags['hephestus:revoked-reason']).toContain('image dashboard');
+    }
+    expect(sandbox.slack.state.messages.length).toBeGreaterThan(messagesBefore);
+    const [issue] = dashboards();
+    expect(sandbox.github.comments(IMAGES_REPO, issue?.number ?? 0).at(-1)?.body).toContain('**done**');
+    expect((await monitor()).boxes).toEqual([]);
+  });
 });
