@@ -45,7 +45,8 @@ export async function terminateEarlierKeptInstances(
       for (const raw of reservation.Instances ?? []) {
         const instance = instanceRecord(raw);
         // Only validation instances: the role may terminate nothing else, and a stray tag must not widen that.
-        if (instance.tagMap[TAG.validates] !== undefined && instance.tagMap[TAG.run] !== run) earlier.push(instance.instanceId);
+        if (instance.tagMap[TAG.validates] !== undefined && instance.tagMap[TAG.run] !== run)
+          earlier.push(instance.instanceId);
       }
     }
   }

@@ -70,12 +70,7 @@ async function sweepRegion(ec2: EC2Client, region: string, options: SweepOptions
 }
 
 /** Whether one validation instance is past its limit: its keep-until expiry, else its run's timeout plus grace. */
-function decide(
-  instance: InstanceRecord,
-  region: string,
-  now: number,
-  options: SweepOptions,
-): SweptInstance {
+function decide(instance: InstanceRecord, region: string, now: number, options: SweepOptions): SweptInstance {
   const ageMinutes = Math.floor((now - instance.launchTime) / 60_000);
   const base = { region, instanceId: instance.instanceId, imageId: instance.imageId, ageMinutes };
   const keepUntil = keepUntilOf(instance.tagMap);

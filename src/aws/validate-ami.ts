@@ -272,7 +272,8 @@ async function endInstance(
 ): Promise<Failure | undefined> {
   const minutes = run.request.keepOnFailureMinutes ?? 0;
   const instanceId = run.result.instanceId;
-  if (!failure || minutes <= 0 || !instanceId || run.abort.signal.aborted) return terminateAfter(run, failure);
+  if (!failure || minutes <= 0 || !instanceId || run.abort.signal.aborted)
+    return terminateAfter(run, failure);
   const keptUntil = new Date(now() + minutes * 60_000).toISOString();
   try {
     await run.ec2.send(

@@ -117,9 +117,7 @@ describe('build-validate comment', () => {
     };
     const text = buildComment({ ...run, outcome: 'failed', images: [validated, kept] });
     expect(text).toMatchSnapshot();
-    expect(text).toContain(
-      '`aws ssm start-session --target i-0fedcba9876543210 --region us-east-1`',
-    );
+    expect(text).toContain('`aws ssm start-session --target i-0fedcba9876543210 --region us-east-1`');
     // The validated image's instance was terminated: no command for it.
     expect(text).not.toContain('i-0123456789abcdef0 --region');
   });
