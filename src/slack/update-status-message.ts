@@ -68,8 +68,8 @@ const DESCRIPTION: Record<Exclude<UpdateState, 'opened'>, string> = {
   validating: 'The new AMIs are booting for their smoke tests.',
   ready: 'Every image validated; the pull request can be merged.',
   failed: 'The build or the validation failed; the details are in the thread.',
-  merged: 'Merged: the validated AMIs are promoted.',
-  'rolled-out': 'Merged: the new AMIs are rolled out.',
+  merged: 'The pull request was merged and the validated AMIs promoted.',
+  'rolled-out': 'The pull request was merged and the new AMIs rolled out.',
 };
 
 /** The states an update passes through, by kind: a consumer's update is opened and then rolled out. */
@@ -93,11 +93,17 @@ export function updateStatusMessage(input: UpdateStatusInput): SlackMessage {
     ),
     context(progress(input.state, input.kind ?? 'images')),
     divider,
-    ...imageSections(input.images),
+    ...statusImages(input.images),
   ];
   if (input.validation) blocks.push(divider, validationSection(input.validation));
   blocks.push(context(`${escapeMrkdwn(input.pr.repository)} · ${link(input.pr.url, `#${input.pr.number}`)}`));
   return message(`Windows image update ${LABEL[input.state]}: ${names} (${prRef(input.pr)})`, blocks);
+}
+
+/** The images with their AMIs; before there are any (building), only their names. */
+function statusImages(images: ImageAmis[]): KnownBlock[] {
+  if (images.length === 0 || images.some((i) => Object.keys(i.amis).length > 0)) return imageSections(images);
+  return [section(`${images.map((i) => `*${escapeMrkdwn(i.image)}*`).join(', ')}\n_No AMIs yet._`)];
 }
 
 /** The way from opened to done, the steps passed checked and the current one in bold. */
