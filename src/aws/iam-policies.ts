@@ -62,6 +62,8 @@ export interface IamSettings {
   consumerProjectIds: string[];
   /** Keys Packer may encrypt boot volumes and region copies with (`kms_key_id`, `region_kms_key_ids`). */
   kmsKeyArns: string[];
+  /** `ssm_parameters.prefix` of hephestus.yml, under which channels are published (default `/hephestus`). */
+  ssmParameterPrefix?: string;
 }
 
 export const EXAMPLE_SETTINGS: IamSettings = {
@@ -91,7 +93,7 @@ export const PACKER_INSTANCE_NAME = 'packer-*';
 export const SMOKE_TEST_DOCUMENT = 'AWS-RunPowerShellScript';
 
 /** Resource ARNs of one account; images and snapshots have no account in their ARN. */
-function arns(accountId: string) {
+function arns(accountId: string, parameterPrefix = '/hephestus') {
   const ec2 = (type: string, id = '*') => `arn:aws:ec2:*:${accountId}:${type}/${id}`;
   return {
     image: 'arn:aws:ec2:*::image/*',
@@ -105,7 +107,10 @@ function arns(accountId: string) {
     packerKeyPair: ec2('key-pair', 'packer_*'),
     vpc: ec2('vpc'),
     document: `arn:aws:ssm:*::document/${SMOKE_TEST_DOCUMENT}`,
+    // AWS's public parameters name no account.
+    publicParameters: 'arn:aws:ssm:*::parameter/aws/service/*',
     validationRole: `arn:aws:iam::${accountId}:role/${ROLE_NAMES['validation-instance']}`,
+    channelParameters: `arn:aws:ssm:*:${accountId}:parameter${parameterPrefix}/*`,
   };
 }
 
@@ -293,8 +298,49 @@ const packerNeverWritesHephestusTags = deny(
 
 /** The release role: its own tags and pruning, then the validation instances it launches. */
 function releaseStatements(settings: IamSettings): ExplainedStatement[] {
-  const a = arns(settings.accountId);
-  return [...releaseTagStatements(settings, a), ...validationStatements(settings, a)];
+  const a = arns(settings.accountId, settings.ssmParameterPrefix);
+  return [
+    ...releaseTagStatements(settings, a),
+    ...lifecycleStatements(a),
+    ...validationStatements(settings, a),
+  ];
+}
+
+/** EC2's image lifecycle (deprecation, deregistration protection) and the SSM parameters of base AMIs and channels. */
+function lifecycleStatements(a: AccountArns): ExplainedStatement[] {
+  return [
+    allow(
+      'ReleaseRetiresAndProtectsOnlyMarkedImages',
+      [
+        'ec2:EnableImageDeprecation',
+        'ec2:DisableImageDeprecation',
+        'ec2:EnableImageDeregistrationProtection',
+        'ec2:DisableImageDeregistrationProtection',
+      ],
+      [a.image],
+      'prune deprecates a superseded image before it deregisters it; a channel move protects the image taking the channel from deregistration (lifting a deprecation) and unprotects the one leaving it. Only images carrying the `hephestus:image` mark.',
+      { Null: marked },
+    ),
+    allow(
+      'ReleaseReadsPublicBaseAmiParameters',
+      ['ssm:GetParameters'],
+      [a.publicParameters],
+      "`base_ami.ssm_parameter`: AWS's public parameters such as `/aws/service/ami-windows-latest/...` name the newest base AMI per region.",
+    ),
+    ...channelParameterStatements('Release', a),
+  ];
+}
+
+/** Writing the channels' SSM parameters (`ssm_parameters.publish`): read first, so a re-run writes no new version. */
+function channelParameterStatements(role: string, a: AccountArns): ExplainedStatement[] {
+  return [
+    allow(
+      `${role}PublishesChannelParameters`,
+      ['ssm:GetParameters', 'ssm:PutParameter'],
+      [a.channelParameters],
+      'With `ssm_parameters.publish`, a channel move points `<prefix>/<image>/<channel>` at the new holder; only parameters under the prefix.',
+    ),
+  ];
 }
 
 function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedStatement[] {
@@ -417,7 +463,7 @@ function validationStatements(settings: IamSettings, a: AccountArns): ExplainedS
 export const CHANNEL_TAG_KEYS = [TAG.channel, TAG.previousChannel, TAG.replaces, TAG.rolledBackFrom];
 
 function consumerStatements(settings: IamSettings): ExplainedStatement[] {
-  const a = arns(settings.accountId);
+  const a = arns(settings.accountId, settings.ssmParameterPrefix);
   return [
     allow(
       'ConsumerReadsImages',
@@ -435,6 +481,18 @@ function consumerStatements(settings: IamSettings): ExplainedStatement[] {
         StringEquals: { [`aws:ResourceTag/${TAG.status}`]: 'validated' },
       },
     ),
+    allow(
+      'ConsumerProtectsChannelHolders',
+      [
+        'ec2:EnableImageDeregistrationProtection',
+        'ec2:DisableImageDeregistrationProtection',
+        'ec2:DisableImageDeprecation',
+      ],
+      [a.image],
+      "announce's channel move protects the image taking the channel from deregistration (lifting a deprecation) and unprotects the one leaving it: only images the release role tagged `validated`. It cannot deprecate.",
+      { StringEquals: { [`aws:ResourceTag/${TAG.status}`]: 'validated' } },
+    ),
+    ...channelParameterStatements('Consumer', a),
   ];
 }
 
