@@ -195,7 +195,8 @@ export function createSlackService(options: SlackServiceOptions) {
       const channel = channelFor(args.channel, true);
       const content = messageContent(args);
       const threadTs = stringArg(args.thread_ts);
-      const broadcast = threadTs !== undefined && (args.reply_broadcast === true || args.reply_broadcast === 'true');
+      const broadcast =
+        threadTs !== undefined && (args.reply_broadcast === true || args.reply_broadcast === 'true');
       const message: SlackMessage = {
         channel: channel.id,
         ts: nextTs(),
