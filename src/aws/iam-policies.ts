@@ -427,6 +427,16 @@ function validationStatements(settings: IamSettings, a: AccountArns): ExplainedS
       { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
     ),
     allow(
+      'ValidationKeepsFailedInstances',
+      ['ec2:CreateTags'],
+      [a.instance],
+      'With `validation.keep_on_failure_minutes`, a failed validation instance gets its expiry (`hephestus:keep-until`) for sweep: that one key, only on validation instances.',
+      {
+        StringLike: { [`aws:ResourceTag/${VALIDATION_TAG}`]: 'ami-*' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [TAG.keepUntil] },
+      },
+    ),
+    allow(
       'ValidationInstanceLifecycle',
       ['ec2:TerminateInstances', 'ec2:GetConsoleOutput'],
       [a.instance],

@@ -25,6 +25,8 @@ export const TAG = {
   /** On validation instances: the AMI under test, and how long the run may keep the instance. */
   validates: 'hephestus:validates',
   timeoutMinutes: 'hephestus:timeout-minutes',
+  /** On a failed validation's instance kept for debugging: when (ISO 8601) sweep may terminate it. */
+  keepUntil: 'hephestus:keep-until',
 } as const;
 
 /** `revoked`: taken out of service by revoke; nothing promotes, reuses or bumps to it again. */
@@ -57,9 +59,9 @@ export interface Tag {
 // EC2 allows 256 characters in a tag value; a branch name can be longer, so it is cut rather than refused.
 export const MAX_TAG_VALUE = 256;
 
-const modelKeys = Object.keys(TAG).filter((key) => key !== 'validates' && key !== 'timeoutMinutes') as Array<
-  keyof ImageTags
->;
+/** The instance tags are not part of an image's model. */
+const INSTANCE_KEYS: ReadonlySet<string> = new Set(['validates', 'timeoutMinutes', 'keepUntil']);
+const modelKeys = Object.keys(TAG).filter((key) => !INSTANCE_KEYS.has(key)) as Array<keyof ImageTags>;
 
 /** EC2 tags for `tags`, in a stable order; absent fields give no tag. */
 export function toTags(tags: ImageTags): Tag[] {

@@ -1,10 +1,12 @@
 /**
  * Terminates validation instances a killed job left behind: any instance tagged `hephestus:validates`
- * that has outlived its run's timeout (tagged on it) plus a grace period.
+ * that has outlived its run's timeout (tagged on it) plus a grace period. An instance kept to debug a failure
+ * (`hephestus:keep-until`) goes by that expiry instead: not a minute before it, whatever its age.
  */
 import { type EC2Client, paginateDescribeInstances, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { TAG } from './image-tags.js';
-import { instanceRecord } from './schema.js';
+import { keepUntilOf, LIVE_STATES } from './kept-instances.js';
+import { type InstanceRecord, instanceRecord } from './schema.js';
 
 export interface SweepOptions {
   regions: string[];
@@ -23,6 +25,8 @@ export interface SweptInstance {
   ageMinutes: number;
   limitMinutes: number;
   action: 'terminate' | 'keep';
+  /** The expiry of an instance kept to debug a failed validation (ISO 8601). */
+  keptUntil?: string;
 }
 
 /** Finds validation instances in every region and terminates those past their timeout (unless `dryRun`). */
@@ -44,27 +48,14 @@ async function sweepRegion(ec2: EC2Client, region: string, options: SweepOptions
     {
       Filters: [
         { Name: 'tag-key', Values: [TAG.validates] },
-        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        { Name: 'instance-state-name', Values: LIVE_STATES },
       ],
     },
   );
   for await (const page of pages) {
     for (const reservation of page.Reservations ?? []) {
       for (const raw of reservation.Instances ?? []) {
-        const instance = instanceRecord(raw);
-        const tagged = Number(instance.tagMap[TAG.timeoutMinutes]);
-        const timeout =
-          Number.isFinite(tagged) && tagged > 0 ? tagged : (options.defaultTimeoutMinutes ?? 240);
-        const limitMinutes = timeout + (options.graceMinutes ?? 10);
-        const ageMinutes = Math.floor((now - instance.launchTime) / 60_000);
-        found.push({
-          region,
-          instanceId: instance.instanceId,
-          imageId: instance.imageId,
-          ageMinutes,
-          limitMinutes,
-          action: ageMinutes >= limitMinutes ? 'terminate' : 'keep',
-        });
+        found.push(decide(instanceRecord(raw), region, now, options));
       }
     }
   }
@@ -76,4 +67,23 @@ async function sweepRegion(ec2: EC2Client, region: string, options: SweepOptions
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: doomed.slice(i, i + 1000) }));
   }
   return found;
+}
+
+/** Whether one validation instance is past its limit: its keep-until expiry, else its run's timeout plus grace. */
+function decide(instance: InstanceRecord, region: string, now: number, options: SweepOptions): SweptInstance {
+  const ageMinutes = Math.floor((now - instance.launchTime) / 60_000);
+  const base = { region, instanceId: instance.instanceId, imageId: instance.imageId, ageMinutes };
+  const keepUntil = keepUntilOf(instance.tagMap);
+  if (keepUntil !== undefined) {
+    return {
+      ...base,
+      limitMinutes: Math.ceil((keepUntil - instance.launchTime) / 60_000),
+      keptUntil: new Date(keepUntil).toISOString(),
+      action: now >= keepUntil ? 'terminate' : 'keep',
+    };
+  }
+  const tagged = Number(instance.tagMap[TAG.timeoutMinutes]);
+  const timeout = Number.isFinite(tagged) && tagged > 0 ? tagged : (options.defaultTimeoutMinutes ?? 240);
+  const limitMinutes = timeout + (options.graceMinutes ?? 10);
+  return { ...base, limitMinutes, action: ageMinutes >= limitMinutes ? 'terminate' : 'keep' };
 }

@@ -1,10 +1,13 @@
 /**
  * Validates a built AMI the way a person would: boot it, wait until Windows says it is ready and SSM
  * can reach it, run the smoke tests, read what they printed. The instance is terminated in every case,
- * errors, timeouts and SIGTERM/SIGINT included: an instance left running costs money until `sweep`.
+ * errors, timeouts and SIGTERM/SIGINT included: an instance left running costs money until `sweep`. The one
+ * exception is asked for: `keepOnFailureMinutes` keeps a failed validation's instance, tagged with its expiry,
+ * for a person to connect to.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  CreateTagsCommand,
   DescribeInstanceStatusCommand,
   type EC2Client,
   GetConsoleOutputCommand,
@@ -57,6 +60,8 @@ export interface ValidationRequest {
   smokeTests: SmokeTest[];
   /** Run tags (`hephestus:run`, ...) put on the instance and its volumes, so `sweep` can find it. */
   tags?: Tag[];
+  /** On failure, leave the instance running this long (tagged `hephestus:keep-until`) to debug; 0 or absent: never. */
+  keepOnFailureMinutes?: number;
 }
 
 /** How a termination signal is observed and how the process then ends; injectable for tests. */
@@ -74,6 +79,8 @@ export interface ValidationDeps {
   onProgress?: (progress: WaitProgress) => void;
   /** Defaults to the process; `false` installs no handlers. */
   signals?: SignalHooks | false;
+  /** The clock a kept instance's expiry is computed on; `Date.now` by default. */
+  now?: () => number;
 }
 
 export type ValidationStep =
@@ -109,6 +116,8 @@ export interface ValidationResult {
   steps: Array<{ step: ValidationStep; durationMs: number }>;
   tests: SmokeTestResult[];
   terminated: boolean;
+  /** When the failed validation's instance, kept to debug, is to be terminated (ISO 8601). */
+  keptUntil?: string;
 }
 
 /** A validation that failed; `step` says where, `result` holds what was learnt (smoke-test output included). */
@@ -174,7 +183,7 @@ export async function validateAmi(
     failure = await runSteps(run);
   } finally {
     removeSignalHandlers();
-    failure = await terminateAfter(run, failure);
+    failure = await endInstance(run, failure, deps.now ?? Date.now);
   }
   if (failure) throw validationFailed(run, failure);
   return run.result;
@@ -249,6 +258,33 @@ async function runSteps(run: ValidationRun): Promise<Failure | undefined> {
   } catch (error) {
     return { step: current, message: describeError(error), cause: error };
   }
+}
+
+/**
+ * Keeps the instance of a failed validation when asked to (never on success, never after a signal), else
+ * terminates it. Keeping tags the expiry first: an instance that cannot carry it is terminated, as sweep
+ * would otherwise have only the run's timeout to go by.
+ */
+async function endInstance(
+  run: ValidationRun,
+  failure: Failure | undefined,
+  now: () => number,
+): Promise<Failure | undefined> {
+  const minutes = run.request.keepOnFailureMinutes ?? 0;
+  const instanceId = run.result.instanceId;
+  if (!failure || minutes <= 0 || !instanceId || run.abort.signal.aborted)
+    return terminateAfter(run, failure);
+  const keptUntil = new Date(now() + minutes * 60_000).toISOString();
+  try {
+    await run.ec2.send(
+      new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: TAG.keepUntil, Value: keptUntil }] }),
+    );
+  } catch (error) {
+    const note = `could not keep ${instanceId} (${describeError(error)}), terminating it`;
+    return terminateAfter(run, { ...failure, message: `${failure.message}; ${note}` });
+  }
+  run.result.keptUntil = keptUntil;
+  return failure;
 }
 
 /** Terminates the instance; a failure to do so is added to the step's failure, or becomes the failure. */

@@ -187,6 +187,15 @@ const ValidationSchema = z.strictObject({
   security_group_ids: z.array(z.string()).default([]),
   instance_profile: z.string().optional().describe('Instance profile with the SSM managed-instance policy.'),
   timeout_minutes: z.number().int().positive().max(240).default(45),
+  keep_on_failure_minutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(1440)
+    .default(0)
+    .describe(
+      'Keep a failed validation instance this long for a person to connect to through Session Manager (0: terminate at once; at most a day). Never kept on success; `ami sweep` and the next run of the image terminate it.',
+    ),
   ready_text: z
     .string()
     .default('Windows is Ready to use')

@@ -1,7 +1,8 @@
 /**
  * announce (push to a consumer's default branch that merged its `<prefix>*` PR): moves the images into the
- * next channel when the consumer's configuration has one after the first (`channels`), and posts the rollout
- * notice to the configured channels; the message is remembered in the merged PR, so a re-run edits it.
+ * next channel when the consumer's configuration has one after the first (`channels`), shows the update as rolled
+ * out in its top Slack message and posts the rollout notice to the configured channels (in that message's thread
+ * where it has one); the messages are remembered in the merged PR, so a re-run edits them.
  *
  * Only Hephestus's own update PR counts: authored by the bot, from a branch of this repository (not a fork),
  * merged into the default branch. Anyone can open a PR from a `windows-update/*` branch with an images block in
@@ -19,6 +20,7 @@ import { rolledOutMessage } from '../slack/slack-messages.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
 import { imagesOfBody } from '../update/images-marker.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
+import { updateStatusOf } from '../update/slack-status.js';
 import { type FlowContext, startReport } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
@@ -102,7 +104,7 @@ async function mergedUpdate(
   };
 }
 
-/** The rollout notice, remembered in the merged PR so a re-run edits it. */
+/** The update's status and the rollout notice, both remembered in the merged PR (one memory) so a re-run edits them. */
 async function postRollout(
   context: FlowContext,
   checkout: Checkout,
@@ -110,14 +112,19 @@ async function postRollout(
   pr: PullRequest,
   report: AnnounceReport,
 ): Promise<void> {
+  const images = Object.entries(report.images).map(([image, amis]) => ({ image, amis }));
+  const memory = await pullRequestMemory(prs, pr);
+  const status = await updateStatusOf(context, checkout.config, prs, async () => pr, {
+    kind: 'consumer',
+    memory,
+  });
+  await status.show('rolled-out', images, report.channel ? `Now in ${report.channel}.` : undefined);
   const message = rolledOutMessage({
     pr: pullRequestInfo(report.repository, pr),
-    images: Object.entries(report.images).map(([image, amis]) => ({ image, amis })),
+    images,
     channel: report.channel,
     consumers: [{ repository: report.repository, url: pr.url }],
   });
-  report.slack = await notify(context, checkout.config, 'rollout', message, {
-    memory: await pullRequestMemory(prs, pr),
-    threadUnder: null,
-  });
+  // In the status message's thread where it is; a top-level post in the channels that only hear of the rollout.
+  report.slack = await notify(context, checkout.config, 'rollout', message, { memory });
 }

@@ -25,7 +25,9 @@ import { selectBuildImages } from '../images/select-images.js';
 import { validateImages } from '../images/validate-images.js';
 import { lockBranch } from '../lock/lock-store.js';
 import { packerVersion } from '../packer/packer-version.js';
+import type { ImageAmis } from '../slack/slack-messages.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
+import { type UpdateStatus, updateStatusOf } from '../update/slack-status.js';
 import { type FlowContext, startReport } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
 
@@ -69,13 +71,40 @@ export async function buildValidate(context: FlowContext): Promise<BuildValidate
     plan.toBuild.map((t) => t.image),
   );
   if (context.dryRun) return dryRun(context, report, plan.toBuild);
-  if (plan.toBuild.length) report.packerVersion = await packerVersion(packerEnv(context, checkout.config));
+  const status = await buildStatus(context, checkout, branch);
+  if (plan.toBuild.length) {
+    await status.show('building', statusImages(report));
+    report.packerVersion = await packerVersion(packerEnv(context, checkout.config));
+  }
   await buildImages(context, checkout, report, plan.toBuild);
+  if (plan.toBuild.some(({ entry }) => entry.status === 'pending'))
+    await status.show('validating', statusImages(report));
   const results = await validateImages(context, checkout, report, plan.toBuild);
   await writeJunit(context, report, results);
   concludeReport(report);
+  await status.show(
+    report.outcome === 'validated' ? 'ready' : 'failed',
+    statusImages(report),
+    failures(report),
+  );
   await reportOnPullRequest(context, checkout, report);
   return report;
+}
+
+/** The status of the branch's update, shown in its top Slack message as the run goes (before the result's notice). */
+async function buildStatus(context: FlowContext, checkout: Checkout, branch: string): Promise<UpdateStatus> {
+  const prs = context.pullRequests(checkout.repository);
+  return updateStatusOf(context, checkout.config, prs, () => prs.findOpen(branch));
+}
+
+function statusImages(report: BuildValidateReport): ImageAmis[] {
+  return report.images.map((i) => ({ image: i.image, amis: i.amis }));
+}
+
+/** Which images failed and why (redacted as the report holds it), for the status message. */
+function failures(report: BuildValidateReport): string | undefined {
+  const failed = report.images.filter((i) => i.status === 'failed');
+  return failed.length ? failed.map((i) => `${i.image}: ${i.failure ?? 'failed'}`).join('\n') : undefined;
 }
 
 /** Why `branch` builds nothing, or undefined when it builds. */

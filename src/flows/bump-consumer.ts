@@ -10,7 +10,7 @@
 import type { PullRequests } from '../github/pull-requests.js';
 import { coversImageSet, type ImageAmiMap, parseImageAmis } from '../images/image-set.js';
 import { jobLink, oneLine } from '../images/revoke-reason.js';
-import { updateOpenedMessage } from '../slack/slack-messages.js';
+import { updateStatusMessage } from '../slack/update-status-message.js';
 import { bumpViaApi } from '../update/api-bump.js';
 import { bumpInClone } from '../update/clone-bump.js';
 import type { CommittedBump, FileBump } from '../update/consumer-bump.js';
@@ -97,7 +97,8 @@ async function propose(
     body: consumerPullRequestBody(plan.bumps, used, rollback),
     covers: (other) => coversImageSet(names, other),
     message: (pr) =>
-      updateOpenedMessage({
+      updateStatusMessage({
+        state: 'opened',
         pr,
         kind: 'consumer',
         images: names.map((image) => ({ image, amis: used[image] ?? {} })),

@@ -13,7 +13,8 @@ import { updateBranchName } from '../github/update-pull-request.js';
 import { type BaseAmiCheck, checkBaseAmis } from '../images/base-ami-check.js';
 import { coversImageSet, imageSetName } from '../images/image-set.js';
 import { selectTrackedImages } from '../images/select-images.js';
-import { type PullRequestInfo, type SlackMessage, updateOpenedMessage } from '../slack/slack-messages.js';
+import type { PullRequestInfo, SlackMessage } from '../slack/slack-messages.js';
+import { updateStatusMessage } from '../slack/update-status-message.js';
 import { baseAmiCommitMessage, baseAmiPullRequestBody } from '../update/base-ami-update-text.js';
 import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
@@ -143,7 +144,8 @@ function openedMessage(
   checks: readonly BaseAmiCheck[],
   rebuild: boolean,
 ): SlackMessage {
-  return updateOpenedMessage({
+  return updateStatusMessage({
+    state: 'opened',
     pr,
     kind: rebuild ? 'rebuild' : 'images',
     images: bumps.length

@@ -29,6 +29,7 @@ import {
 } from '../lock/lock-file.js';
 import { type LockWrite, lockBranch, readLock, writeLock } from '../lock/lock-store.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
+import { updateStatusOf } from '../update/slack-status.js';
 import { type ConsumerOutcome, startConsumers } from '../update/start-consumers.js';
 import { bumpRepository } from './bump-consumer.js';
 import { type FlowContext, startReport } from './flow-context.js';
@@ -88,6 +89,13 @@ export async function promote(context: FlowContext): Promise<PromoteReport> {
   const lock = (await readLock(checkout)) ?? emptyLock();
   const entries = await promoteImages(context, checkout, prs, pr, lock, report);
   report.outcome = 'promoted';
+  // Before anything else writes to the PR: the status keeps its marker in the body it read.
+  const status = await updateStatusOf(context, checkout.config, prs, async () => pr);
+  await status.show(
+    'merged',
+    report.images.map(({ image, amis }) => ({ image, amis })),
+    `Promoted to ${report.channel}.`,
+  );
   const changed = await recordInLock(context, checkout, lock, entries, pr.number, report);
   const images = changedAmis(report, changed);
   if (!images) {

@@ -2,6 +2,7 @@
  * build-validate's comment on the branch's pull request: a table of the images, the failures and notes, and the
  * hidden validation record promote takes the AMIs from. Pure.
  */
+import { sessionCommand } from '../aws/kept-instances.js';
 import { codeSpan, escapeMarkdown } from '../github/markdown.js';
 import { encodeArtifactRecords, VALIDATION_RECORD, type ValidationRecord } from '../lock/build-record.js';
 import type { LockEntry } from '../lock/lock-file.js';
@@ -25,6 +26,7 @@ export function buildComment(build: BuildOutcome): string {
     '| --- | --- | --- | --- | --- |',
     ...build.images.flatMap(imageRows),
     ...remarks(build.images),
+    ...keptInstances(build.images),
     '',
     record.outcome === 'validated'
       ? 'Merging promotes exactly these images and records them in the lock file; nothing is rebuilt on the default branch.'
@@ -68,6 +70,27 @@ function remarks(images: readonly ImageBuildReport[]): string[] {
   if (notes.length)
     lines.push('', ...notes.map((i) => `- ${escapeMarkdown(i.image)}: ${escapeMarkdown(i.note ?? '')}`));
   return lines;
+}
+
+/** How to reach each failed validation's instance kept to debug, and when it goes. */
+function keptInstances(images: readonly ImageBuildReport[]): string[] {
+  const kept = images.flatMap(({ image, validation }) =>
+    validation?.keptUntil && validation.instanceId
+      ? [{ image, instanceId: validation.instanceId, region: validation.region, until: validation.keptUntil }]
+      : [],
+  );
+  if (kept.length === 0) return [];
+  return [
+    '',
+    '**Kept to debug.** Each failed validation instance stays until the time given; connect with Session Manager:',
+    '',
+    ...kept.map(
+      (k) =>
+        `- ${escapeMarkdown(k.image)}: ${codeSpan(k.instanceId)} until ${escapeMarkdown(k.until)}: ${codeSpan(sessionCommand(k.instanceId, k.region))}`,
+    ),
+    '',
+    '`hephestus ami sweep` terminates each after that time, and the next validation of the image terminates it at once.',
+  ];
 }
 
 /**

@@ -27,6 +27,8 @@ export interface ImageBuildReport {
     passed: boolean;
     failedStep?: string;
     terminated: boolean;
+    /** The failed validation's instance is kept to debug until then (ISO 8601). */
+    keptUntil?: string;
     tests: Array<{ name: string; outcome: string; exitCode?: number }>;
   };
 }

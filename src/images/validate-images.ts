@@ -1,8 +1,10 @@
 /**
  * Validation of the images a run built: each once, in its build region, with its smoke tests; its AMIs then
- * tagged `validated` or `failed`.
+ * tagged `validated` or `failed`. A failed validation's instance is kept to debug when
+ * `validation.keep_on_failure_minutes` asks; the image's next validation terminates those of earlier runs.
  */
 import { TAG } from '../aws/image-tags.js';
+import { terminateEarlierKeptInstances } from '../aws/kept-instances.js';
 import { setImageStatus } from '../aws/tag-images.js';
 import type { ValidationResult } from '../aws/validate-ami.js';
 import { readSmokeTests, runValidation } from '../aws/validation-run.js';
@@ -14,6 +16,7 @@ import { type BuildRun, type PlannedBuild, regional } from './image-build.js';
 const VALIDATION_DEFAULTS = {
   instance_type: 't3.large',
   timeout_minutes: 45,
+  keep_on_failure_minutes: 0,
   ready_text: 'Windows is Ready to use',
 };
 
@@ -43,6 +46,7 @@ async function validateImage(
     image.smoke_tests,
     `images.${image.name}.smoke_tests`,
   );
+  await endEarlierKeptInstances(context, region, image.name, run.run);
   context.logger.info(`${image.name}: validating ${imageId} in ${region}`);
   const { result, failure } = await runValidation(
     {
@@ -54,6 +58,7 @@ async function validateImage(
       instanceProfile: settings.instance_profile,
       readyText: settings.ready_text,
       timeoutMs: settings.timeout_minutes * 60_000,
+      keepOnFailureMinutes: settings.keep_on_failure_minutes,
       smokeTests,
       tags: [
         { Key: TAG.run, Value: run.run },
@@ -78,9 +83,30 @@ async function validateImage(
     passed: result.passed,
     failedStep: result.failedStep,
     terminated: result.terminated,
+    ...(result.keptUntil ? { keptUntil: result.keptUntil } : {}),
     tests: result.tests.map((t) => ({ name: t.name, outcome: t.outcome, exitCode: t.exitCode })),
   };
   await setImageStatus(context.ec2For, regional(entry.amis), entry.status);
   context.logger.info(`${image.name}: ${entry.status}; tagged ${entry.status}`);
+  if (result.keptUntil)
+    context.logger.info(`${image.name}: ${result.instanceId} kept to debug until ${result.keptUntil}`);
   return result;
+}
+
+/** Terminates the instances earlier failed runs kept to debug this image; best effort, as sweep catches the rest. */
+async function endEarlierKeptInstances(
+  context: FlowContext,
+  region: string,
+  image: string,
+  run: string,
+): Promise<void> {
+  try {
+    const earlier = await terminateEarlierKeptInstances(context.ec2For(region), image, run);
+    if (earlier.length > 0)
+      context.logger.info(`${image}: terminated ${earlier.join(', ')}, kept to debug by an earlier run`);
+  } catch (error) {
+    context.logger.warn(
+      `${image}: could not end instances earlier runs kept (${(error as Error).message}); \`hephestus ami sweep\` will`,
+    );
+  }
 }

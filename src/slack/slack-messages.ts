@@ -59,7 +59,7 @@ export interface UpdateOpenedInput {
   kind?: 'images' | 'rebuild' | 'consumer';
 }
 
-const OPENED_LINE: Record<NonNullable<UpdateOpenedInput['kind']>, string> = {
+export const OPENED_LINE: Record<NonNullable<UpdateOpenedInput['kind']>, string> = {
   images: 'Newer base AMIs are pinned; the images are built and validated on this branch next.',
   rebuild:
     'A rebuild was asked for with the current base AMIs; the images are built and validated on this branch next.',
@@ -171,25 +171,25 @@ export const messageBuilders = {
   failed: failedMessage,
 } as const;
 
-function message(text: string, blocks: KnownBlock[]): SlackMessage {
+export function message(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: fallbackText(text), blocks: limitBlocks(blocks) };
 }
 
-function imageNames(images: ImageAmis[]): string {
+export function imageNames(images: ImageAmis[]): string {
   return images.length === 0 ? 'no images' : images.map((i) => i.image).join(', ');
 }
 
-function prRef(pr: PullRequestInfo): string {
+export function prRef(pr: PullRequestInfo): string {
   return `${pr.repository}#${pr.number}`;
 }
 
 /** A title long enough to push the link past the section's limit would be cut mid-link; cut the title instead. */
-function prLine(pr: PullRequestInfo): string {
+export function prLine(pr: PullRequestInfo): string {
   const title = pr.title.length > 200 ? `${cutStart(pr.title, 199)}…` : pr.title;
   return link(pr.url, `#${pr.number} ${title}`);
 }
 
-function prButton(pr: PullRequestInfo): { text: string; url: string } {
+export function prButton(pr: PullRequestInfo): { text: string; url: string } {
   return { text: 'View pull request', url: pr.url };
 }
 
@@ -197,7 +197,7 @@ function prButton(pr: PullRequestInfo): { text: string; url: string } {
 const MAX_IMAGE_SECTIONS = 40;
 
 /** One section per image: its AMI in each region, with the one it replaces. */
-function imageSections(images: ImageAmis[]): KnownBlock[] {
+export function imageSections(images: ImageAmis[]): KnownBlock[] {
   if (images.length === 0) return [section('_No images in this update._')];
   if (images.length > MAX_IMAGE_SECTIONS) {
     const shown = imageSections(images.slice(0, MAX_IMAGE_SECTIONS - 1));
@@ -215,7 +215,7 @@ function imageSections(images: ImageAmis[]): KnownBlock[] {
   });
 }
 
-function validationSection(results: ValidationSummary[]): KnownBlock {
+export function validationSection(results: ValidationSummary[]): KnownBlock {
   if (results.length === 0) return section('*Validation*\n_No validation results._');
   const lines = results.map((r) => {
     const tests = r.tests ? ` (${r.tests.total - r.tests.failed}/${r.tests.total} smoke tests passed)` : '';

@@ -71,6 +71,11 @@ export interface NotifyOptions {
   threadUnder?: SlackEvent | null;
   /** A thread reply is also shown in the channel. */
   broadcast?: boolean;
+  /**
+   * Leave a message already posted for this event as it is: a re-run that changed nothing must not undo what
+   * later steps edited it to (the update's status message).
+   */
+  keepExisting?: boolean;
 }
 
 /** Errors after which the other channels would fail the same way: no point asking Slack again. */
@@ -196,7 +201,7 @@ export class SlackNotifier {
     try {
       const remembered = await options.memory.get(event, channel);
       const digest = messageDigest(message);
-      if (remembered && remembered.digest === digest) {
+      if (remembered && (remembered.digest === digest || options.keepExisting)) {
         return { channel, status: 'unchanged', id: remembered.id, ts: remembered.ts };
       }
       if (remembered) {

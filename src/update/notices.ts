@@ -109,3 +109,26 @@ export async function notify(
 export function slackFailed(config: HephestusConfig, outcomes: readonly ChannelOutcome[]): boolean {
   return config.slack?.strict === true && outcomes.some((o) => o.status === 'failed');
 }
+
+/**
+ * Edits the update's top message (the `update_opened` one) to `message` in each channel it was posted to, and
+ * posts nothing where it was not: the status belongs where the update was announced. Content the marker's digest
+ * says was sent last sends nothing. Slack trouble is logged, never thrown: the status is a courtesy.
+ */
+export async function showUpdateStatus(
+  context: FlowContext,
+  config: HephestusConfig,
+  memory: MessageMemory,
+  message: SlackMessage,
+): Promise<ChannelOutcome[]> {
+  const slack = context.slack();
+  if (context.dryRun || !slack) return [];
+  const channels: string[] = [];
+  for (const channel of channelsFor(config.slack, 'update_opened')) {
+    if (await memory.get('update_opened', channel)) channels.push(channel);
+  }
+  if (channels.length === 0) return [];
+  const outcomes = await slack.notify('update_opened', channels, message, { memory, threadUnder: null });
+  for (const line of describeOutcomes(outcomes)) context.logger.info(`slack status: ${line}`);
+  return outcomes;
+}

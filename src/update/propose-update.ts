@@ -118,7 +118,12 @@ export async function proposeUpdate(
     checkout.config,
     'update_opened',
     input.message(pullRequestInfo(prs.fullName, pr)),
-    { memory: await pullRequestMemory(prs, pr), threadUnder: null },
+    // Unchanged, the update stands where later flows put it (validated, say): its message is left as they edited it.
+    {
+      memory: await pullRequestMemory(prs, pr),
+      threadUnder: null,
+      keepExisting: result.outcome === 'unchanged',
+    },
   );
   if (slackFailed(checkout.config, proposal.slack)) proposal.exitCode = ExitCode.failure;
   return proposal;

@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/image-tags.js';
 import type { AnnounceReport } from '../../src/flows/announce.js';
@@ -46,6 +47,27 @@ function slackMessages(channelName?: string) {
     .filter((c) => !channelName || c.name === channelName)
     .map((c) => c.id);
   return sandbox.slack.state.messages.filter((m) => ids.includes(m.channel));
+}
+
+/** The update's top message in #execution-teams and its thread, read back through the real WebClient. */
+async function statusThread(repository: string) {
+  const web = new WebClient(sandbox.tokens.slack, {
+    slackApiUrl: sandbox.urls.slack,
+    retryConfig: { retries: 0 },
+  });
+  const channel = sandbox.slack.state.channels.find((c) => c.name === 'execution-teams')?.id as string;
+  const history = await web.conversations.history({ channel });
+  const top = history.messages?.find((m) => m.text?.includes(`(${repository}#`));
+  if (!top?.ts) throw new Error(`no top message for ${repository}`);
+  const thread = await web.conversations.replies({ channel, ts: top.ts });
+  const stored = sandbox.slack.state.messages.find((m) => m.ts === top.ts);
+  const state = (text: string) => /^Windows image update ([^:]+):/.exec(text)?.[1];
+  return {
+    state: state(top.text ?? ''),
+    /** Every state the message showed, oldest first: one per edit. */
+    states: [...(stored?.edits ?? []).map((e) => state(e.text)), state(top.text ?? '')],
+    replies: (thread.messages ?? []).slice(1).map((m) => m.text?.split(':')[0]),
+  };
 }
 
 function imageTags(imageId: string): Record<string, string> {
@@ -105,6 +127,7 @@ describe('the windows-update lifecycle on the sandbox', () => {
     expect(githubWrites(sandbox).length).toBe(writes);
     expect(await openPulls(imagesName)).toHaveLength(1);
     expect(sandbox.slack.state.messages).toHaveLength(1);
+    expect(await statusThread(IMAGES_REPO)).toEqual({ state: 'opened', states: ['opened'], replies: [] });
   });
 
   it('build-validate and promote --dry-run build, tag, trigger and write nothing', async () => {
@@ -140,6 +163,12 @@ describe('the windows-update lifecycle on the sandbox', () => {
     expect(liveInstances()).toEqual([]);
     const failed = slackMessages('execution-teams').filter((m) => m.text.startsWith('Hephestus failed'));
     expect(failed).toHaveLength(1);
+    // The top message went through the run's states; the failure's details are in its thread.
+    expect(await statusThread(IMAGES_REPO)).toEqual({
+      state: 'failed',
+      states: ['opened', 'building', 'validating', 'failed'],
+      replies: ['Hephestus failed'],
+    });
   });
 
   it('build-validate builds with Packer, validates, tags, comments once and posts ready-to-merge', async () => {
@@ -191,6 +220,16 @@ describe('the windows-update lifecycle on the sandbox', () => {
     );
     expect(sandbox.ec2.state.images.size).toBe(images);
     expect(sandbox.slack.state.messages.length).toBe(messages);
+    const status = await statusThread(IMAGES_REPO);
+    expect(status).toEqual({
+      state: 'ready to merge',
+      states: ['opened', 'building', 'validating', 'failed', 'building', 'validating', 'ready to merge'],
+      replies: ['Hephestus failed', 'Ready to merge'],
+    });
+    // An open-update re-run that changes nothing leaves the status where build-validate put it.
+    const reopened = await runSandboxFlow<OpenUpdateReport>(sandbox, 'open-update', repo);
+    expect(reopened.report?.outcome, reopened.log).toBe('unchanged');
+    expect(await statusThread(IMAGES_REPO)).toEqual(status);
     const after = await github.octokit.rest.issues.listComments({
       owner,
       repo: imagesName,
@@ -241,6 +280,10 @@ describe('the windows-update lifecycle on the sandbox', () => {
       again.log,
     ).toEqual(['already-triggered']);
     expect(sandbox.circleci.state.triggers).toHaveLength(1);
+    // Merged once; the re-run's edit would say the same and is not sent.
+    const status = await statusThread(IMAGES_REPO);
+    expect(status.state).toBe('merged');
+    expect(status.states.filter((s) => s === 'merged')).toHaveLength(1);
   });
 
   it('bump-consumer opens the consumer PR changing only the AMI bytes, once', async () => {
@@ -265,6 +308,7 @@ describe('the windows-update lifecycle on the sandbox', () => {
     const again = await runSandboxFlow<BumpConsumerReport>(sandbox, 'bump-consumer', consumer);
     expect(again.report?.outcome, again.log).toBe('unchanged');
     expect(githubWrites(sandbox).length).toBe(writes);
+    expect(await statusThread(SERVICE_REPO)).toEqual({ state: 'opened', states: ['opened'], replies: [] });
   });
 
   it('announce moves the images to edge and posts the rollout to three channels, once', async () => {
@@ -285,6 +329,12 @@ describe('the windows-update lifecycle on the sandbox', () => {
       again.log,
     ).toBe(true);
     expect(rollouts()).toHaveLength(3);
+    // The consumer's update shows it rolled out, edited once; the notice went in its thread there.
+    expect(await statusThread(SERVICE_REPO)).toEqual({
+      state: 'rolled out',
+      states: ['opened', 'rolled out'],
+      replies: ['Rolled out'],
+    });
   });
 
   it('open-update after the merge finds nothing newer and writes nothing', async () => {

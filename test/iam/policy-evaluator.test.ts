@@ -127,6 +127,27 @@ describe("the roles' policies, evaluated", () => {
   const image = 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0';
   const owner = { 'ec2:Owner': '123456789012' };
 
+  it('the release role tags a validation instance with its keep-until expiry, and nothing else that way', () => {
+    const request = (keys: string[], validates: string | undefined) => ({
+      action: 'ec2:CreateTags',
+      resource: 'arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0',
+      context: {
+        'aws:TagKeys': keys,
+        ...Object.fromEntries(keys.map((k) => [`aws:RequestTag/${k}`, '2026-12-02T15:04:05.000Z'])),
+        ...(validates ? { 'aws:ResourceTag/hephestus:validates': validates } : {}),
+      },
+    });
+    const release = policyOf('release');
+    expect(evaluate(release, request(['hephestus:keep-until'], 'ami-0123456789abcdef0'))).toEqual({
+      effect: 'allow',
+      sid: 'ValidationKeepsFailedInstances',
+    });
+    // Not another key (a longer timeout, say), and not on an instance that is not a validation instance.
+    const timeout = request(['hephestus:keep-until', 'hephestus:timeout-minutes'], 'ami-0123456789abcdef0');
+    expect(evaluate(release, timeout).effect).toBe('implicit-deny');
+    expect(evaluate(release, request(['hephestus:keep-until'], undefined)).effect).toBe('implicit-deny');
+  });
+
   it('the packer role cannot write a hephestus:* tag, even alongside its own', () => {
     const request = (keys: string[]) => ({
       action: 'ec2:CreateTags',

@@ -105,6 +105,22 @@ describe('build-validate comment', () => {
     expect(text).toMatchSnapshot();
     expect(VALIDATION_RECORD.decode(text)).toEqual(validationRecord(validatedRun));
   });
+
+  it('gives the Session Manager command of a failed instance kept to debug, and when it goes', () => {
+    const kept: ImageBuildReport = {
+      ...failed,
+      validation: {
+        ...(failed.validation as NonNullable<ImageBuildReport['validation']>),
+        terminated: false,
+        keptUntil: '2026-12-02T15:04:05.000Z',
+      },
+    };
+    const text = buildComment({ ...run, outcome: 'failed', images: [validated, kept] });
+    expect(text).toMatchSnapshot();
+    expect(text).toContain('`aws ssm start-session --target i-0fedcba9876543210 --region us-east-1`');
+    // The validated image's instance was terminated: no command for it.
+    expect(text).not.toContain('i-0123456789abcdef0 --region');
+  });
 });
 
 describe('build-validate JUnit', () => {

@@ -373,13 +373,13 @@ describe('the lifecycle through the orb jobs', () => {
         ]),
       );
       expect(after.triggers).toBe(1);
-      // One message per event, pull request and channel.
+      // One message per event, pull request and channel; each update's top message shows where it ended.
       expect(after.slack.map((m) => m.replace(/^(#\S+ [^:]+): .* \((\S+)\)$/, '$1 $2')).sort()).toEqual([
         '#custeng-support Rolled out acme/vm-manager#1',
         '#execution-teams Ready to merge acme/windows-images#1',
         '#execution-teams Rolled out acme/vm-manager#1',
-        '#execution-teams Windows image update opened acme/vm-manager#1',
-        '#execution-teams Windows image update opened acme/windows-images#1',
+        '#execution-teams Windows image update merged acme/windows-images#1',
+        '#execution-teams Windows image update rolled out acme/vm-manager#1',
         '#investigation Rolled out acme/vm-manager#1',
       ]);
       expect(Object.keys(after.images).sort()).toEqual(Object.keys(built).sort());

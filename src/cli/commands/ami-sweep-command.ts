@@ -36,7 +36,7 @@ export async function amiSweepCommand(
     found
       .map(
         (i) =>
-          `${i.region} ${i.instanceId} (${i.imageId ?? '?'}, ${i.ageMinutes}m old, limit ${i.limitMinutes}m): ${i.action === 'terminate' ? verb : 'kept'}`,
+          `${i.region} ${i.instanceId} (${i.imageId ?? '?'}, ${i.ageMinutes}m old, limit ${i.limitMinutes}m${i.keptUntil ? `, kept to debug until ${i.keptUntil}` : ''}): ${i.action === 'terminate' ? verb : 'kept'}`,
       )
       .join('\n') || `no validation instances in ${regions.join(', ')}`,
   );

@@ -30,6 +30,8 @@ export interface SlackMessage {
   channel: string;
   ts: string;
   thread_ts?: string;
+  /** A thread reply also shown in the channel (`reply_broadcast`): subtype `thread_broadcast`. */
+  broadcast?: boolean;
   text: string;
   blocks?: unknown[];
   /** Earlier versions, oldest first; `chat.update` pushes the replaced version here. */
@@ -129,9 +131,28 @@ export function createSlackService(options: SlackServiceOptions) {
     return message;
   };
 
+  const repliesTo = (parent: SlackMessage): SlackMessage[] =>
+    state.messages.filter((m) => m.channel === parent.channel && m.thread_ts === parent.ts);
+
+  /** A parent shows its thread as Slack does: its own ts as `thread_ts`, the count and the latest reply. */
+  const threadJson = (message: SlackMessage): Result => {
+    const replies = message.thread_ts ? [] : repliesTo(message);
+    if (replies.length === 0) return {};
+    return {
+      thread_ts: message.ts,
+      reply_count: replies.length,
+      reply_users_count: 1,
+      latest_reply: replies.at(-1)?.ts,
+      reply_users: [bot.userId],
+      is_locked: false,
+      subscribed: false,
+    };
+  };
+
   const messageJson = (message: SlackMessage): Result => ({
     user: bot.userId,
     type: 'message',
+    ...(message.broadcast ? { subtype: 'thread_broadcast' } : {}),
     ts: message.ts,
     bot_id: bot.botId,
     app_id: bot.appId,
@@ -139,10 +160,25 @@ export function createSlackService(options: SlackServiceOptions) {
     team: team.id,
     ...(message.blocks ? { blocks: message.blocks } : {}),
     ...(message.thread_ts ? { thread_ts: message.thread_ts, parent_user_id: bot.userId } : {}),
+    ...threadJson(message),
     ...(message.edits.length > 0
       ? { edited: { user: bot.userId, ts: message.edits.at(-1)?.edited_ts } }
       : {}),
   });
+
+  /** A page of `messages` after the `cursor` (`limit` default 100, at most 1000), as Slack's history pages. */
+  const page = (messages: SlackMessage[], args: Args): Result => {
+    const limit = args.limit === undefined || args.limit === '' ? 100 : Number(args.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new SlackError('invalid_limit');
+    const start = decodeCursor(args.cursor);
+    const shown = messages.slice(start, start + Math.min(limit, 1000));
+    const more = start + shown.length < messages.length;
+    return {
+      messages: shown.map(messageJson),
+      has_more: more,
+      response_metadata: { next_cursor: more ? encodeCursor(start + shown.length) : '' },
+    };
+  };
 
   const methods: Record<string, MethodHandler> = {
     'auth.test': () => ({
@@ -159,10 +195,13 @@ export function createSlackService(options: SlackServiceOptions) {
       const channel = channelFor(args.channel, true);
       const content = messageContent(args);
       const threadTs = stringArg(args.thread_ts);
+      const broadcast =
+        threadTs !== undefined && (args.reply_broadcast === true || args.reply_broadcast === 'true');
       const message: SlackMessage = {
         channel: channel.id,
         ts: nextTs(),
         ...(threadTs ? { thread_ts: threadTs } : {}),
+        ...(broadcast ? { broadcast } : {}),
         ...content,
         edits: [],
       };
@@ -208,6 +247,29 @@ export function createSlackService(options: SlackServiceOptions) {
       const page = visible.slice(start, start + Math.min(limit, 1000));
       const next = start + page.length < visible.length ? encodeCursor(start + page.length) : '';
       return { channels: page.map(channelJson), response_metadata: { next_cursor: next } };
+    },
+
+    // Top-level messages (and replies broadcast to the channel), newest first.
+    'conversations.history': (args) => {
+      const channel = channelFor(args.channel, false);
+      if (!channel.is_member) throw new SlackError('not_in_channel');
+      const shown = state.messages.filter((m) => m.channel === channel.id && (!m.thread_ts || m.broadcast));
+      return { ...page(shown.reverse(), args), pin_count: 0 };
+    },
+
+    // A thread: its parent first, then the replies oldest first; a message without replies is a thread of one.
+    'conversations.replies': (args) => {
+      const channel = channelFor(args.channel, false);
+      if (!channel.is_member) throw new SlackError('not_in_channel');
+      const ts = stringArg(args.ts);
+      if (!ts) throw new SlackError('invalid_arguments');
+      const found = state.messages.find((m) => m.channel === channel.id && m.ts === ts);
+      if (!found) throw new SlackError('thread_not_found');
+      const parent = found.thread_ts
+        ? state.messages.find((m) => m.channel === channel.id && m.ts === found.thread_ts)
+        : found;
+      if (!parent) throw new SlackError('thread_not_found');
+      return page([parent, ...repliesTo(parent)], args);
     },
 
     'conversations.info': (args) => {

@@ -174,6 +174,83 @@ describe('chat.postMessage', () => {
     expect(slack.messages('custeng-support').find((m) => m.ts === reply.ts)?.thread_ts).toBe(parent.ts);
   });
 
+  it('serves a thread through conversations.replies: the parent with its reply count first, then the replies', async () => {
+    const web = client();
+    const channel = '#investigation';
+    const parent = await web.chat.postMessage({ channel, text: 'Windows image update opened' });
+    const first = await web.chat.postMessage({
+      channel,
+      text: 'build failed',
+      thread_ts: parent.ts as string,
+    });
+    const second = await web.chat.postMessage({ channel, text: 'ready', thread_ts: parent.ts as string });
+    await web.chat.update({
+      channel: parent.channel as string,
+      ts: parent.ts as string,
+      text: 'ready to merge',
+    });
+
+    const thread = await web.conversations.replies({
+      channel: parent.channel as string,
+      ts: parent.ts as string,
+    });
+    expect(thread.messages?.map((m) => [m.ts, m.text, m.thread_ts])).toEqual([
+      [parent.ts, 'ready to merge', parent.ts],
+      [first.ts, 'build failed', parent.ts],
+      [second.ts, 'ready', parent.ts],
+    ]);
+    expect(thread.messages?.[0]).toMatchObject({
+      reply_count: 2,
+      latest_reply: second.ts,
+      reply_users: [expect.any(String)],
+      edited: { ts: expect.any(String) },
+    });
+    expect(thread.has_more).toBe(false);
+    // Asked by a reply's ts, Slack answers with the whole thread.
+    const byReply = await web.conversations.replies({
+      channel: parent.channel as string,
+      ts: first.ts as string,
+    });
+    expect(byReply.messages?.map((m) => m.ts)).toEqual([parent.ts, first.ts, second.ts]);
+    const paged = await web.conversations.replies({
+      channel: parent.channel as string,
+      ts: parent.ts as string,
+      limit: 2,
+    });
+    expect(paged.messages).toHaveLength(2);
+    expect(paged.has_more).toBe(true);
+    expect(paged.response_metadata?.next_cursor).not.toBe('');
+    expect(
+      await slackError(web.conversations.replies({ channel: parent.channel as string, ts: '1.000001' })),
+    ).toMatchObject({ error: 'thread_not_found' });
+  });
+
+  it('lists the top-level messages newest first in conversations.history, replies only when broadcast', async () => {
+    slack.addChannel('history-check');
+    const web = client();
+    const channel = '#history-check';
+    const parent = await web.chat.postMessage({ channel, text: 'one' });
+    await web.chat.postMessage({ channel, text: 'quiet reply', thread_ts: parent.ts as string });
+    const loud = await web.chat.postMessage({
+      channel,
+      text: 'broadcast reply',
+      thread_ts: parent.ts as string,
+      reply_broadcast: true,
+    });
+    const later = await web.chat.postMessage({ channel, text: 'two' });
+    const history = await web.conversations.history({ channel: parent.channel as string });
+    expect(history.messages?.map((m) => [m.text, m.subtype])).toEqual([
+      ['two', undefined],
+      ['broadcast reply', 'thread_broadcast'],
+      ['one', undefined],
+    ]);
+    expect(history.messages?.map((m) => m.ts)).toEqual([later.ts, loud.ts, parent.ts]);
+    expect(history.messages?.[2]).toMatchObject({ reply_count: 2, thread_ts: parent.ts });
+    expect(await slackError(web.conversations.history({ channel: '#general' }))).toMatchObject({
+      error: 'not_in_channel',
+    });
+  });
+
   it.each([
     ['channel_not_found', { channel: '#nowhere', text: 'x' }],
     ['channel_not_found', { channel: 'C0NOTHERE', text: 'x' }],
