@@ -8,11 +8,13 @@
  * to change must write nothing.
  *
  * Git and REST are counted together because the flow trades one for the other: it reads the update branch's
- * head with one REST request where a fetch of the branch costs two or three git requests.
+ * head with one REST request where a fetch of the branch costs two or three git requests. The flow's EC2 check of
+ * the AMI (ec2-sandbox.ts) is not a GitHub request: the details list it apart (`ec2Calls`), outside the ratio.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RecordedCall } from '../src/sandbox/http.js';
+import { startBenchEc2 } from './ec2-sandbox.js';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { type BenchGitHub, isGitCall, isWrite, startBenchGitHub } from './github-sandbox.js';
@@ -37,16 +39,20 @@ const SCENARIOS: Scenario[] = [
 
 export async function apiCallFigures(): Promise<Figure[]> {
   const github = await startBenchGitHub();
+  const ec2 = await startBenchEc2();
   try {
     await github.seed(REPO);
+    for (const scenario of SCENARIOS) ec2.plantValidated(scenario.ami);
     const floor = await floorRequests(github);
     const figures: Figure[] = [];
     let unchangedWrites = -1;
     for (const scenario of SCENARIOS) {
-      const context = benchFlowContext(github);
+      const context = benchFlowContext(github, ec2);
       const recording = await github.record();
+      const ec2Before = ec2.service.calls.length;
       const report = await bumpConsumerFlow(context, REPO, scenario.ami);
       const calls = await recording.done();
+      const ec2Calls = ec2.service.calls.slice(ec2Before);
       await context.dispose();
       const rest = calls.filter((call) => !isGitCall(call));
       const writes = rest.filter(isWrite);
@@ -71,6 +77,8 @@ export async function apiCallFigures(): Promise<Figure[]> {
           minimumRest: scenario.minimumRest,
           writes: writes.length,
           routes: calls.map(route).join(', '),
+          // Not in the ratio, which counts GitHub's requests against a GitHub-only floor.
+          ec2Calls: ec2Calls.map((call) => call.action).join(', '),
         },
       });
     }
@@ -85,6 +93,7 @@ export async function apiCallFigures(): Promise<Figure[]> {
     });
     return figures;
   } finally {
+    await ec2.stop();
     await github.stop();
   }
 }

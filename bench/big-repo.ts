@@ -8,10 +8,12 @@
  *
  * The history is built with `git fast-import`; its binary weight grows with the commit count (a tenth at 2,000).
  * After the first (untimed) round every run updates the existing branch and pull request, the common case.
+ * The flow's EC2 check of the AMI (ec2-sandbox.ts) is timed with it, as a real bump pays it; the floor has none.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { git } from '../src/sandbox/github/bare-repo.js';
+import { startBenchEc2 } from './ec2-sandbox.js';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { startBenchGitHub } from './github-sandbox.js';
@@ -29,6 +31,7 @@ export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figu
   const historyMb = options.historyMb ?? 300;
   const runs = options.runs ?? 5;
   const github = await startBenchGitHub();
+  const ec2 = await startBenchEc2();
   try {
     const sizes = [
       { commits: 2_000, mb: historyMb / 10 },
@@ -60,11 +63,13 @@ export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figu
       const flow: number[] = [];
       for (let run = 0; run < runs + 1; run++) {
         const ami = `ami-0${String(run).padStart(16, '0')}`;
+        // Validated before the timing starts; the flow's check of it (one DescribeImages) is timed.
+        ec2.plantValidated(ami);
         const t1 = await timeAsync(async () => shellFloor(url, await fresh(), `floor-${run}`, ami), {
           runs: 1,
           warmup: 0,
         });
-        const context = benchFlowContext(github);
+        const context = benchFlowContext(github, ec2);
         const t2 = await timeAsync(
           async () => {
             const report = await bumpConsumerFlow(context, name, ami);
@@ -120,6 +125,7 @@ export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figu
       },
     ];
   } finally {
+    await ec2.stop();
     await github.stop();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Fan-out: the real bump-consumer flow (flow-step.ts) on 20 consumer repositories against one. Each consumer gets
- * its checkout, edit, update branch, push and pull request (list, create, labels).
+ * its checkout, its EC2 check of the AMI (ec2-sandbox.ts), edit, update branch, push and pull request.
  *
  * GitHub's documented limits (REST API best practices, "Avoid concurrent requests" and secondary rate limits):
  * no more than 100 concurrent requests, and content-creating requests (POST, PATCH, PUT, DELETE) made serially.
@@ -18,6 +18,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { startBenchEc2 } from './ec2-sandbox.js';
 import type { Figure } from './figures.js';
 import { benchFlowContext, bumpConsumerFlow } from './flow-step.js';
 import { isGitCall, isWrite, startBenchGitHub } from './github-sandbox.js';
@@ -52,6 +53,7 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
   const consumers = options.consumers ?? 20;
   const runs = options.runs ?? 3;
   const github = await startBenchGitHub();
+  const ec2 = await startBenchEc2();
   try {
     const names = Array.from(
       { length: consumers },
@@ -61,8 +63,10 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
     let rounds = 0;
     const bump = async (repos: readonly string[]) => {
       const ami = `ami-0${String(++rounds).padStart(16, '0')}`;
+      // A write into the in-process EC2's state (microseconds); each consumer's check of it is a real cost.
+      ec2.plantValidated(ami);
       // One context for every consumer, as one CLI run has: its client's write queue serializes their writes.
-      const context = benchFlowContext(github);
+      const context = benchFlowContext(github, ec2);
       try {
         await mapLimit(repos, CONCURRENCY, (fullName) => bumpConsumerFlow(context, fullName, ami));
       } finally {
@@ -145,6 +149,7 @@ export async function fanOutFigures(options: { consumers?: number; runs?: number
       },
     ];
   } finally {
+    await ec2.stop();
     await github.stop();
   }
 }

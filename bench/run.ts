@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every figure measured side by side in one run, printed as a table of ratios against their
- * baselines and goals, and written to bench/results.json. Nothing here asserts: the goals are reported.
+ * baselines and goals, and (a complete run only) written to bench/results.json. Nothing here asserts: the goals
+ * are reported.
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +61,13 @@ process.stdout.write(
     .join(', ')}), not counting the build\n`,
 );
 
-writeFileSync(
-  new URL('results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds, seconds, figures }, null, 2)}\n`,
-);
+// results.json is the record the docs cite, so only a complete run writes it: a run of some suites would leave
+// the others' figures from another run (or none) beside its own.
+if (only.length > 0) {
+  process.stderr.write('bench: some suites only, so bench/results.json is left as it was\n');
+} else {
+  writeFileSync(
+    new URL('results.json', import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds, seconds, figures }, null, 2)}\n`,
+  );
+}
