@@ -23,6 +23,8 @@ export interface DemoSummary {
   stages: Array<{ flow: string; repo: string; exitCode: number; outcome: unknown }>;
   pullRequests: Array<{ repo: string; number: number; state: string; merged: boolean; title: string }>;
   images: Array<{ image: string; region: string; ami: string; status: string; channel?: string }>;
+  /** Issues in the two repositories (the image dashboard). */
+  issues: Array<{ repo: string; number: number; title: string }>;
   slackMessages: number;
   pipelinesTriggered: number;
 }
@@ -117,6 +119,15 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
     const personalMerge = await story.merge(IMAGES_REPO, personal.number);
     await story.run('promote', IMAGES_REPO, { branch: 'main', sha: personalMerge });
     await story.mergeLockPull();
+    await rollOut(story, story.lastTrigger());
+    await revokeBadImage(story, say);
+
+    say.section(
+      'The image dashboard: monitor',
+      "One issue in the images repository, edited in place: each channel's AMIs, revoked images, open updates.",
+    );
+    await story.run('monitor', IMAGES_REPO, { branch: 'main' });
+    story.showDashboard(IMAGES_REPO);
 
     say.section('Where to look next', 'Everything above happened on this machine.');
     say.line(
@@ -131,10 +142,54 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
   }
 }
 
+/** The consumer takes the on-demand rebuild too: its pipeline bumps, a person merges, announce rolls it out. */
+async function rollOut(story: Story, trigger: { images: string }): Promise<void> {
+  await story.run('bump-consumer', SERVICE_REPO, { branch: 'main', images: trigger.images }, { quiet: true });
+  const pull = story.openUpdatePull(SERVICE_REPO);
+  const merged = await story.merge(SERVICE_REPO, pull.number);
+  await story.run('announce', SERVICE_REPO, { branch: 'main', sha: merged }, { quiet: true });
+}
+
+/** On call finds the rolled-out win2022 bad: revoke takes it out everywhere and the consumer gets a rollback PR. */
+async function revokeBadImage(story: Story, say: Narrator): Promise<void> {
+  say.section(
+    'A bad image after rollout: revoke',
+    'Disables the AMIs, rolls the channel back to the last good image, records it in the lock file, triggers the\n' +
+      'consumer with the rolled-back AMIs and posts the incident notice.',
+  );
+  await story.run('revoke', IMAGES_REPO, {
+    branch: 'main',
+    args: [
+      '--image',
+      'win2022',
+      '--reason',
+      'RDP sign-in fails on win2022 hosts after this build (INC-4711)',
+    ],
+  });
+  story.showImages();
+  const trigger = story.lastTrigger();
+  await story.mergeLockPull();
+  say.section(
+    'The consumer pipeline, triggered by revoke: bump-consumer',
+    'The same bump, worded as a rollback.',
+  );
+  await story.run('bump-consumer', SERVICE_REPO, {
+    branch: 'main',
+    images: trigger.images,
+    args: [
+      ...(trigger.reason ? ['--rollback-reason', trigger.reason] : []),
+      ...(trigger.url ? ['--rollback-url', trigger.url] : []),
+    ],
+  });
+  await story.showPull(SERVICE_REPO, story.openUpdatePull(SERVICE_REPO));
+}
+
 interface RunOptions {
   branch: string;
   sha?: string;
   images?: string;
+  /** More arguments of the flow, as its job would pass them. */
+  args?: string[];
 }
 
 class Story {
@@ -175,6 +230,7 @@ class Story {
       at.branch,
       ...(at.sha ? ['--sha', at.sha] : []),
       ...(at.images ? ['--images', at.images] : []),
+      ...(at.args ?? []),
     ];
     this.say.line(`$ hephestus ${args.join(' ')}`);
     const result = await runHephestus(args, env, (line) => {
@@ -280,15 +336,33 @@ class Story {
     return pull;
   }
 
-  lastTrigger(): { images: string } {
+  /** The parameters of the last consumer pipeline triggered: its images, and revoke's rollback reason and link. */
+  lastTrigger(): { images: string; reason?: string; url?: string } {
     const trigger = this.sandbox.circleci.state.triggers.at(-1);
     if (!trigger) throw new Error('promote triggered no consumer pipeline');
     this.say.block(
       `CircleCI pipeline triggered in ${trigger.project_slug}`,
       JSON.stringify(trigger.parameters, null, 2),
     );
-    const images = trigger.parameters?.images;
-    return { images: typeof images === 'string' ? images : JSON.stringify(images ?? {}) };
+    const { images, rollback_reason: reason, rollback_url: url } = trigger.parameters ?? {};
+    return {
+      images: typeof images === 'string' ? images : JSON.stringify(images ?? {}),
+      ...(typeof reason === 'string' ? { reason } : {}),
+      ...(typeof url === 'string' ? { url } : {}),
+    };
+  }
+
+  /** Prints the bot's dashboard issue as a person would read it. */
+  showDashboard(repo: string): void {
+    const dashboard = this.dashboards(repo)[0];
+    this.say.block(
+      dashboard ? `Issue #${dashboard.number} ${dashboard.title}` : 'no dashboard issue',
+      (dashboard?.body ?? '').replace(/<!--[\s\S]*?-->/g, '').trim(),
+    );
+  }
+
+  private dashboards(repo: string) {
+    return this.sandbox.github.issues(repo);
   }
 
   showImages(): void {
@@ -340,6 +414,9 @@ class Story {
           .map((p) => ({ repo, number: p.number, state: p.state, merged: p.merged, title: p.title })),
       ),
       images: this.images(),
+      issues: [IMAGES_REPO, SERVICE_REPO].flatMap((repo) =>
+        this.dashboards(repo).map((issue) => ({ repo, number: issue.number, title: issue.title })),
+      ),
       slackMessages: this.sandbox.slack.state.messages.length,
       pipelinesTriggered: this.sandbox.circleci.state.triggers.length,
     };
