@@ -89,6 +89,8 @@ export const VALIDATION_TAG = TAG.validates;
 /** Packer's build instances are recognised by their `Name` (`run_tags`). */
 export const PACKER_INSTANCE_NAME = 'packer-*';
 export const SMOKE_TEST_DOCUMENT = 'AWS-RunPowerShellScript';
+/** The document of the patch compliance gate's scan. */
+export const PATCH_SCAN_DOCUMENT = 'AWS-RunPatchBaseline';
 
 /** Resource ARNs of one account; images and snapshots have no account in their ARN. */
 function arns(accountId: string) {
@@ -105,6 +107,7 @@ function arns(accountId: string) {
     packerKeyPair: ec2('key-pair', 'packer_*'),
     vpc: ec2('vpc'),
     document: `arn:aws:ssm:*::document/${SMOKE_TEST_DOCUMENT}`,
+    patchDocument: `arn:aws:ssm:*::document/${PATCH_SCAN_DOCUMENT}`,
     validationRole: `arn:aws:iam::${accountId}:role/${ROLE_NAMES['validation-instance']}`,
   };
 }
@@ -392,6 +395,24 @@ function validationStatements(settings: IamSettings, a: AccountArns): ExplainedS
       ['ssm:SendCommand'],
       [a.document],
       `...and only through \`${SMOKE_TEST_DOCUMENT}\`.`,
+    ),
+    allow(
+      'PatchScanWithRunPatchBaseline',
+      ['ssm:SendCommand'],
+      [a.patchDocument],
+      `The patch compliance gate scans validation instances through \`${PATCH_SCAN_DOCUMENT}\` (\`Operation=Scan\`: it installs nothing).`,
+    ),
+    allow(
+      'PatchComplianceReads',
+      ['ssm:DescribeInstancePatchStates', 'ssm:DescribeInstancePatches'],
+      ['*'],
+      "The scan's counts and the patches not installed; these calls support no resource-level permissions.",
+    ),
+    allow(
+      'InspectorFindingsReads',
+      ['inspector2:ListFindings'],
+      ['*'],
+      "Inspector's findings for the validation instance, read only when `validation.inspector` is enabled; ListFindings supports no resource-level permissions.",
     ),
     allow(
       'PassTheValidationRole',

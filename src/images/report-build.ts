@@ -2,6 +2,7 @@
  * How build-validate tells the branch's pull request its result: one comment, edited in place, and the Slack
  * notice (`ready_to_merge` or `failed`). A branch without an open pull request gets neither.
  */
+import { describePatch } from '../aws/patch-compliance.js';
 import { ExitCode } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
 import type { PullRequestRef } from '../flows/flow-report.js';
@@ -17,7 +18,7 @@ import type { ChannelOutcome } from '../slack/slack-notifier.js';
 import type { Checkout } from '../update/checkout.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
 import { type BuildOutcome, buildComment } from './build-comment.js';
-import { NOT_AN_AMI } from './image-build.js';
+import { type ImageBuildReport, NOT_AN_AMI } from './image-build.js';
 
 /** The parts of a flow's report this step reads and fills in. */
 export interface ReportedBuild extends BuildOutcome {
@@ -79,7 +80,13 @@ export function buildNotice(
     image: failed.map((i) => i.image).join(', '),
     pr,
     jobUrl,
-    log: failed.map((i) => `${i.image}: ${i.failure ?? 'failed'}`).join('\n'),
+    log: failed.map(failureLog).join('\n'),
   });
   return { event: 'failed', message };
+}
+
+/** An image's failure for the Slack notice, with each patch the gate found missing on its own line. */
+function failureLog(image: ImageBuildReport): string {
+  const patches = (image.validation?.missingPatches ?? []).map((p) => `  ${describePatch(p)} ${p.title}`);
+  return [`${image.image}: ${image.failure ?? 'failed'}`, ...patches].join('\n');
 }
