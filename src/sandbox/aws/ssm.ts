@@ -87,6 +87,8 @@ export interface SsmFaults {
   agentNeverOnline: boolean;
   /** Every command ends `Failed` with exit code 1. */
   commandFails: boolean;
+  /** `AWS-RunPatchBaseline` ends `Failed`: the instance cannot reach Windows Update. */
+  patchScanFails: boolean;
   /** `ThrottlingException` for the next calls of an action (or any). */
   throttle: ThrottleFault[];
 }
@@ -186,7 +188,12 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const state: SsmState = { commands: new Map(), parameters: new Map(), patches: createPatchManagerState() };
   publishWindowsLatest(state.parameters, ec2.state);
-  const faults: SsmFaults = { agentNeverOnline: false, commandFails: false, throttle: [] };
+  const faults: SsmFaults = {
+    agentNeverOnline: false,
+    commandFails: false,
+    patchScanFails: false,
+    throttle: [],
+  };
   const calls: SsmService['calls'] = [];
 
   /** Online, ConnectionLost, or not registered (undefined). */
@@ -205,9 +212,17 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   }
 
   function finish(command: SsmCommand, invocation: SsmInvocation, instance: Ec2Instance): void {
+    const patching = command.documentName === RUN_PATCH_BASELINE;
     const outcome = faults.commandFails
       ? { exitCode: 1, stdout: '', stderr: 'The command failed (sandbox fault).\n' }
-      : command.documentName === RUN_PATCH_BASELINE
+      : patching && faults.patchScanFails
+        ? {
+            exitCode: 1,
+            stdout: 'Operation type: Scan\n',
+            stderr:
+              'Windows Update scan failed: 0x8024402C WU_E_PT_WINHTTP_NAME_NOT_RESOLVED (Windows Update cannot be reached)\n',
+          }
+        : command.documentName === RUN_PATCH_BASELINE
         ? runPatchBaseline(state.patches, ec2.state, instance, {
             operation: patchBaselineParameters(command.parameters).operation,
             startedAt: invocation.startedAt ?? clock.now(),
