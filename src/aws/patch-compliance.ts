@@ -80,7 +80,7 @@ export function patchViolations(
 ): string[] {
   const { thresholds } = settings;
   const over = (count: number, max: number | undefined, what: string) =>
-    max !== undefined && count > max ? [`${count} ${what} (at most ${max} allowed)`] : [];
+    max !== undefined && count > max ? [`${what}: ${count} (allowed: ${max})`] : [];
   return [
     ...(settings.baselineId !== undefined && !sameBaseline(baselineId, settings.baselineId)
       ? [`scanned against baseline ${baselineId}, not the configured ${settings.baselineId}`]
@@ -127,7 +127,12 @@ export async function checkPatchCompliance(
 ): Promise<PatchReport> {
   const scan = await finishedScan(ssm, instanceId, await sendScan(ssm, instanceId, wait), wait);
   if (scan.Status !== 'Success') {
-    const detail = lastLine(scan.StandardErrorContent ?? '') ?? lastLine(scan.StandardOutputContent ?? '');
+    // The agent's own "failed to run commands: exit status N" ends standard error; the cause is the line before.
+    const stderr = (scan.StandardErrorContent ?? '').replace(
+      /failed to run commands: exit status \d+\s*$/,
+      '',
+    );
+    const detail = lastLine(stderr) ?? lastLine(scan.StandardOutputContent ?? '');
     throw new Error(
       `the patch scan (${PATCH_BASELINE_DOCUMENT}) on ${instanceId} ended ${scan.Status ?? 'without a status'}, exit code ${scan.ResponseCode ?? '?'}${detail ? `: ${detail}` : ''}`,
     );

@@ -420,7 +420,7 @@ async function gatePatchCompliance(run: ValidationRun): Promise<void> {
   run.result.patches = report;
   if (report.violations.length === 0) return;
   const listed = report.noncompliant.map(describePatch).join(', ');
-  throw new StepFailure(`${report.violations.join('; ')}${listed ? `: ${listed}` : ''}`);
+  throw new StepFailure(`${report.violations.join('; ')}${listed ? `; not installed: ${listed}` : ''}`);
 }
 
 /** Reads Inspector's findings for the instance; fails on any at or above the configured severity. */

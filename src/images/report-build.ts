@@ -2,7 +2,6 @@
  * How build-validate tells the branch's pull request its result: one comment, edited in place, and the Slack
  * notice (`ready_to_merge` or `failed`). A branch without an open pull request gets neither.
  */
-import { describePatch } from '../aws/patch-compliance.js';
 import { ExitCode } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
 import type { PullRequestRef } from '../flows/flow-report.js';
@@ -85,8 +84,8 @@ export function buildNotice(
   return { event: 'failed', message };
 }
 
-/** An image's failure for the Slack notice, with each patch the gate found missing on its own line. */
+/** An image's failure for the Slack notice, with the title of each patch the gate found not installed. */
 function failureLog(image: ImageBuildReport): string {
-  const patches = (image.validation?.missingPatches ?? []).map((p) => `  ${describePatch(p)} ${p.title}`);
+  const patches = (image.validation?.missingPatches ?? []).map((p) => `  ${p.kbId}: ${p.title}`);
   return [`${image.image}: ${image.failure ?? 'failed'}`, ...patches].join('\n');
 }

@@ -2,8 +2,8 @@
 import { type AwsClients, createAwsClients } from '../../src/aws/ec2-client.js';
 import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws/aws-auth.js';
 import { createEc2Service, type Ec2ServiceOptions } from '../../src/sandbox/aws/ec2.js';
-import { createInspectorService } from '../../src/sandbox/aws/inspector2.js';
 import { type Ec2Image, newId } from '../../src/sandbox/aws/ec2-state.js';
+import { createInspectorService } from '../../src/sandbox/aws/inspector2.js';
 import { createSsmService, type SsmServiceOptions } from '../../src/sandbox/aws/ssm.js';
 import { listen } from '../../src/sandbox/http.js';
 

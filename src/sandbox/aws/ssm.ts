@@ -223,12 +223,12 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
               'Windows Update scan failed: 0x8024402C WU_E_PT_WINHTTP_NAME_NOT_RESOLVED (Windows Update cannot be reached)\n',
           }
         : command.documentName === RUN_PATCH_BASELINE
-        ? runPatchBaseline(state.patches, ec2.state, instance, {
-            operation: patchBaselineParameters(command.parameters).operation,
-            startedAt: invocation.startedAt ?? clock.now(),
-            endedAt: clock.now(),
-          })
-        : run(command.commands, instance);
+          ? runPatchBaseline(state.patches, ec2.state, instance, {
+              operation: patchBaselineParameters(command.parameters).operation,
+              startedAt: invocation.startedAt ?? clock.now(),
+              endedAt: clock.now(),
+            })
+          : run(command.commands, instance);
     invocation.endedAt = clock.now();
     invocation.responseCode = outcome.exitCode;
     invocation.status = outcome.exitCode === 0 ? 'Success' : 'Failed';
