@@ -519,7 +519,7 @@ export function hephestusRoles(settings: IamSettings = EXAMPLE_SETTINGS): IamRol
       key: 'validation-instance',
       name: ROLE_NAMES['validation-instance'],
       usedBy:
-        'The validation instances (`validation.instance_profile`): the SSM agent registers and runs the smoke tests.',
+        'The validation instances (`validation.instance_profile`): the SSM agent registers, runs the smoke tests and the patch scan (the managed policy covers `AWS-RunPatchBaseline`: nothing more is needed).',
       credentials: 'An instance profile of the same name; passed by the release role only.',
       trust: {
         Version: '2012-10-17',
