@@ -3,12 +3,20 @@
  * Promoting moves the channel tag onto a new image; the image it displaces keeps a
  * `hephestus:previous-channel` record and the new holder names it in `hephestus:replaces`, which is
  * what rollback follows back.
+ *
+ * Every move also keeps EC2's side in step (image-protection.ts): the image taking a channel gets
+ * deregistration protection and loses any deprecation, the one leaving it loses the protection; and, when
+ * publishing is on, the channel's SSM parameter follows. Those come before the tag moves, which are the
+ * commit point: a run cut short in between is finished by the re-run, never left half-protected.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { FailureError, InputError } from '../errors.js';
-import { TAG, toTags } from './image-tags.js';
+import { type ChannelPublishing, channelParameterName, publishChannel } from './channel-parameters.js';
+import { protectChannelHolder, releaseChannelHolder } from './image-protection.js';
+import { revokedReason, TAG, toTags } from './image-tags.js';
 import { newestFirst, ownImage, ownImages } from './own-images.js';
 import type { ImageRecord } from './schema.js';
+import type { PublishOutcome } from './ssm-parameters.js';
 import { type RegionalImage, tagResources, untagResources } from './tag-images.js';
 
 export interface ChannelMoveRequest {
@@ -22,6 +30,8 @@ export interface ChannelMoveRequest {
   to?: string;
   /** Promote images not tagged `validated` (default false). */
   allowUnvalidated?: boolean;
+  /** Publish the channel to SSM Parameter Store too. */
+  publish?: ChannelPublishing;
 }
 
 export interface ChannelMove {
@@ -31,6 +41,8 @@ export interface ChannelMove {
   /** The image that held the channel before. */
   previous?: string;
   outcome: 'moved' | 'unchanged';
+  /** The channel's SSM parameter, when publishing is on, and what the move did to it. */
+  parameter?: { name: string; outcome: PublishOutcome };
 }
 
 /** Moves `request.images` into their next (or the given) channel, each region on its own. */
@@ -63,6 +75,11 @@ async function promoteInRegion(
       `${target.imageId} belongs to image set ${JSON.stringify(image.tags.image ?? '(none)')}, not ${JSON.stringify(request.image)}`,
     );
   }
+  if (image.tags.status === 'revoked') {
+    throw new FailureError(
+      `${target.imageId} in ${target.region} ${revokedReason(image.tags)}; it cannot be promoted`,
+    );
+  }
   if (image.tags.status !== 'validated' && !request.allowUnvalidated) {
     throw new FailureError(
       `${target.imageId} in ${target.region} is ${image.tags.status ?? 'untagged'}, not validated; it cannot be promoted`,
@@ -73,8 +90,16 @@ async function promoteInRegion(
   if (channel === undefined) {
     throw new InputError(`${target.imageId} already holds the last channel, ${image.tags.channel}`);
   }
-  if (image.tags.channel === channel)
-    return { region: target.region, channel, imageId: image.imageId, outcome: 'unchanged' };
+  if (image.tags.channel === channel) {
+    // Publishing may have been switched on since, or protection lifted by hand: the re-run restores both.
+    const parameter = await takeChannel(
+      ec2,
+      image,
+      { region: target.region, image: request.image, channel },
+      request.publish,
+    );
+    return { region: target.region, channel, imageId: image.imageId, outcome: 'unchanged', ...parameter };
+  }
   if (request.channels.indexOf(channel) < currentIndex) {
     throw new InputError(
       `${target.imageId} holds ${image.tags.channel}, past ${channel}; use rollback to go back`,
@@ -84,21 +109,39 @@ async function promoteInRegion(
     (h) => h.imageId !== image.imageId,
   );
   const previous = holders[0]?.imageId;
+  const where = { region: target.region, image: request.image, channel };
+  const parameter = await takeChannel(ec2, image, where, request.publish);
   // The new holder is tagged first: for a moment two images hold the channel (readers take the newest),
   // never none.
   await untagResources(ec2, withSnapshots(image), [TAG.previousChannel, TAG.rolledBackFrom, TAG.replaces]);
   await tagResources(ec2, withSnapshots(image), toTags({ channel, replaces: previous }));
   for (const holder of holders) {
+    await releaseChannelHolder(ec2, holder);
     await untagResources(ec2, withSnapshots(holder), [TAG.channel]);
     await tagResources(ec2, withSnapshots(holder), toTags({ previousChannel: channel }));
   }
-  return { region: target.region, channel, imageId: image.imageId, previous, outcome: 'moved' };
+  return { region: target.region, channel, imageId: image.imageId, previous, outcome: 'moved', ...parameter };
+}
+
+/** EC2's and SSM's side of `image` taking `where.channel`, done before its tags move. */
+async function takeChannel(
+  ec2: EC2Client,
+  image: ImageRecord,
+  where: { region: string; image: string; channel: string },
+  publish: ChannelPublishing | undefined,
+): Promise<Pick<ChannelMove, 'parameter'>> {
+  await protectChannelHolder(ec2, image);
+  if (!publish) return {};
+  const outcome = await publishChannel(publish, where, image.imageId);
+  return { parameter: { name: channelParameterName(publish.prefix, where.image, where.channel), outcome } };
 }
 
 export interface RollbackRequest {
   image: string;
   channel: string;
   regions: string[];
+  /** Publish the channel to SSM Parameter Store too. */
+  publish?: ChannelPublishing;
 }
 
 /** Points `channel` back at the image it held before, in every region. */
@@ -123,18 +166,28 @@ async function rollbackInRegion(
     { Name: `tag:${TAG.previousChannel}`, Values: [channel] },
   ]);
   const candidates = displaced
-    .filter((d) => d.imageId !== holder.imageId && d.state === 'available')
+    // Only a validated image takes a channel back: never a revoked (or failed) one.
+    .filter((d) => d.imageId !== holder.imageId && d.state === 'available' && d.tags.status === 'validated')
     .sort(newestFirst);
   const previous = candidates.find((d) => d.imageId === holder.tags.replaces) ?? candidates[0];
   if (!previous)
     throw new FailureError(
       `no earlier image of ${image} held ${channel} in ${region}; nothing to roll back to`,
     );
+  const parameter = await takeChannel(ec2, previous, { region, image, channel }, request.publish);
   await untagResources(ec2, withSnapshots(previous), [TAG.previousChannel]);
   await tagResources(ec2, withSnapshots(previous), toTags({ channel }));
+  await releaseChannelHolder(ec2, holder);
   await untagResources(ec2, withSnapshots(holder), [TAG.channel]);
   await tagResources(ec2, withSnapshots(holder), toTags({ rolledBackFrom: channel }));
-  return { region, channel, imageId: previous.imageId, previous: holder.imageId, outcome: 'moved' };
+  return {
+    region,
+    channel,
+    imageId: previous.imageId,
+    previous: holder.imageId,
+    outcome: 'moved',
+    ...parameter,
+  };
 }
 
 /** Images of `image` holding `channel`, newest first (normally one). */

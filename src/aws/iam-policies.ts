@@ -62,6 +62,8 @@ export interface IamSettings {
   consumerProjectIds: string[];
   /** Keys Packer may encrypt boot volumes and region copies with (`kms_key_id`, `region_kms_key_ids`). */
   kmsKeyArns: string[];
+  /** `ssm_parameters.prefix` of hephestus.yml, under which channels are published (default `/hephestus`). */
+  ssmParameterPrefix?: string;
 }
 
 export const EXAMPLE_SETTINGS: IamSettings = {
@@ -93,7 +95,7 @@ export const SMOKE_TEST_DOCUMENT = 'AWS-RunPowerShellScript';
 export const PATCH_SCAN_DOCUMENT = 'AWS-RunPatchBaseline';
 
 /** Resource ARNs of one account; images and snapshots have no account in their ARN. */
-function arns(accountId: string) {
+function arns(accountId: string, parameterPrefix = '/hephestus') {
   const ec2 = (type: string, id = '*') => `arn:aws:ec2:*:${accountId}:${type}/${id}`;
   return {
     image: 'arn:aws:ec2:*::image/*',
@@ -108,7 +110,10 @@ function arns(accountId: string) {
     vpc: ec2('vpc'),
     document: `arn:aws:ssm:*::document/${SMOKE_TEST_DOCUMENT}`,
     patchDocument: `arn:aws:ssm:*::document/${PATCH_SCAN_DOCUMENT}`,
+    // AWS's public parameters name no account.
+    publicParameters: 'arn:aws:ssm:*::parameter/aws/service/*',
     validationRole: `arn:aws:iam::${accountId}:role/${ROLE_NAMES['validation-instance']}`,
+    channelParameters: `arn:aws:ssm:*:${accountId}:parameter${parameterPrefix}/*`,
   };
 }
 
@@ -296,8 +301,49 @@ const packerNeverWritesHephestusTags = deny(
 
 /** The release role: its own tags and pruning, then the validation instances it launches. */
 function releaseStatements(settings: IamSettings): ExplainedStatement[] {
-  const a = arns(settings.accountId);
-  return [...releaseTagStatements(settings, a), ...validationStatements(settings, a)];
+  const a = arns(settings.accountId, settings.ssmParameterPrefix);
+  return [
+    ...releaseTagStatements(settings, a),
+    ...lifecycleStatements(a),
+    ...validationStatements(settings, a),
+  ];
+}
+
+/** EC2's image lifecycle (deprecation, deregistration protection) and the SSM parameters of base AMIs and channels. */
+function lifecycleStatements(a: AccountArns): ExplainedStatement[] {
+  return [
+    allow(
+      'ReleaseRetiresAndProtectsOnlyMarkedImages',
+      [
+        'ec2:EnableImageDeprecation',
+        'ec2:DisableImageDeprecation',
+        'ec2:EnableImageDeregistrationProtection',
+        'ec2:DisableImageDeregistrationProtection',
+      ],
+      [a.image],
+      'prune deprecates a superseded image before it deregisters it; a channel move protects the image taking the channel from deregistration (lifting a deprecation) and unprotects the one leaving it. Only images carrying the `hephestus:image` mark.',
+      { Null: marked },
+    ),
+    allow(
+      'ReleaseReadsPublicBaseAmiParameters',
+      ['ssm:GetParameters'],
+      [a.publicParameters],
+      "`base_ami.ssm_parameter`: AWS's public parameters such as `/aws/service/ami-windows-latest/...` name the newest base AMI per region.",
+    ),
+    ...channelParameterStatements('Release', a),
+  ];
+}
+
+/** Writing the channels' SSM parameters (`ssm_parameters.publish`): read first, so a re-run writes no new version. */
+function channelParameterStatements(role: string, a: AccountArns): ExplainedStatement[] {
+  return [
+    allow(
+      `${role}PublishesChannelParameters`,
+      ['ssm:GetParameters', 'ssm:PutParameter'],
+      [a.channelParameters],
+      'With `ssm_parameters.publish`, a channel move points `<prefix>/<image>/<channel>` at the new holder; only parameters under the prefix.',
+    ),
+  ];
 }
 
 function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedStatement[] {
@@ -339,6 +385,13 @@ function releaseTagStatements(settings: IamSettings, a: AccountArns): ExplainedS
       ['ec2:DeregisterImage', 'ec2:DeleteSnapshot'],
       [a.image, a.snapshot],
       'prune deregisters only images (and deletes only snapshots) that carry its `hephestus:image` mark, which Packer cannot set.',
+      { Null: marked },
+    ),
+    allow(
+      'ReleaseRevokesOnlyMarkedImages',
+      ['ec2:DisableImage'],
+      [a.image],
+      'revoke takes a bad image out of service with `DisableImage`, only on images that carry its `hephestus:image` mark (with `revoke.ec2_action: deprecate` it deprecates them through `ReleaseRetiresAndProtectsOnlyMarkedImages`); its `hephestus:status=revoked` tags go through `ReleaseWritesOnlyHephestusTags`.',
       { Null: marked },
     ),
   ];
@@ -428,7 +481,7 @@ function validationStatements(settings: IamSettings, a: AccountArns): ExplainedS
 export const CHANNEL_TAG_KEYS = [TAG.channel, TAG.previousChannel, TAG.replaces, TAG.rolledBackFrom];
 
 function consumerStatements(settings: IamSettings): ExplainedStatement[] {
-  const a = arns(settings.accountId);
+  const a = arns(settings.accountId, settings.ssmParameterPrefix);
   return [
     allow(
       'ConsumerReadsImages',
@@ -446,6 +499,18 @@ function consumerStatements(settings: IamSettings): ExplainedStatement[] {
         StringEquals: { [`aws:ResourceTag/${TAG.status}`]: 'validated' },
       },
     ),
+    allow(
+      'ConsumerProtectsChannelHolders',
+      [
+        'ec2:EnableImageDeregistrationProtection',
+        'ec2:DisableImageDeregistrationProtection',
+        'ec2:DisableImageDeprecation',
+      ],
+      [a.image],
+      "announce's channel move protects the image taking the channel from deregistration (lifting a deprecation) and unprotects the one leaving it: only images the release role tagged `validated`. It cannot deprecate.",
+      { StringEquals: { [`aws:ResourceTag/${TAG.status}`]: 'validated' } },
+    ),
+    ...channelParameterStatements('Consumer', a),
   ];
 }
 

@@ -16,12 +16,19 @@ export const TAG = {
   rolledBackFrom: 'hephestus:rolled-back-from',
   image: 'hephestus:image',
   inputHash: 'hephestus:input-hash',
+  /** Set by revoke: why, when (ISO time) and by which job (its URL, or who ran it). */
+  revokedReason: 'hephestus:revoked-reason',
+  revokedAt: 'hephestus:revoked-at',
+  revokedBy: 'hephestus:revoked-by',
+  /** Set by revoke once consumers were started and the incident notice went out: a re-run does neither again. */
+  revokeAnnounced: 'hephestus:revoke-announced',
   /** On validation instances: the AMI under test, and how long the run may keep the instance. */
   validates: 'hephestus:validates',
   timeoutMinutes: 'hephestus:timeout-minutes',
 } as const;
 
-export const IMAGE_STATUSES = ['built', 'validated', 'failed'] as const;
+/** `revoked`: taken out of service by revoke; nothing promotes, reuses or bumps to it again. */
+export const IMAGE_STATUSES = ['built', 'validated', 'failed', 'revoked'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
 /** What an image's tags say; every field optional because images built elsewhere carry none. */
@@ -36,6 +43,10 @@ export interface ImageTags {
   rolledBackFrom?: string;
   image?: string;
   inputHash?: string;
+  revokedReason?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  revokeAnnounced?: string;
 }
 
 export interface Tag {
@@ -44,7 +55,7 @@ export interface Tag {
 }
 
 // EC2 allows 256 characters in a tag value; a branch name can be longer, so it is cut rather than refused.
-const MAX_TAG_VALUE = 256;
+export const MAX_TAG_VALUE = 256;
 
 const modelKeys = Object.keys(TAG).filter((key) => key !== 'validates' && key !== 'timeoutMinutes') as Array<
   keyof ImageTags
@@ -54,8 +65,14 @@ const modelKeys = Object.keys(TAG).filter((key) => key !== 'validates' && key !=
 export function toTags(tags: ImageTags): Tag[] {
   return modelKeys.flatMap((key) => {
     const value = tags[key];
-    return value === undefined ? [] : [{ Key: TAG[key], Value: value.slice(0, MAX_TAG_VALUE) }];
+    return value === undefined ? [] : [{ Key: TAG[key], Value: cutToTagValue(value) }];
   });
+}
+
+/** `value` cut to EC2's 256 Unicode characters (not UTF-16 units: a cut must not split a surrogate pair). */
+export function cutToTagValue(value: string): string {
+  const characters = [...value];
+  return characters.length <= MAX_TAG_VALUE ? value : characters.slice(0, MAX_TAG_VALUE).join('');
 }
 
 const StatusSchema = z.enum(IMAGE_STATUSES);
@@ -75,6 +92,12 @@ export function fromTags(tags: ReadonlyArray<{ Key?: string; Value?: string }> |
     }
   }
   return model;
+}
+
+/** Why a revoked image is refused, for the refusals of promote, reuse, bump-consumer and check-lock. */
+export function revokedReason(tags: ImageTags): string {
+  const when = tags.revokedAt ? ` at ${tags.revokedAt}` : '';
+  return `was revoked${when}${tags.revokedReason ? ` (${JSON.stringify(tags.revokedReason)})` : ''}`;
 }
 
 /** The tags of a freshly built image. */

@@ -3,12 +3,12 @@ import { type EC2Client, type Filter, paginateDescribeImages } from '@aws-sdk/cl
 import { TAG } from './image-tags.js';
 import { type ImageRecord, imageRecord } from './schema.js';
 
-/** Own images matching `filters` (all states), every page. */
+/** Own images matching `filters` (all states, disabled ones included: revoke disables images), every page. */
 export async function ownImages(ec2: EC2Client, filters: Filter[], pageSize = 200): Promise<ImageRecord[]> {
   const images: ImageRecord[] = [];
   for await (const page of paginateDescribeImages(
     { client: ec2, pageSize },
-    { Owners: ['self'], Filters: filters },
+    { Owners: ['self'], Filters: filters, IncludeDisabled: true },
   )) {
     for (const image of page.Images ?? []) images.push(imageRecord(image));
   }

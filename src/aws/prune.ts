@@ -1,16 +1,23 @@
 /**
- * Deregisters old images and deletes their snapshots, keeping the newest `keep` per image set and channel.
- * Never removed, whatever their age: an image holding a channel, one launched in the last `protectDays`
- * days, one a non-terminated instance runs from, one a launch template names.
+ * Retires old images in two steps, keeping the newest `keep` per image set and channel: a superseded image
+ * is first deprecated (EC2 EnableImageDeprecation, `graceDays` ahead), and only a later run, once that time
+ * has passed, deregisters it and deletes its snapshots. Deprecation is AWS's own notice that an image is on
+ * its way out (it drops out of other accounts' DescribeImages, launches by id still work), so whoever still
+ * launches it has the grace period to notice. Never removed, whatever their age: an image holding a
+ * channel, one launched in the last `protectDays` days, one a non-terminated instance runs from, one a
+ * launch template names, one under deregistration protection. Each run decides afresh from EC2's state,
+ * so re-runs are safe.
  */
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
   type EC2Client,
+  EnableImageDeprecationCommand,
   paginateDescribeInstances,
   paginateDescribeLaunchTemplateVersions,
 } from '@aws-sdk/client-ec2';
 import { FailureError } from '../errors.js';
+import { isDeregistrationProtected } from './image-protection.js';
 import { imagesOf, newestFirst } from './own-images.js';
 import { type ImageRecord, instanceRecord } from './schema.js';
 
@@ -21,6 +28,8 @@ export interface PruneOptions {
   image?: string;
   /** An image launched (or created) within this many days is kept. */
   protectDays: number;
+  /** Days a superseded image stays deprecated before it is deregistered (0: the next run after this one). */
+  graceDays: number;
   dryRun: boolean;
   /**
    * `check` reads every launch template's default and latest versions; `skip` trusts that none names our
@@ -37,9 +46,12 @@ export interface PruneDecision {
   name: string;
   /** Image set and channel the `keep` count applies to. */
   group: string;
-  action: 'delete' | 'keep';
+  /** `deprecate` now, `delete` (deregister, delete snapshots) once deprecated past its grace period. */
+  action: 'deprecate' | 'delete' | 'keep';
   reason: string;
   snapshotIds: string[];
+  /** With `deprecate`: when the image counts as deprecated (and may be deregistered from then on). */
+  deprecateAt?: string;
 }
 
 export interface PruneResult {
@@ -50,6 +62,7 @@ export interface PruneResult {
 }
 
 const DAY = 86_400_000;
+const MINUTE = 60_000;
 // EC2 takes up to 200 values per filter.
 const FILTER_VALUES = 200;
 
@@ -70,9 +83,8 @@ export async function prune(
 
 async function pruneRegion(ec2: EC2Client, region: string, options: PruneOptions) {
   const now = (options.now ?? Date.now)();
-  const images = await imagesOf(ec2, options.image, options.pageSize);
   const groups = new Map<string, ImageRecord[]>();
-  for (const image of images) {
+  for (const image of await imagesOf(ec2, options.image, options.pageSize)) {
     const group = `${image.tags.image}/${image.tags.channel ?? image.tags.previousChannel ?? '-'}`;
     groups.set(group, [...(groups.get(group) ?? []), image]);
   }
@@ -86,44 +98,59 @@ async function pruneRegion(ec2: EC2Client, region: string, options: PruneOptions
   const decisions: PruneDecision[] = [];
   for (const [group, members] of groups) {
     for (const [index, image] of members.entries()) {
-      const { action, reason } = decide(image, index, inUse.get(image.imageId), now, options);
       decisions.push({
         region,
         imageId: image.imageId,
         name: image.name,
         group,
-        action,
-        reason,
+        ...decide(image, index, inUse.get(image.imageId), now, options),
         snapshotIds: image.snapshotIds,
       });
     }
   }
-  const snapshotsLeft: PruneResult['snapshotsLeft'] = [];
-  if (!options.dryRun) {
-    for (const decision of decisions.filter((d) => d.action === 'delete')) {
-      await ec2.send(new DeregisterImageCommand({ ImageId: decision.imageId }));
-      for (const snapshotId of decision.snapshotIds) {
-        try {
-          await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
-        } catch (error) {
-          const name = (error as Error).name;
-          if (name !== 'InvalidSnapshot.InUse' && name !== 'InvalidSnapshot.NotFound') throw error;
-          snapshotsLeft.push({ region, snapshotId, reason: (error as Error).message });
-        }
-      }
-    }
-  }
+  const snapshotsLeft = options.dryRun ? [] : await carryOut(ec2, region, decisions);
   return { decisions, snapshotsLeft };
 }
 
-/** Keep or delete one image, `index` being its place among its group's images, newest first. */
+/** Deprecates and deregisters as decided; the snapshots another image still uses are left, with why. */
+async function carryOut(
+  ec2: EC2Client,
+  region: string,
+  decisions: PruneDecision[],
+): Promise<PruneResult['snapshotsLeft']> {
+  const snapshotsLeft: PruneResult['snapshotsLeft'] = [];
+  for (const decision of decisions) {
+    if (decision.action === 'deprecate') {
+      await ec2.send(
+        new EnableImageDeprecationCommand({
+          ImageId: decision.imageId,
+          DeprecateAt: new Date(decision.deprecateAt as string),
+        }),
+      );
+    }
+    if (decision.action !== 'delete') continue;
+    await ec2.send(new DeregisterImageCommand({ ImageId: decision.imageId }));
+    for (const snapshotId of decision.snapshotIds) {
+      try {
+        await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+      } catch (error) {
+        const name = (error as Error).name;
+        if (name !== 'InvalidSnapshot.InUse' && name !== 'InvalidSnapshot.NotFound') throw error;
+        snapshotsLeft.push({ region, snapshotId, reason: (error as Error).message });
+      }
+    }
+  }
+  return snapshotsLeft;
+}
+
+/** Keep, deprecate or delete one image, `index` being its place among its group's images, newest first. */
 function decide(
   image: ImageRecord,
   index: number,
   use: string | undefined,
   now: number,
   options: PruneOptions,
-): { action: PruneDecision['action']; reason: string } {
+): Pick<PruneDecision, 'action' | 'reason' | 'deprecateAt'> {
   const keep = (reason: string) => ({ action: 'keep' as const, reason });
   if (index < options.keep) return keep(`one of the newest ${options.keep}`);
   if (image.tags.channel) return keep(`holds channel ${image.tags.channel}`);
@@ -131,7 +158,18 @@ function decide(
   if (launched >= now - options.protectDays * DAY)
     return keep(`created or launched within ${options.protectDays} days`);
   if (use) return keep(use);
-  return { action: 'delete', reason: `older than the newest ${options.keep}` };
+  if (isDeregistrationProtected(image, now))
+    return keep(`deregistration protection is ${image.deregistrationProtection}`);
+  const superseded = `older than the newest ${options.keep}`;
+  if (image.deprecationTime === undefined) {
+    // Whole minutes, rounded up: EC2 rounds DeprecateAt to the minute and refuses a time in the past.
+    const at = Math.ceil((now + options.graceDays * DAY) / MINUTE) * MINUTE;
+    const deprecateAt = new Date(at).toISOString();
+    return { action: 'deprecate', reason: `${superseded}; deregistered after ${deprecateAt}`, deprecateAt };
+  }
+  const since = new Date(image.deprecationTime).toISOString();
+  if (image.deprecationTime > now) return keep(`deprecated at ${since}; deregistered after that`);
+  return { action: 'delete', reason: `${superseded}, deprecated since ${since}` };
 }
 
 /** Why each of `imageIds` is in use (an instance, recently launched, a launch template), if it is. */

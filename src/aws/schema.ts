@@ -20,6 +20,8 @@ const ImageRecordSchema = z
     State: z.string().optional(),
     OwnerId: z.string().optional(),
     LastLaunchedTime: z.string().optional(),
+    DeprecationTime: z.string().optional(),
+    DeregistrationProtection: z.string().optional(),
     Tags: TagsSchema,
     BlockDeviceMappings: z
       .array(z.object({ Ebs: z.object({ SnapshotId: z.string().optional() }).optional() }))
@@ -33,6 +35,9 @@ const ImageRecordSchema = z
     state: image.State ?? 'unknown',
     ownerId: image.OwnerId,
     lastLaunchedTime: image.LastLaunchedTime ? Date.parse(image.LastLaunchedTime) : undefined,
+    deprecationTime: image.DeprecationTime ? Date.parse(image.DeprecationTime) : undefined,
+    /** `enabled-with-cooldown`, `enabled-without-cooldown`, `disabled`, or `disabled-until <time>`. */
+    deregistrationProtection: image.DeregistrationProtection ?? 'disabled',
     tags: fromTags(image.Tags) as ImageTags,
     tagMap: Object.fromEntries(image.Tags.map((tag) => [tag.Key ?? '', tag.Value ?? ''])),
     snapshotIds: image.BlockDeviceMappings.flatMap((mapping) =>

@@ -4,6 +4,7 @@
  * reached the expected channel (or one after it). The answer is the reason it is not, or undefined.
  */
 import { type EC2Client, paginateDescribeImages } from '@aws-sdk/client-ec2';
+import { revokedReason } from './image-tags.js';
 import { imageRecord } from './schema.js';
 
 export interface ValidatedImageRule {
@@ -27,12 +28,14 @@ export async function whyNotValidated(
   // A filter, not ImageIds: an unknown or foreign id then reads as "not found" instead of an error.
   for await (const page of paginateDescribeImages(
     { client: ec2 },
-    { Owners: owners, Filters: [{ Name: 'image-id', Values: [imageId] }] },
+    { Owners: owners, Filters: [{ Name: 'image-id', Values: [imageId] }], IncludeDisabled: true },
   )) {
     for (const image of page.Images ?? []) found.push(imageRecord(image));
   }
   const record = found[0];
   if (!record) return `does not exist or is not owned by ${owners.join(', ')}`;
+  // Before the state: a revoked image is also disabled, and the revocation is what the reader needs to know.
+  if (record.tags.status === 'revoked') return revokedReason(record.tags);
   if (record.state !== 'available') return `is ${record.state}`;
   if (record.tags.status !== 'validated')
     return `is tagged ${record.tags.status ?? 'with no status'}, not validated`;

@@ -52,34 +52,70 @@ export const FileTargetSchema = z.strictObject({
   inner_path: z.string().min(1).optional().describe('Path inside the embedded document (with `embedded`).'),
 });
 
-const BaseAmiSchema = z.strictObject({
-  owners: z
-    .array(z.string().min(1))
-    .min(1)
-    .describe("Account ids or aliases (`amazon`), as Packer's amazon-ami data source."),
-  filters: z
-    .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
-    // An `image-id` filter names AMIs exactly; a typo there would silently match nothing.
-    .superRefine((filters, context) => {
-      const ids = filters['image-id'];
-      for (const [index, id] of (typeof ids === 'string' ? [ids] : (ids ?? [])).entries()) {
-        const result = AmiIdSchema.safeParse(id);
-        if (!result.success) {
-          context.addIssue({
-            code: 'custom',
-            message: result.error.issues[0]?.message ?? 'not an AMI id',
-            input: id,
-            path: typeof ids === 'string' ? ['image-id'] : ['image-id', index],
-          });
-        }
-      }
-    })
-    .describe('EC2 DescribeImages filters, e.g. `name: Windows_Server-2022-English-Full-Base-*`.'),
-  pin: FileTargetSchema.describe('Where the images repository pins the base AMI id.'),
-  region: RegionSchema.optional().describe(
-    'Region whose base AMI is pinned; the first of `regions` by default.',
-  ),
+/** An SSM parameter name as Parameter Store writes a path: `/` then letters, digits, `.`, `_`, `-` and `/`. */
+const ParameterNameSchema = z.string().regex(/^\/[a-zA-Z0-9_.\-/]+$/, {
+  error: (issue) =>
+    `${JSON.stringify(issue.input)} is not an SSM parameter path (a leading /, then letters, digits, ., _, - and /)`,
 });
+
+const BaseAmiSchema = z
+  .strictObject({
+    ssm_parameter: ParameterNameSchema.optional().describe(
+      "A public SSM parameter naming the newest base AMI in each region, e.g. `/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base` (AWS's way to find the latest Windows AMI); instead of owners and filters.",
+    ),
+    owners: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "Account ids or aliases (`amazon`), as Packer's amazon-ami data source; instead of ssm_parameter.",
+      ),
+    filters: z
+      .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+      // An `image-id` filter names AMIs exactly; a typo there would silently match nothing.
+      .superRefine((filters, context) => {
+        const ids = filters['image-id'];
+        for (const [index, id] of (typeof ids === 'string' ? [ids] : (ids ?? [])).entries()) {
+          const result = AmiIdSchema.safeParse(id);
+          if (!result.success) {
+            context.addIssue({
+              code: 'custom',
+              message: result.error.issues[0]?.message ?? 'not an AMI id',
+              input: id,
+              path: typeof ids === 'string' ? ['image-id'] : ['image-id', index],
+            });
+          }
+        }
+      })
+      .optional()
+      .describe(
+        'EC2 DescribeImages filters, e.g. `name: Windows_Server-2022-English-Full-Base-*` (with owners).',
+      ),
+    pin: FileTargetSchema.describe('Where the images repository pins the base AMI id.'),
+    region: RegionSchema.optional().describe(
+      'Region whose base AMI is pinned; the first of `regions` by default.',
+    ),
+  })
+  // Two ways to name the newest base AMI; both at once would leave it unclear which one the pin follows.
+  .superRefine((base, context) => {
+    const byQuery = base.owners !== undefined || base.filters !== undefined;
+    if (base.ssm_parameter !== undefined && byQuery) {
+      context.addIssue({
+        code: 'custom',
+        message: 'give either ssm_parameter or owners and filters, not both',
+        path: ['ssm_parameter'],
+      });
+    } else if (base.ssm_parameter === undefined && base.owners === undefined) {
+      context.addIssue({
+        code: 'custom',
+        message: base.filters
+          ? "filters need owners (as Packer's amazon-ami data source)"
+          : 'give ssm_parameter (e.g. /aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base), or owners and filters',
+        path: base.filters ? ['owners'] : [],
+      });
+    }
+  })
+  .describe("Where the image's base AMI comes from and where its id is pinned.");
 
 export const ImageSchema = z.strictObject({
   name: z
@@ -106,6 +142,25 @@ export const ImageSchema = z.strictObject({
     .describe('PowerShell scripts run on a validation instance through SSM.'),
 });
 
+/** Publishing each channel's AMI to SSM Parameter Store, for launch templates that use `resolve:ssm:`. */
+const SsmParametersSchema = z
+  .strictObject({
+    publish: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Publish each channel's AMI as `<prefix>/<image>/<channel>` (data type aws:ec2:image) in every region, whenever the channel moves.",
+      ),
+    prefix: ParameterNameSchema.refine((prefix) => !prefix.endsWith('/') && !/^\/(aws|ssm)/i.test(prefix), {
+      error: 'the prefix ends without a / and cannot begin with /aws or /ssm (reserved by SSM)',
+    })
+      .default('/hephestus')
+      .describe('Path the channel parameters go under.'),
+  })
+  .describe(
+    "Channel parameters in SSM Parameter Store. Moving a channel writes them, so set this in each repository whose flows move channels (the images repository's promote, the consumers' announce).",
+  );
+
 const SlackSchema = z.strictObject({
   channels: z
     .strictObject({
@@ -113,8 +168,12 @@ const SlackSchema = z.strictObject({
       ready_to_merge: z.array(z.string()).default([]),
       failed: z.array(z.string()).default([]),
       rollout: z.array(z.string()).default([]),
+      revoked: z
+        .array(z.string())
+        .default([])
+        .describe("revoke's incident notice; the `rollout` channels when empty."),
     })
-    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [] })
+    .default({ update_opened: [], ready_to_merge: [], failed: [], rollout: [], revoked: [] })
     .describe('Channels per event, by name (`#execution-teams`) or id.'),
   strict: z
     .boolean()
@@ -260,6 +319,41 @@ export const PackerConfigSchema = z
     "How Hephestus runs Packer: its AWS waits, and which of the job's variables it sees beside the allowlist.",
   );
 
+/** Taking a bad image out of service: `hephestus run revoke`. */
+export const RevokeConfigSchema = z
+  .strictObject({
+    ec2_action: z
+      .enum(['disable', 'deprecate'])
+      .default('disable')
+      .describe(
+        'What EC2 does to a revoked AMI: `disable` (DisableImage: nobody can launch it; EnableImage undoes it) or `deprecate` (EnableImageDeprecation at once: it leaves listings, launches by id still work).',
+      ),
+  })
+  .describe('Revoking images (`hephestus run revoke`).');
+
+/** The dashboard issue monitor keeps in the images repository. */
+export const DashboardConfigSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Keep one dashboard issue in the images repository (only where `images` are configured).'),
+    title: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('Hephestus image dashboard')
+      .describe("The dashboard issue's title."),
+    max_age_days: z
+      .number()
+      .positive()
+      .default(45)
+      .describe('An AMI older than this is flagged on the dashboard as due for a rebuild.'),
+  })
+  .describe(
+    'The image dashboard: one issue showing the fleet, with check boxes that ask monitor for actions.',
+  );
+
 /** Watching the open update pull requests: `hephestus run monitor`. */
 export const MonitorConfigSchema = z
   .strictObject({
@@ -282,6 +376,11 @@ export const MonitorConfigSchema = z
       .array(z.string().min(1))
       .optional()
       .describe('Channels for the stale reminder; `slack.channels.ready_to_merge` by default.'),
+    dashboard: DashboardConfigSchema.default({
+      enabled: true,
+      title: 'Hephestus image dashboard',
+      max_age_days: 45,
+    }),
   })
   .describe('Watching the open update pull requests (`hephestus run monitor`).');
 
@@ -309,11 +408,27 @@ export const HephestusConfigSchema = z.strictObject({
   images: z.array(ImageSchema).default([]),
   channels: z.array(z.string().min(1)).min(1).default(['canary', 'edge', 'stable']),
   keep: z.number().int().min(1).default(3).describe('Images kept per image and channel when pruning.'),
+  deprecation_grace_days: z
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .default(7)
+    .describe(
+      'Days prune leaves a superseded image deprecated (EC2 EnableImageDeprecation) before it deregisters it.',
+    ),
+  ssm_parameters: SsmParametersSchema.default({ publish: false, prefix: '/hephestus' }),
   slack: SlackSchema.optional(),
   validation: ValidationSchema.optional(),
   packer: PackerConfigSchema.default({ pass_env: [] }),
   consumers: z.array(ConsumerSchema).default([]),
-  monitor: MonitorConfigSchema.default({ auto_merge: false, require_approval: false, stale_after_days: 7 }),
+  monitor: MonitorConfigSchema.default({
+    auto_merge: false,
+    require_approval: false,
+    stale_after_days: 7,
+    dashboard: { enabled: true, title: 'Hephestus image dashboard', max_age_days: 45 },
+  }),
+  revoke: RevokeConfigSchema.default({ ec2_action: 'disable' }),
   bump: z
     .strictObject({
       files: z.array(BumpFileSchema).min(1),
@@ -367,3 +482,5 @@ export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
 export type PackerConfig = z.output<typeof PackerConfigSchema>;
 export type PatchComplianceConfig = z.output<typeof PatchComplianceSchema>;
 export type InspectorConfig = z.output<typeof InspectorSchema>;
+export type BaseAmiConfig = z.output<typeof BaseAmiSchema>;
+export type SsmParametersConfig = z.output<typeof SsmParametersSchema>;

@@ -61,7 +61,7 @@ export async function announce(context: FlowContext): Promise<AnnounceReport> {
   const next = channels[1];
   if (next !== undefined) {
     report.channel = next;
-    report.moves = await moveToChannel(context, channels, images, next);
+    report.moves = await moveToChannel(context, checkout.config, images, next);
   }
   await postRollout(context, checkout, prs, pr, report);
   report.outcome = 'announced';

@@ -9,11 +9,16 @@
  */
 import type { PullRequests } from '../github/pull-requests.js';
 import { coversImageSet, type ImageAmiMap, parseImageAmis } from '../images/image-set.js';
+import { jobLink, oneLine } from '../images/revoke-reason.js';
 import { updateOpenedMessage } from '../slack/slack-messages.js';
 import { bumpViaApi } from '../update/api-bump.js';
 import { bumpInClone } from '../update/clone-bump.js';
 import type { CommittedBump, FileBump } from '../update/consumer-bump.js';
-import { consumerPullRequestBody } from '../update/consumer-bump-text.js';
+import {
+  consumerPullRequestBody,
+  consumerPullRequestTitle,
+  type RollbackNote,
+} from '../update/consumer-bump-text.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
 import { type FlowContext, type RepositoryName, startReport } from './flow-context.js';
 import type { FlowReportBase, PullRequestRef } from './flow-report.js';
@@ -34,7 +39,20 @@ export interface BumpConsumerReport extends FlowReportBase {
 /** Runs bump-consumer on `--repo` with `--images`, or with the lock file when configured so. */
 export async function bumpConsumer(context: FlowContext): Promise<BumpConsumerReport> {
   const given = context.options.images;
-  return bumpRepository(context, context.repository(), given ? parseImageAmis(given) : undefined);
+  const rollback = rollbackNoteOf(context.options);
+  return bumpRepository(context, context.repository(), given ? parseImageAmis(given) : undefined, rollback);
+}
+
+/**
+ * The rollback revoke asked for (`rollback_reason`, `rollback_url` pipeline parameters): untrusted text, so the
+ * reason is put on one line and cut, and a link that is not http(s) is dropped; the rollback itself still goes on.
+ */
+export function rollbackNoteOf(options: {
+  rollbackReason?: string;
+  rollbackUrl?: string;
+}): RollbackNote | undefined {
+  const reason = [...oneLine(options.rollbackReason ?? '')].slice(0, 256).join('');
+  return reason ? { reason, url: jobLink(options.rollbackUrl) } : undefined;
 }
 
 /** Bumps `repository`'s configured files to `images` (else the lock file's) through its update pull request. */
@@ -42,13 +60,14 @@ export async function bumpRepository(
   context: FlowContext,
   repository: RepositoryName,
   given: ImageAmiMap | undefined,
+  rollback?: RollbackNote,
 ): Promise<BumpConsumerReport> {
   const prs = context.pullRequests(repository);
   const committed =
     context.options.via === 'api'
       ? await bumpViaApi(context, repository, given, prs)
       : await bumpInClone(context, repository, given, prs);
-  return propose(context, repository, prs, committed);
+  return propose(context, repository, prs, committed, rollback);
 }
 
 /** The PR half, the same for both paths: open or update the update PR, and report. */
@@ -57,6 +76,7 @@ async function propose(
   repository: RepositoryName,
   prs: PullRequests,
   { target, plan, openPullRequests, commit }: CommittedBump,
+  rollback: RollbackNote | undefined,
 ): Promise<BumpConsumerReport> {
   const { names, used } = plan;
   const report = startReport<BumpConsumerReport>(context, repository, {
@@ -73,8 +93,8 @@ async function propose(
     openPullRequests,
     imageSet: plan.imageSet,
     branch: plan.branch,
-    title: `Windows image update: ${names.join(', ')}`,
-    body: consumerPullRequestBody(plan.bumps, used),
+    title: consumerPullRequestTitle(names, rollback),
+    body: consumerPullRequestBody(plan.bumps, used, rollback),
     covers: (other) => coversImageSet(names, other),
     message: (pr) =>
       updateOpenedMessage({

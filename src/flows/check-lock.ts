@@ -1,10 +1,12 @@
 /**
- * check-lock (every pull request): every AMI the lock file names must still exist, be available and be
- * tagged `validated`; otherwise the check fails (exit 1) naming the image and region. Artifacts of other
+ * check-lock (every pull request): every AMI the lock file names must still exist, be available, be tagged
+ * `validated` and not be revoked (by its tags or by the lock's own `revoked` records); otherwise the check fails (exit 1) naming the image and region. Artifacts of other
  * builders have nothing on AWS to look at and are listed as skipped.
  */
+import { revokedReason } from '../aws/image-tags.js';
 import { ownImage } from '../aws/own-images.js';
 import { ExitCode } from '../errors.js';
+import { type LockFile, revocationOf } from '../lock/lock-file.js';
 import { readLock } from '../lock/lock-store.js';
 import { checkOut } from '../update/checkout.js';
 import { type FlowContext, startReport } from './flow-context.js';
@@ -14,7 +16,7 @@ export interface LockCheck {
   image: string;
   region?: string;
   ami?: string;
-  outcome: 'validated' | 'missing' | 'not-available' | 'not-validated' | 'skipped';
+  outcome: 'validated' | 'missing' | 'not-available' | 'not-validated' | 'revoked' | 'skipped';
   detail?: string;
 }
 
@@ -45,7 +47,7 @@ export async function checkLock(context: FlowContext): Promise<CheckLockReport> 
   }
   for (const [image, entry] of Object.entries(lock.images).sort(([a], [b]) => a.localeCompare(b))) {
     for (const [region, ami] of Object.entries(entry.amis).sort(([a], [b]) => a.localeCompare(b)))
-      report.checks.push(await checkAmi(context, image, region, ami));
+      report.checks.push(await checkAmi(context, lock, image, region, ami));
     for (const artifact of entry.artifacts ?? []) {
       report.checks.push({
         image,
@@ -73,12 +75,24 @@ export async function checkLock(context: FlowContext): Promise<CheckLockReport> 
 
 async function checkAmi(
   context: FlowContext,
+  lock: LockFile,
   image: string,
   region: string,
   ami: string,
 ): Promise<LockCheck> {
+  const revocation = revocationOf(lock, ami);
+  if (revocation)
+    return {
+      image,
+      region,
+      ami,
+      outcome: 'revoked',
+      detail: `revoked at ${revocation.revoked_at}: ${revocation.reason}`,
+    };
   const record = await ownImage(context.ec2For(region), ami);
   if (!record) return { image, region, ami, outcome: 'missing', detail: 'no such AMI in this account' };
+  if (record.tags.status === 'revoked')
+    return { image, region, ami, outcome: 'revoked', detail: revokedReason(record.tags) };
   if (record.state !== 'available')
     return { image, region, ami, outcome: 'not-available', detail: `state ${record.state}` };
   if (record.tags.status !== 'validated')

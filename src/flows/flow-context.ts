@@ -42,6 +42,13 @@ export interface FlowOptions {
    * API (no clone, but four content-creating requests per consumer and no compare-and-swap on the ref).
    */
   via?: 'clone' | 'api';
+  /** revoke: the image set, the AMIs (`--ami`, repeatable: the first channel's by default) and why. */
+  image?: string;
+  ami?: string[];
+  reason?: string;
+  /** bump-consumer: the update is a rollback after revoke (its `rollback_reason` and `rollback_url` parameters). */
+  rollbackReason?: string;
+  rollbackUrl?: string;
 }
 
 export interface RepositoryName {

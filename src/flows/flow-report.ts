@@ -10,6 +10,7 @@ export const FLOW_NAMES = [
   'announce',
   'monitor',
   'check-lock',
+  'revoke',
 ] as const;
 export type FlowName = (typeof FLOW_NAMES)[number];
 

@@ -9,9 +9,13 @@
  * tagged validated (a cross-check: tags alone prove nothing, since a branch's Packer template can set them).
  * A comment by anyone else carrying the same marker is ignored, as is hidden state in a PR body the bot did
  * not write.
+ *
+ * In the images repository, monitor also keeps the dashboard issue (see dashboard/keep-dashboard.ts): the
+ * fleet per image, channel and region, and check boxes it acts on once (rebuild, promote, revoke).
  */
 
 import type { HephestusConfig } from '../config/config-schema.js';
+import { type DashboardReport, describeDashboard, keepDashboard } from '../dashboard/keep-dashboard.js';
 import { ExitCode } from '../errors.js';
 import { PullRequestStatus } from '../github/pull-request-status.js';
 import type { PullRequests } from '../github/pull-requests.js';
@@ -35,12 +39,15 @@ export interface MonitorReport extends FlowReportBase {
   flow: 'monitor';
   outcome: 'none' | 'reported' | 'merged';
   pullRequests: PullRequestMonitorReport[];
+  /** The dashboard issue, where monitor keeps one (an images repository with `monitor.dashboard.enabled`). */
+  dashboard?: DashboardReport;
 }
 
 /** Runs monitor; see the module comment. */
 export async function monitor(context: FlowContext): Promise<MonitorReport> {
   const repository = context.repository();
-  const { config } = await checkOut(context, { repository, branch: context.branch() });
+  const checkout = await checkOut(context, { repository, branch: context.branch() });
+  const { config } = checkout;
   const report = startReport<MonitorReport>(context, repository, {
     flow: 'monitor',
     outcome: 'none',
@@ -64,12 +71,15 @@ export async function monitor(context: FlowContext): Promise<MonitorReport> {
     report.summary.push(describeUpdate(entry));
   }
   if (open.length === 0) report.summary.push(`no open ${config.git.branch_prefix}* pull requests`);
+  report.dashboard = await keepDashboard(context, checkout, report.pullRequests);
+  if (report.dashboard) report.summary.push(...describeDashboard(report.dashboard));
   report.outcome = report.pullRequests.some((p) => p.merge === 'merged')
     ? 'merged'
     : open.length
       ? 'reported'
       : 'none';
-  if (slackFailed(config, report.slack)) report.exitCode = ExitCode.failure;
+  if (slackFailed(config, report.slack) || report.dashboard?.boxes.some((b) => b.outcome === 'failed'))
+    report.exitCode = ExitCode.failure;
   return report;
 }
 

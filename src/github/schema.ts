@@ -108,3 +108,25 @@ export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
 /** A `204 No Content` answer: nothing to read. */
 export const NoContentSchema = z.unknown().transform(() => undefined);
+
+/** An `issue` (`GET`/`POST`/`PATCH …/issues`): pull requests appear in issue lists too, marked by `pull_request`. */
+export const IssueSchema = z
+  .object({
+    number: z.number().int(),
+    html_url: z.string(),
+    state: z.enum(['open', 'closed']),
+    title: z.string(),
+    body: z.string().nullish(),
+    user: Login.nullable(),
+    pull_request: z.object({ url: z.string().nullish() }).optional(),
+  })
+  .transform((issue) => ({
+    number: issue.number,
+    url: issue.html_url,
+    state: issue.state,
+    title: issue.title,
+    body: issue.body ?? '',
+    author: issue.user ?? undefined,
+    isPullRequest: issue.pull_request !== undefined,
+  }));
+export type Issue = z.output<typeof IssueSchema>;

@@ -2,6 +2,7 @@
  * Moving validated AMIs through the configured channels: promote puts an image's AMIs into the first channel,
  * announce moves a rolled-out image into the next one. An AMI never moves back, and a dry run moves nothing.
  */
+import { channelPublishing } from '../aws/channel-parameters.js';
 import { type ChannelMove, moveChannel } from '../aws/channels.js';
 import { ownImages } from '../aws/own-images.js';
 import { whyNotValidated } from '../aws/validated-image.js';
@@ -9,6 +10,11 @@ import type { HephestusConfig, ImageConfig } from '../config/config-schema.js';
 import { FailureError } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
 import { ANY_REGION, type ImageAmiMap, type RegionalAmis } from './image-set.js';
+
+/** What moving a channel publishes to SSM under `config` (hephestus.yml `ssm_parameters`). */
+export function publishingOf(context: FlowContext, config: Pick<HephestusConfig, 'ssm_parameters'>) {
+  return channelPublishing(config.ssm_parameters, (region) => context.aws(region).ssm);
+}
 
 /** Moves the AMIs into the first channel; AMIs already in any channel (a re-run, a later rollout) stay. */
 export async function moveToFirstChannel(
@@ -38,6 +44,7 @@ export async function moveToFirstChannel(
       images: pending,
       channels: config.channels,
       to: channel,
+      publish: publishingOf(context, config),
     })),
   ];
 }
@@ -45,7 +52,7 @@ export async function moveToFirstChannel(
 /** Moves every AMI of `images` to `channel` unless it is already there or further along. */
 export async function moveToChannel(
   context: FlowContext,
-  channels: string[],
+  config: Pick<HephestusConfig, 'channels' | 'ssm_parameters'>,
   images: ImageAmiMap,
   channel: string,
 ): Promise<ChannelMove[]> {
@@ -53,7 +60,7 @@ export async function moveToChannel(
   for (const [image, amis] of Object.entries(images)) {
     for (const [region, imageId] of Object.entries(amis)) {
       if (region === ANY_REGION) continue;
-      moves.push(await moveOne(context, channels, image, { region, imageId }, channel));
+      moves.push(await moveOne(context, config, image, { region, imageId }, channel));
     }
   }
   return moves;
@@ -61,11 +68,12 @@ export async function moveToChannel(
 
 async function moveOne(
   context: FlowContext,
-  channels: string[],
+  config: Pick<HephestusConfig, 'channels' | 'ssm_parameters'>,
   image: string,
   { region, imageId }: { region: string; imageId: string },
   channel: string,
 ): Promise<ChannelMove> {
+  const { channels } = config;
   const current = await channelOf(context, region, imageId);
   if (current !== undefined && channels.indexOf(current) >= channels.indexOf(channel)) {
     return { region, channel: current, imageId, outcome: 'unchanged' };
@@ -79,6 +87,7 @@ async function moveOne(
     images: [{ region, imageId }],
     channels,
     to: channel,
+    publish: publishingOf(context, config),
   });
   return move as ChannelMove;
 }

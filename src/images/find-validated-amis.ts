@@ -4,6 +4,7 @@
  * proves nothing (anyone whose branch runs Packer can set tags), so every AMI is checked against both.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import { revokedReason } from '../aws/image-tags.js';
 import { ownImage } from '../aws/own-images.js';
 import type { ImageConfig } from '../config/config-schema.js';
 import type { RegionalAmis } from './image-set.js';
@@ -50,6 +51,7 @@ async function whyNotRecorded(
   const record = await ownImage(ec2, imageId);
   if (!record) return 'is not an AMI of this account';
   const tags = record.tags;
+  if (tags.status === 'revoked') return revokedReason(tags);
   if (record.state !== 'available') return `is ${record.state}`;
   if (tags.status !== 'validated') return `is tagged ${tags.status ?? 'with no status'}, not validated`;
   if (tags.image !== image) return `is tagged as image ${tags.image ?? '(none)'}`;

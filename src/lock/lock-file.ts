@@ -31,14 +31,28 @@ export const LockEntrySchema = z.strictObject({
     .optional(),
 });
 
+/** One revocation: which AMIs of an image were taken out of service, why, when and by which job. */
+const RevocationSchema = z.strictObject({
+  image: z.string().min(1),
+  /** The revoked AMI per region. */
+  amis: z.record(z.string(), AmiIdSchema),
+  reason: z.string().min(1),
+  revoked_at: z.string().min(1),
+  /** The job that revoked them (CIRCLE_BUILD_URL), or who ran it. */
+  revoked_by: z.string().optional(),
+});
+
 const LockFileSchema = z.strictObject({
   version: z.literal(1),
   images: z.record(z.string(), LockEntrySchema),
+  /** Revoked AMIs, oldest revocation first: check-lock refuses them wherever the lock names them. */
+  revoked: z.array(RevocationSchema).optional(),
 });
 
 export type LockEntry = z.output<typeof LockEntrySchema>;
 export type LockFile = z.output<typeof LockFileSchema>;
 export type LockArtifact = z.output<typeof ArtifactSchema>;
+export type Revocation = z.output<typeof RevocationSchema>;
 
 /** An empty lock. */
 export function emptyLock(): LockFile {
@@ -71,7 +85,40 @@ export function renderLockFile(lock: LockFile): string {
 
 /** `lock` with `entries` set (other images kept as they are). */
 export function withEntries(lock: LockFile, entries: Record<string, LockEntry>): LockFile {
-  return { version: 1, images: { ...lock.images, ...entries } };
+  return { ...lock, version: 1, images: { ...lock.images, ...entries } };
+}
+
+/**
+ * `lock` with `revocation` recorded (once: the same image and AMIs already recorded keep their first record),
+ * and every entry that names a revoked AMI pointed at `replacement` instead (its `entry`; undefined drops the
+ * revoked regions).
+ */
+export function withRevocation(
+  lock: LockFile,
+  revocation: Revocation,
+  replacement: LockEntry | undefined,
+): LockFile {
+  const recorded = (lock.revoked ?? []).some(
+    (r) =>
+      r.image === revocation.image &&
+      JSON.stringify(sortKeys(r.amis)) === JSON.stringify(sortKeys(revocation.amis)),
+  );
+  const revoked = recorded ? (lock.revoked ?? []) : [...(lock.revoked ?? []), revocation];
+  const bad = new Set(Object.values(revocation.amis));
+  const entry = lock.images[revocation.image];
+  const images = { ...lock.images };
+  if (entry && Object.values(entry.amis).some((ami) => bad.has(ami))) {
+    images[revocation.image] = replacement ?? {
+      ...entry,
+      amis: Object.fromEntries(Object.entries(entry.amis).filter(([, ami]) => !bad.has(ami))),
+    };
+  }
+  return { version: 1, images, revoked };
+}
+
+/** The revocation that names `ami`, if the lock records one. */
+export function revocationOf(lock: LockFile, ami: string): Revocation | undefined {
+  return lock.revoked?.find((r) => Object.values(r.amis).includes(ami));
 }
 
 /** True when both entries name the same built things (AMIs, artifacts) from the same inputs. */

@@ -42,16 +42,23 @@ export async function readLock(checkout: Checkout): Promise<LockFile | undefined
   return parseLockFile(text, file);
 }
 
+/** The lock pull request's title and first paragraph, when not promote's "Record validated images". */
+export interface LockPullRequestText {
+  title: string;
+  intro: string;
+}
+
 /** Brings `lock` to the default branch as configured; see the module comment. */
 export async function writeLock(
   context: FlowContext,
   checkout: Checkout,
   lock: LockFile,
   message: string,
+  text?: LockPullRequestText,
 ): Promise<LockWrite> {
   const file = checkout.config.lock_file;
-  const text = renderLockFile(lock);
-  const apply = () => writeFile(repoPath(checkout.dir, file, 'lock_file'), text);
+  const rendered = renderLockFile(lock);
+  const apply = () => writeFile(repoPath(checkout.dir, file, 'lock_file'), rendered);
   if (checkout.config.lock_commit === 'direct')
     return commitDirectly(context, checkout, file, message, apply);
 
@@ -69,10 +76,10 @@ export async function writeLock(
     imageSet: LOCK_IMAGE_SET,
     branch,
     base: checkout.config.git.default_branch,
-    title: `Record validated images in ${file}`,
+    title: text?.title ?? `Record validated images in ${file}`,
     body: [
-      `Hephestus validated these images; this pull request records them in \`${file}\`, so the default branch`,
-      'names the images that were built and validated from it.',
+      text?.intro ??
+        `Hephestus validated these images; this pull request records them in \`${file}\`, so the default branch\nnames the images that were built and validated from it.`,
       '',
       '```diff',
       commit.diff.trim(),

@@ -22,7 +22,7 @@ export interface SlackMessageRef {
 }
 
 const MarkerSchema = z.object({
-  event: z.enum(['update_opened', 'ready_to_merge', 'rollout', 'failed']),
+  event: z.enum(['update_opened', 'ready_to_merge', 'rollout', 'failed', 'revoked']),
   channel: z.string().min(1),
   id: z.string().min(1),
   ts: z.string().regex(/^\d+\.\d+$/),

@@ -17,7 +17,7 @@ import {
 } from './block-kit.js';
 
 /** The events Hephestus notifies about; the names match `slack.channels` in hephestus.yml. */
-export type SlackEvent = 'update_opened' | 'ready_to_merge' | 'rollout' | 'failed';
+export type SlackEvent = 'update_opened' | 'ready_to_merge' | 'rollout' | 'failed' | 'revoked';
 
 export interface SlackMessage {
   /** Shown in notifications and where blocks cannot be (screen readers, old clients). */

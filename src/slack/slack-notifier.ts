@@ -300,7 +300,9 @@ export class SlackNotifier {
 
 /** The channels configured for `event` (`slack.channels.<event>`); none when Slack is not configured. */
 export function channelsFor(slack: HephestusConfig['slack'], event: SlackEvent): string[] {
-  return slack?.channels[event] ?? [];
+  const channels = slack?.channels[event] ?? [];
+  // An incident notice goes to whoever heard of the rollout, unless it has channels of its own.
+  return event === 'revoked' && channels.length === 0 ? (slack?.channels.rollout ?? []) : channels;
 }
 
 /** The exit code of a notification-only step: 0, unless `strict` and some channel failed. */

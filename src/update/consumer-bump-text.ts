@@ -10,14 +10,35 @@ export function consumerCommitMessage(bumps: readonly FileBump[]): string {
   return `Update Windows images: ${names}\n\n${lines.join('\n')}\n`;
 }
 
+/** Why a consumer's update is a rollback: revoke's reason and job link, both cleaned by the caller. */
+export interface RollbackNote {
+  reason: string;
+  url?: string;
+}
+
+/** The update pull request's title: an update, or a rollback after revoke. */
+export function consumerPullRequestTitle(names: readonly string[], rollback?: RollbackNote): string {
+  return `Windows image ${rollback ? 'rollback' : 'update'}: ${names.join(', ')}`;
+}
+
 /** The table of edits, and the images for announce in a hidden block. */
-export function consumerPullRequestBody(bumps: readonly FileBump[], images: ImageAmiMap): string {
+export function consumerPullRequestBody(
+  bumps: readonly FileBump[],
+  images: ImageAmiMap,
+  rollback?: RollbackNote,
+): string {
   const rows = bumps.map(
     (b) =>
       `| ${escapeMarkdown(b.image)} | ${codeSpan(b.file)} | ${codeSpan(b.innerPath ?? b.path)} | ${codeSpan(b.before)} | ${codeSpan(b.after)} |`,
   );
+  const intro = rollback
+    ? [
+        `**Rollback.** The images these places named were revoked: ${escapeMarkdown(rollback.reason)}`,
+        `Hephestus puts back the images their channels hold again (validated earlier).${rollback.url ? ` [Revoke job](${rollback.url})` : ''}`,
+      ]
+    : ['New Windows images passed validation; Hephestus updated the places that name them.'];
   return [
-    'New Windows images passed validation; Hephestus updated the places that name them.',
+    ...intro,
     '',
     '| image | file | path | from | to |',
     '| --- | --- | --- | --- | --- |',

@@ -36,14 +36,20 @@ export type BumpRepository = (
   images: ImageAmiMap,
 ) => Promise<{ outcome: Outcome; pullRequest?: PullRequestRef }>;
 
-export interface ConsumerStart {
+/** The pipeline parameters, checked: `images` as JSON, and revoke's `rollback_reason` and `rollback_url`. */
+export type ConsumerParameters = { images: string } & Record<string, string>;
+
+/** What one consumer's start needs. */
+export interface OneConsumerStart {
+  images: ImageAmiMap;
+  parameters: ConsumerParameters;
+  bump: BumpRepository;
+}
+
+export interface ConsumerStart extends OneConsumerStart {
   prs: PullRequests;
   /** The merged pull request that carries promote's comment. */
   prNumber: number;
-  images: ImageAmiMap;
-  /** The pipeline parameters, checked: `images` as JSON. */
-  parameters: { images: string };
-  bump: BumpRepository;
 }
 
 /** Starts every configured consumer's update; the outcomes in configuration order, and the comment's summary line. */
@@ -59,22 +65,28 @@ export async function startConsumers(
     : undefined;
   const triggered = triggeredPipelines(existing?.body);
   const outcomes: ConsumerOutcome[] = [];
-  for (const consumer of consumers) {
-    outcomes.push(
-      consumer.mode === 'pull-request'
-        ? await openConsumerPullRequest(consumer, start)
-        : await triggerConsumer(context, consumer, start.parameters, triggered),
-    );
-  }
+  for (const consumer of consumers) outcomes.push(await startConsumer(context, consumer, start, triggered));
   if (context.dryRun || triggers.length === 0) return { consumers: outcomes, summary: [] };
   const body = promotedComment({ ...promoted, consumers: outcomes }, triggered);
   const comment = await start.prs.upsertComment(start.prNumber, PROMOTE_COMMENT_KEY, body);
   return { consumers: outcomes, summary: [`comment ${comment.action} on #${start.prNumber}`] };
 }
 
+/** Starts one consumer's update: its pipeline triggered (unless `triggered` has it), or its pull request opened. */
+export function startConsumer(
+  context: FlowContext,
+  consumer: ConsumerConfig,
+  start: OneConsumerStart,
+  triggered: TriggeredPipelines,
+): Promise<ConsumerOutcome> {
+  return consumer.mode === 'pull-request'
+    ? openConsumerPullRequest(consumer, start)
+    : triggerConsumer(context, consumer, start.parameters, triggered);
+}
+
 async function openConsumerPullRequest(
   consumer: ConsumerConfig,
-  start: ConsumerStart,
+  start: OneConsumerStart,
 ): Promise<ConsumerOutcome> {
   const bumped = await start.bump(
     parseRepository(consumer.repository, 'consumers[].repository'),
@@ -92,7 +104,7 @@ async function openConsumerPullRequest(
 async function triggerConsumer(
   context: FlowContext,
   consumer: ConsumerConfig,
-  parameters: { images: string },
+  parameters: ConsumerParameters,
   triggered: TriggeredPipelines,
 ): Promise<ConsumerOutcome> {
   const projectSlug = consumer.project_slug ?? `gh/${consumer.repository}`;

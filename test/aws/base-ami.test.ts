@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareWithPin, findBaseAmi, findBaseAmis } from '../../src/aws/base-ami.js';
+import { findBaseAmisBySsm } from '../../src/aws/base-ami-ssm.js';
+import { readParameters } from '../../src/aws/ssm-parameters.js';
 import { InputError } from '../../src/errors.js';
 import { AMAZON_OWNER_ID, seedImageId } from '../../src/sandbox/aws/ec2-state.js';
 import { type Sandbox, startSandbox } from './aws-sandbox.js';
@@ -72,5 +74,68 @@ describe('findBaseAmi against the sandbox', () => {
     });
     expect((await compareWithPin(ec2, latest, mine.imageId)).outcome).toBe('pinned-is-newer');
     expect((await compareWithPin(ec2, latest, 'ami-0000000000000dead')).outcome).toBe('newer-available');
+  });
+});
+
+const WINDOWS_2022 = '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base';
+const WINDOWS_2019 = '/aws/service/ami-windows-latest/Windows_Server-2019-English-Full-Base';
+
+describe('findBaseAmisBySsm against the sandbox', () => {
+  it("reads AWS's public windows-latest parameters with one GetParameters call per region", async () => {
+    const before = aws.ssm.calls.length;
+    const requests = [
+      { image: 'win2022', region: 'us-east-1', parameter: WINDOWS_2022 },
+      { image: 'win2019', region: 'us-east-1', parameter: WINDOWS_2019 },
+      { image: 'win2022', region: 'eu-west-1', parameter: WINDOWS_2022 },
+    ];
+    const found = await findBaseAmisBySsm(aws.clients, requests);
+    expect(found).toEqual([
+      {
+        region: 'us-east-1',
+        imageId: seedImageId('us-east-1', 'Windows_Server-2022-English-Full-Base-2026.10.15'),
+        name: 'Windows_Server-2022-English-Full-Base-2026.10.15',
+        creationDate: '2026-10-15T06:12:44.000Z',
+      },
+      expect.objectContaining({
+        region: 'us-east-1',
+        imageId: seedImageId('us-east-1', 'Windows_Server-2019-English-Full-Base-2026.10.15'),
+      }),
+      expect.objectContaining({
+        region: 'eu-west-1',
+        imageId: seedImageId('eu-west-1', 'Windows_Server-2022-English-Full-Base-2026.10.15'),
+      }),
+    ]);
+    const calls = aws.ssm.calls.slice(before);
+    expect(calls.map((c) => [c.action, c.region]).sort()).toEqual([
+      ['GetParameters', 'eu-west-1'],
+      ['GetParameters', 'us-east-1'],
+    ]);
+  });
+
+  it('batches more than ten names of a region into calls of ten', async () => {
+    const before = aws.ssm.calls.length;
+    const names = Array.from({ length: 11 }, (_, i) => `/hephestus/batch/${i}`);
+    const { values, missing } = await readParameters(aws.clients('us-west-2').ssm, [...names, WINDOWS_2022]);
+    expect(values.get(WINDOWS_2022)).toMatch(/^ami-/);
+    expect(missing.sort()).toEqual([...names].sort());
+    expect(aws.ssm.calls.slice(before).map((c) => (c.body?.Names as string[] | undefined)?.length)).toEqual([
+      10, 2,
+    ]);
+  });
+
+  it('fails with an InputError naming the image, parameter, region and setting when a parameter does not exist', async () => {
+    const error = await findBaseAmisBySsm(aws.clients, [
+      { image: 'win2022', region: 'us-east-1', parameter: WINDOWS_2022 },
+      {
+        image: 'win2025',
+        region: 'eu-west-1',
+        parameter: '/aws/service/ami-windows-latest/Windows_Server-2025-English-Full-Typo',
+        location: { setting: 'images.win2025.base_ami.ssm_parameter' },
+      },
+    ]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).describe()).toBe(
+      'images.win2025.base_ami.ssm_parameter: image win2025: SSM parameter /aws/service/ami-windows-latest/Windows_Server-2025-English-Full-Typo does not exist in eu-west-1',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { EnableImageDeregistrationProtectionCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAG } from '../../src/aws/image-tags.js';
 import { type PruneOptions, prune } from '../../src/aws/prune.js';
@@ -32,6 +32,7 @@ const options = (overrides: Partial<PruneOptions> = {}): PruneOptions => ({
   keep: 2,
   image: 'web',
   protectDays: 15,
+  graceDays: 7,
   dryRun: false,
   launchTemplates: 'skip',
   now: () => aws.ec2.clock.now(),
@@ -40,7 +41,7 @@ const options = (overrides: Partial<PruneOptions> = {}): PruneOptions => ({
 });
 
 describe('prune against the sandbox', () => {
-  it('keeps the newest per image and channel, never a channel holder, a recent or a running one; dry run removes nothing', async () => {
+  it('keeps the newest per image and channel, never a channel holder, a recent or a running one; deprecates the rest, deregisters them after the grace period; dry run changes nothing', async () => {
     const east = history('us-east-1', 'web');
     const west = history('eu-west-1', 'web');
     const other = history('us-east-1', 'api');
@@ -49,30 +50,58 @@ describe('prune against the sandbox', () => {
       .ec2For('us-east-1')
       .send(new RunInstancesCommand({ ImageId: east[8]?.imageId, MinCount: 1, MaxCount: 1 }));
     const before = aws.ec2.state.images.size;
+    const deprecateAt = new Date(Math.ceil((aws.ec2.clock.now() + 7 * DAY) / 60_000) * 60_000).toISOString();
+    const deprecate = `deprecate: older than the newest 2; deregistered after ${deprecateAt}`;
 
     const dry = await prune(aws.ec2For, options({ dryRun: true }));
     expect(aws.ec2.state.images.size).toBe(before);
-    const eastDecisions = Object.fromEntries(
-      dry.decisions.filter((d) => d.region === 'us-east-1').map((d) => [d.name, `${d.action}: ${d.reason}`]),
-    );
-    expect(eastDecisions).toEqual({
+    expect(
+      [...aws.ec2.state.images.values()].some((i) => i.tags[TAG.image] && i.deprecationTime !== undefined),
+    ).toBe(false);
+    const eastDecisions = (result: typeof dry) =>
+      Object.fromEntries(
+        result.decisions
+          .filter((d) => d.region === 'us-east-1' && d.group.startsWith('web/'))
+          .map((d) => [d.name, `${d.action}: ${d.reason}`]),
+      );
+    expect(eastDecisions(dry)).toEqual({
       'web-0': 'keep: one of the newest 2',
       'web-1': 'keep: one of the newest 2',
-      'web-2': 'delete: older than the newest 2',
-      'web-3': 'delete: older than the newest 2',
-      'web-4': 'delete: older than the newest 2',
+      'web-2': deprecate,
+      'web-3': deprecate,
+      'web-4': deprecate,
       'web-5': 'keep: holds channel stable',
       'web-6': 'keep: one of the newest 2',
       'web-7': 'keep: one of the newest 2',
       'web-8': expect.stringMatching(/^keep: used by instance i-\w+ \((pending|running)\)$/),
       'web-9': 'keep: one of the newest 2',
-      'web-10': 'delete: older than the newest 2',
-      'web-11': 'delete: older than the newest 2',
+      'web-10': deprecate,
+      'web-11': deprecate,
     });
 
+    // First run: deprecated, nothing deregistered.
+    const first = await prune(aws.ec2For, options());
+    const deprecated = first.decisions.filter((d) => d.action === 'deprecate');
+    expect(deprecated).toEqual(dry.decisions.filter((d) => d.action === 'deprecate'));
+    expect(aws.ec2.state.images.size).toBe(before);
+    for (const decision of deprecated)
+      expect(aws.ec2.state.images.get(decision.imageId)?.deprecationTime).toBe(Date.parse(deprecateAt));
+
+    // A re-run within the grace period changes nothing.
+    const again = await prune(aws.ec2For, options());
+    expect(again.decisions.filter((d) => d.action !== 'keep')).toEqual([]);
+    expect(eastDecisions(again)['web-2']).toBe(`keep: deprecated at ${deprecateAt}; deregistered after that`);
+    expect(aws.ec2.state.images.size).toBe(before);
+
+    aws.ec2.clock.advance(7 * DAY + 60_000);
+    const dryLater = await prune(aws.ec2For, options({ dryRun: true }));
+    expect(eastDecisions(dryLater)['web-2']).toBe(
+      `delete: older than the newest 2, deprecated since ${deprecateAt}`,
+    );
+    expect(aws.ec2.state.images.size).toBe(before);
     const done = await prune(aws.ec2For, options());
     const deleted = done.decisions.filter((d) => d.action === 'delete');
-    expect(deleted).toEqual(dry.decisions.filter((d) => d.action === 'delete'));
+    expect(deleted.map((d) => d.imageId).sort()).toEqual(deprecated.map((d) => d.imageId).sort());
     for (const decision of deleted) {
       expect(aws.ec2.state.images.has(decision.imageId)).toBe(false);
       for (const snapshotId of decision.snapshotIds)
@@ -85,6 +114,34 @@ describe('prune against the sandbox', () => {
     expect(
       aws.ec2.state.images.has(seedImageId('us-east-1', 'Windows_Server-2022-English-Full-Base-2026.10.15')),
     ).toBe(true);
+    // Once they are gone, a re-run finds nothing more to do.
+    const last = await prune(aws.ec2For, options());
+    expect(last.decisions.filter((d) => d.action !== 'keep')).toEqual([]);
+  });
+
+  it('deprecates with grace 0 and deregisters on the next run, never an image under deregistration protection', async () => {
+    const now = aws.ec2.clock.now();
+    const [newest, old, guarded] = ['new', 'old', 'guarded'].map((suffix, i) =>
+      aws.addImage('us-west-2', {
+        name: `zero-${suffix}`,
+        creationDate: now - (30 + i) * DAY,
+        tags: { [TAG.image]: 'zero' },
+      }),
+    );
+    await aws
+      .ec2For('us-west-2')
+      .send(new EnableImageDeregistrationProtectionCommand({ ImageId: guarded?.imageId }));
+    const zero = options({ regions: ['us-west-2'], image: 'zero', keep: 1, graceDays: 0 });
+    const first = await prune(aws.ec2For, zero);
+    const actions = Object.fromEntries(first.decisions.map((d) => [d.name, `${d.action}: ${d.reason}`]));
+    expect(actions['zero-old']).toMatch(/^deprecate: /);
+    expect(actions['zero-guarded']).toBe('keep: deregistration protection is enabled-without-cooldown');
+    aws.ec2.clock.advance(60_000);
+    const second = await prune(aws.ec2For, zero);
+    expect(second.decisions.filter((d) => d.action === 'delete').map((d) => d.name)).toEqual(['zero-old']);
+    expect(aws.ec2.state.images.has(old?.imageId as string)).toBe(false);
+    expect(aws.ec2.state.images.has(guarded?.imageId as string)).toBe(true);
+    expect(aws.ec2.state.images.has(newest?.imageId as string)).toBe(true);
   });
 
   it('protects an image beyond keep that an instance runs from, and one launched or created recently', async () => {
@@ -112,7 +169,7 @@ describe('prune against the sandbox', () => {
     const byName = Object.fromEntries(result.decisions.map((d) => [d.name, d.reason]));
     expect(byName['svc-new']).toBe('one of the newest 1');
     expect(byName['svc-a']).toMatch(/^used by instance i-\w+ \((pending|running)\)$/);
-    expect(byName['svc-b']).toBe('older than the newest 1');
+    expect(byName['svc-b']).toMatch(/^older than the newest 1; deregistered after /);
     expect(byName['svc-d']).toBe('created or launched within 97.5 days');
   });
 

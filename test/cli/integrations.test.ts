@@ -507,7 +507,7 @@ describe('hephestus ami', () => {
     expect(result.stderr).toContain('--channel');
   });
 
-  it('prune lists what would go on --dry-run, then deregisters it', async () => {
+  it('prune lists what would go on --dry-run, deprecates it, and deregisters it once the grace period passed', async () => {
     const old = Date.now() - 90 * 86_400_000;
     const images = [0, 1, 2].map((i) =>
       ownImage({ name: `prune-${i}`, creationDate: old + i * 1000, tags: { [TAG.image]: 'prune-set' } }),
@@ -517,23 +517,42 @@ describe('hephestus ami', () => {
       'prune',
       '--image=prune-set',
       '--keep=1',
+      '--grace-days=3',
       `--region=${REGION}`,
       '--skip-launch-templates',
     ];
+    const actions = (stdout: string, action: string) =>
+      json(stdout)
+        .decisions.filter((d: { action: string }) => d.action === action)
+        .map((d: { imageId: string }) => d.imageId)
+        .sort();
+    const doomed = [images[0]?.imageId, images[1]?.imageId].sort();
     const dry = await run([...args, '--dry-run', '--json']);
     expect(dry.status).toBe(0);
-    const doomed = json(dry.stdout)
-      .decisions.filter((d: { action: string }) => d.action === 'delete')
-      .map((d: { imageId: string }) => d.imageId)
-      .sort();
-    expect(doomed).toEqual([images[0]?.imageId, images[1]?.imageId].sort());
-    expect(images.every((i) => sandbox.ec2.state.images.get(i.imageId)?.state === 'available')).toBe(true);
+    expect(actions(dry.stdout, 'deprecate')).toEqual(doomed);
+    const dryText = await run([...args, '--dry-run']);
+    expect(dryText.stdout).toMatch(/: would deprecate \(older than the newest 1; deregistered after \d{4}-/);
+    expect(images.every((i) => sandbox.ec2.state.images.get(i.imageId)?.deprecationTime === undefined)).toBe(
+      true,
+    );
+
+    const first = await run([...args, '--json']);
+    expect(first.status).toBe(0);
+    expect(actions(first.stdout, 'deprecate')).toEqual(doomed);
+    const deprecatedAt = (id: string | undefined) =>
+      sandbox.ec2.state.images.get(id as string)?.deprecationTime;
+    expect(deprecatedAt(images[0]?.imageId)).toBeGreaterThan(Date.now() + 2 * 86_400_000);
+    expect(images.every((i) => sandbox.ec2.state.images.has(i.imageId))).toBe(true);
+
+    // Three days later, as far as the images are concerned.
+    for (const id of doomed) {
+      const image = sandbox.ec2.state.images.get(id as string);
+      if (image) image.deprecationTime = Date.now() - 60_000;
+    }
     const result = await run([...args, '--json']);
     expect(result.status).toBe(0);
-    const left = images.filter((i) => {
-      const state = sandbox.ec2.state.images.get(i.imageId)?.state;
-      return state === 'available';
-    });
+    expect(actions(result.stdout, 'delete')).toEqual(doomed);
+    const left = images.filter((i) => sandbox.ec2.state.images.has(i.imageId));
     expect(left.map((i) => i.imageId)).toEqual([images[2]?.imageId]);
   });
 

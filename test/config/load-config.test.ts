@@ -44,6 +44,41 @@ describe('parseConfig', () => {
     expect(error.describe()).toMatch(/^hephestus\.yml:5:14: images\[0\]\.regions: /);
   });
 
+  it('takes base_ami.ssm_parameter, or owners and filters, but exactly one of the two', () => {
+    const image = (base: string) =>
+      `version: 1\nimages:\n  - name: win2022\n    template: t\n    regions: [us-east-1]\n    base_ami:\n${base}      pin: { file: vars.hcl, path: source_ami }\n`;
+    const parameter = '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base';
+    const bySsm = parseConfig(image(`      ssm_parameter: ${parameter}\n`), 'hephestus.yml');
+    expect(bySsm.images[0]?.base_ami?.ssm_parameter).toBe(parameter);
+    expect(bySsm.deprecation_grace_days).toBe(7);
+    expect(bySsm.ssm_parameters).toEqual({ publish: false, prefix: '/hephestus' });
+
+    const both = errorOf(
+      image(`      ssm_parameter: ${parameter}\n      owners: [amazon]\n      filters: { name: x }\n`),
+    );
+    expect(both.describe()).toBe(
+      'hephestus.yml:7:22: images[0].base_ami.ssm_parameter: give either ssm_parameter or owners and filters, not both',
+    );
+    const neither = errorOf(image(''));
+    expect(neither.message).toMatch(
+      /^give ssm_parameter \(e\.g\. \/aws\/service\/ami-windows-latest\/.*\), or owners and filters$/,
+    );
+    expect(neither.location).toMatchObject({ file: 'hephestus.yml', setting: 'images[0].base_ami' });
+    expect(errorOf(image('      filters: { name: x }\n')).location.setting).toBe('images[0].base_ami.owners');
+    expect(errorOf(image('      ssm_parameter: aws/service/x\n')).message).toMatch(
+      /is not an SSM parameter path/,
+    );
+  });
+
+  it('refuses an SSM prefix SSM would refuse', () => {
+    expect(errorOf('version: 1\nssm_parameters:\n  publish: true\n  prefix: /aws/mine\n').message).toMatch(
+      /cannot begin with \/aws or \/ssm/,
+    );
+    expect(errorOf('version: 1\nssm_parameters:\n  prefix: /hephestus/\n').location.setting).toBe(
+      'ssm_parameters.prefix',
+    );
+  });
+
   it('suggests the known key for a misspelt one', () => {
     const error = errorOf('version: 1\ngit:\n  brnach_prefix: update/\n');
     expect(error.message).toBe('unknown setting "brnach_prefix"; did you mean "branch_prefix"?');

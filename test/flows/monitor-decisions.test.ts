@@ -21,6 +21,7 @@ describe('the monitor section of hephestus.yml', () => {
       auto_merge: false,
       require_approval: false,
       stale_after_days: 7,
+      dashboard: { enabled: true, title: 'Hephestus image dashboard', max_age_days: 45 },
     });
     const config = parseConfig(
       `monitor:\n  auto_merge: true\n  reminder_channels: ["#ops"]\n${seed}`,

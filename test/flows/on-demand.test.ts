@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DeregisterImageCommand } from '@aws-sdk/client-ec2';
+import { DeregisterImageCommand, DisableImageDeregistrationProtectionCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
 import { TAG } from '../../src/aws/image-tags.js';
@@ -290,6 +290,8 @@ describe('on-demand changes by pull request on the sandbox', () => {
     ]);
     const gone = baseline.images[1]?.amis['us-west-2'] as string;
     const { ec2 } = awsClientsPerRegion({ env: sandbox.env })('us-west-2');
+    // The AMI holds a channel, so it is protected: someone deleting it by hand lifts the protection first.
+    await ec2.send(new DisableImageDeregistrationProtectionCommand({ ImageId: gone }));
     await ec2.send(new DeregisterImageCommand({ ImageId: gone }));
     const bad = await runSandboxFlow<CheckLockReport>(sandbox, 'check-lock', repo);
     expect(bad.exitCode, bad.log).toBe(1);

@@ -210,6 +210,12 @@ export function authorizationsFor(call: RecordedCall, accountId: string): Author
     }
     case 'ec2:DeregisterImage':
     case 'ec2:ModifyImageAttribute':
+    case 'ec2:EnableImageDeprecation':
+    case 'ec2:DisableImageDeprecation':
+    case 'ec2:EnableImageDeregistrationProtection':
+    case 'ec2:DisableImageDeregistrationProtection':
+    case 'ec2:DisableImage':
+    case 'ec2:EnableImage':
       return [on(params.ImageId as string)];
     case 'ec2:DeleteSnapshot':
     case 'ec2:ModifySnapshotAttribute':
@@ -245,9 +251,24 @@ export function authorizationsFor(call: RecordedCall, accountId: string): Author
           context: resourceContext(resources[id], 'ssm:resourceTag/'),
         })),
       ];
+    case 'ssm:GetParameter':
+    case 'ssm:PutParameter':
+      return [{ action, resource: parameterArn(region, accountId, params.Name as string), context: {} }];
+    case 'ssm:GetParameters':
+      return list(params, 'Names').map((name) => ({
+        action,
+        resource: parameterArn(region, accountId, name),
+        context: {},
+      }));
     default:
       throw new Error(`no authorization model for ${action}: add it to test/iam/aws-requests.ts`);
   }
+}
+
+/** A parameter's ARN; AWS's public `/aws/service/...` parameters name no account. */
+function parameterArn(region: string, accountId: string, name: string): string {
+  const account = name.startsWith('/aws/') ? '' : accountId;
+  return `arn:aws:ssm:${region}:${account}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
 }
 
 /** What EC2 asks of KMS, with the caller's permissions, to write a snapshot encrypted with a customer key. */

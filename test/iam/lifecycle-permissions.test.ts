@@ -13,6 +13,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBaseAmisBySsm } from '../../src/aws/base-ami-ssm.js';
+import { publishChannel } from '../../src/aws/channel-parameters.js';
 import { awsClientsPerRegion } from '../../src/aws/ec2-client.js';
 import {
   hephestusRoles,
@@ -21,7 +23,7 @@ import {
   type RoleKey,
   rolePolicy,
 } from '../../src/aws/iam-policies.js';
-import { prune } from '../../src/aws/prune.js';
+import { type PruneOptions, prune } from '../../src/aws/prune.js';
 import { sweep } from '../../src/aws/sweep.js';
 import type { BuildValidateReport } from '../../src/flows/build-validate.js';
 import type { PromoteReport } from '../../src/flows/promote.js';
@@ -260,14 +262,37 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
 
     const release = awsClientsPerRegion({ env: sandbox.env });
     const ec2For = (region: string) => release(region).ec2;
-    const pruned = await prune(ec2For, {
+    const pruneOptions: PruneOptions = {
       regions: ['us-east-1', 'us-west-2'],
       keep: 0,
       protectDays: 0,
+      graceDays: 0,
       dryRun: false,
       launchTemplates: 'skip',
-    });
+      now: () => sandbox.ec2.clock.now(),
+    };
+    const deprecated = await prune(ec2For, pruneOptions);
+    expect(deprecated.decisions.filter((d) => d.action === 'deprecate').length).toBeGreaterThan(0);
+    sandbox.ec2.clock.advance(60_000);
+    const pruned = await prune(ec2For, pruneOptions);
     expect(pruned.decisions.filter((d) => d.action === 'delete').length).toBeGreaterThan(0);
+    // base_ami.ssm_parameter and ssm_parameters.publish, with the release role.
+    const clients = (region: string) => release(region);
+    await findBaseAmisBySsm(clients, [
+      {
+        image: 'win2022',
+        region: 'us-east-1',
+        parameter: '/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base',
+      },
+    ]);
+    const publish = { ssmFor: (region: string) => release(region).ssm, prefix: '/hephestus' };
+    const holder = promote.report?.images[0];
+    const [region, imageId] = Object.entries(holder?.amis ?? {})[0] ?? [];
+    await publishChannel(
+      publish,
+      { region: region as string, image: holder?.image as string, channel: 'canary' },
+      imageId as string,
+    );
     await sweep(ec2For, { regions: ['us-east-1'], graceMinutes: 0, defaultTimeoutMinutes: 1, dryRun: false });
   });
 
@@ -341,6 +366,10 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
         'DeleteSnapshot',
         'DescribeInstancePatchStates',
         'DescribeInstancePatches',
+        'EnableImageDeprecation',
+        'EnableImageDeregistrationProtection',
+        'GetParameters',
+        'PutParameter',
       ]),
     );
     // The patch gate's scan went through its own document, allowed by its own statement.
@@ -350,6 +379,22 @@ describe('every AWS call of the lifecycle is allowed by its role', () => {
     expect([...actions('consumer')]).toEqual(
       expect.arrayContaining(['DescribeImages', 'CreateTags', 'DeleteTags']),
     );
+    // announce's move found its images protected by promote already; what a displacing move would ask:
+    const consumerAsks = (action: string, status?: string) =>
+      evaluate(policies.consumer as PolicyDocument, {
+        action,
+        resource: 'arn:aws:ec2:us-east-1::image/ami-0123456789abcdef0',
+        context: status ? { 'aws:ResourceTag/hephestus:status': status } : {},
+      }).effect;
+    for (const action of [
+      'ec2:EnableImageDeregistrationProtection',
+      'ec2:DisableImageDeregistrationProtection',
+      'ec2:DisableImageDeprecation',
+    ]) {
+      expect(consumerAsks(action, 'validated')).toBe('allow');
+      expect(consumerAsks(action, 'built')).toBe('implicit-deny');
+    }
+    expect(consumerAsks('ec2:EnableImageDeprecation', 'validated')).toBe('implicit-deny');
     // encrypt_boot: an encrypted copy with the customer key, then the unencrypted intermediate deleted.
     expect(
       callsOf('packer', 'CopyImage', calls).some(

@@ -5,9 +5,12 @@ import {
   type LockEntry,
   type LockFile,
   parseLockFile,
+  type Revocation,
   renderLockFile,
+  revocationOf,
   sameBuild,
   withEntries,
+  withRevocation,
 } from '../../src/lock/lock-file.js';
 
 const entry: LockEntry = {
@@ -79,5 +82,56 @@ describe('the lock file', () => {
       sameBuild(entry, { ...entry, amis: { ...entry.amis, 'us-east-1': 'ami-0123456789abcdef0' } }),
     ).toBe(false);
     expect(sameBuild(entry, undefined)).toBe(false);
+  });
+});
+
+describe('a revocation in the lock file', () => {
+  const revocation: Revocation = {
+    image: 'win2022',
+    amis: entry.amis,
+    reason: 'KB5034441 breaks RDP',
+    revoked_at: '2026-12-02T03:14:00.000Z',
+    revoked_by: 'https://circleci.com/gh/acme/windows-images/42',
+  };
+  const previous: LockEntry = {
+    amis: { 'us-east-1': 'ami-0aaaaaaaaaaaaaaa1', 'us-west-2': 'ami-0aaaaaaaaaaaaaaa2' },
+    input_hash: 'sha256:old',
+    source_commit: 'a'.repeat(40),
+  };
+  const lock: LockFile = { version: 1, images: { win2022: entry, win2019: { ...entry, amis: {} } } };
+
+  it('records the revocation and points the entry at what the channels hold again, in the file’s one form', () => {
+    const revoked = withRevocation(lock, revocation, previous);
+    expect(revoked.images.win2022).toEqual(previous);
+    expect(revoked.images.win2019).toEqual(lock.images.win2019);
+    expect(revocationOf(revoked, 'ami-0029fa6f6da0d0ceb')).toEqual(revocation);
+    expect(revocationOf(revoked, previous.amis['us-east-1'] as string)).toBeUndefined();
+    expect(parseLockFile(renderLockFile(revoked), 'lock')).toEqual(revoked);
+    // A later promote keeps the record.
+    expect(withEntries(revoked, { win2019: entry }).revoked).toEqual([revocation]);
+  });
+
+  it('records a revocation once: a re-run (even at another time) gives the same bytes', () => {
+    const once = withRevocation(lock, revocation, previous);
+    const twice = withRevocation(once, { ...revocation, revoked_at: '2026-12-02T04:00:00.000Z' }, previous);
+    expect(renderLockFile(twice)).toBe(renderLockFile(once));
+  });
+
+  it('drops the revoked regions when nothing earlier can take their place', () => {
+    const oneRegion = withRevocation(
+      lock,
+      { ...revocation, amis: { 'us-east-1': 'ami-0029fa6f6da0d0ceb' } },
+      undefined,
+    );
+    expect(oneRegion.images.win2022?.amis).toEqual({ 'us-west-2': 'ami-05c67cddcc4c971ec' });
+  });
+
+  it('leaves an entry alone that names none of the revoked AMIs', () => {
+    const other = withRevocation(
+      lock,
+      { ...revocation, amis: { 'us-east-1': 'ami-0bbbbbbbbbbbbbbb1' } },
+      previous,
+    );
+    expect(other.images.win2022).toEqual(entry);
   });
 });

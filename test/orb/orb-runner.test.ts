@@ -291,7 +291,7 @@ describe('parameter values that try to run code', () => {
     open_update_pr: ['branch'],
     packer_build: ['only'],
     trigger_pipeline: ['project_slug', 'branch', 'definition_id'],
-    prune: ['keep', 'image', 'regions'],
+    prune: ['keep', 'image', 'regions', 'grace_days'],
     sweep: ['regions'],
   };
   const commands = Object.entries(
@@ -490,13 +490,14 @@ describe('the orb jobs', () => {
     ['prune', {}, ['ami', 'prune', '--config=hephestus.yml', '--protect-days=14']],
     [
       'prune',
-      { keep: '5', image: 'win2022', regions: 'us-east-1,eu-west-1', dry_run: true },
+      { keep: '5', image: 'win2022', regions: 'us-east-1,eu-west-1', grace_days: '0', dry_run: true },
       [
         'ami',
         'prune',
         '--config=hephestus.yml',
         '--protect-days=14',
         '--keep=5',
+        '--grace-days=0',
         '--image=win2022',
         '--region=us-east-1,eu-west-1',
         '--dry-run',

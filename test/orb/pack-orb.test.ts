@@ -163,6 +163,7 @@ describe('the hephestus orb', () => {
     expect(examples.map((example) => example.name).sort()).toEqual([
       'consumer_triggered_bump',
       'dynamic_setup_config',
+      'manual_revoke',
       'manual_run_with_parameters',
       'scheduled_images_update',
     ]);
@@ -209,6 +210,7 @@ describe('the hephestus orb', () => {
       'check_lock',
       'prune',
       'sweep',
+      'revoke',
     ];
     expect(Object.keys(orb.executors as object).sort()).toEqual(['authenticated', 'default']);
     expect(Object.keys(orb.jobs as object).sort()).toEqual([...flows].sort());

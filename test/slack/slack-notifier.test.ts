@@ -340,11 +340,17 @@ describe('SlackNotifier against the sandbox', () => {
         ready_to_merge: [],
         failed: ['#a'],
         rollout: CHANNELS,
+        revoked: [],
       },
       strict: false,
     };
     expect(channelsFor(slackConfig, 'rollout')).toEqual(CHANNELS);
     expect(channelsFor(slackConfig, 'ready_to_merge')).toEqual([]);
     expect(channelsFor(undefined, 'failed')).toEqual([]);
+    // The incident notice of revoke goes to the rollout channels unless it has its own.
+    expect(channelsFor(slackConfig, 'revoked')).toEqual(CHANNELS);
+    expect(
+      channelsFor({ ...slackConfig, channels: { ...slackConfig.channels, revoked: ['#oncall'] } }, 'revoked'),
+    ).toEqual(['#oncall']);
   });
 });

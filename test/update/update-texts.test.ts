@@ -1,9 +1,14 @@
 /** The pure texts of updates: promote's comment, the stale reminder, and the commit and PR texts of both kinds of update. */
 import { describe, expect, it } from 'vitest';
+import { rollbackNoteOf } from '../../src/flows/bump-consumer.js';
 import type { BaseAmiCheck } from '../../src/images/base-ami-check.js';
 import { baseAmiCommitMessage, baseAmiPullRequestBody } from '../../src/update/base-ami-update-text.js';
 import type { FileBump } from '../../src/update/consumer-bump.js';
-import { consumerCommitMessage, consumerPullRequestBody } from '../../src/update/consumer-bump-text.js';
+import {
+  consumerCommitMessage,
+  consumerPullRequestBody,
+  consumerPullRequestTitle,
+} from '../../src/update/consumer-bump-text.js';
 import { imagesOfBody } from '../../src/update/images-marker.js';
 import { promotedComment, triggeredPipelines } from '../../src/update/promoted-comment.js';
 import { reminderComment, reminderMessage, reminderRefs } from '../../src/update/stale-reminder-text.js';
@@ -133,5 +138,28 @@ describe("consumer's update (bump-consumer)", () => {
     const body = consumerPullRequestBody(bumps, images);
     expect(body).toMatchSnapshot();
     expect(imagesOfBody(body)).toEqual(images);
+  });
+
+  it('words a rollback after revoke with its reason, escaped, and the job link', () => {
+    const rollback = rollbackNoteOf({
+      rollbackReason: 'KB5034441 <breaks> *RDP*\n[click](https://evil.example)',
+      rollbackUrl: 'https://circleci.com/gh/acme/windows-images/42',
+    });
+    expect(consumerPullRequestTitle(['win2022'], rollback)).toBe('Windows image rollback: win2022');
+    const body = consumerPullRequestBody(bumps, images, rollback);
+    expect(body.split('\n').slice(0, 2).join('\n')).toMatchInlineSnapshot(`
+      "**Rollback.** The images these places named were revoked: KB5034441 &lt;breaks&gt; \\*RDP\\* \\[click\\](https:​//evil.example)
+      Hephestus puts back the images their channels hold again (validated earlier). [Revoke job](https://circleci.com/gh/acme/windows-images/42)"
+    `);
+    expect(imagesOfBody(body)).toEqual(images);
+  });
+
+  it('takes rollback parameters as untrusted: hidden characters go, a link that is not http(s) is dropped', () => {
+    expect(rollbackNoteOf({ rollbackReason: ' \u0007\n ' })).toBeUndefined();
+    expect(rollbackNoteOf({ rollbackReason: 'bad', rollbackUrl: 'javascript:alert(1)' })).toEqual({
+      reason: 'bad',
+      url: undefined,
+    });
+    expect([...(rollbackNoteOf({ rollbackReason: 'é'.repeat(300) })?.reason ?? '')]).toHaveLength(256);
   });
 });

@@ -1,4 +1,5 @@
 /** `hephestus ami promote`: moves an image set into a channel, or rolls a channel back. */
+import { type ChannelPublishing, channelPublishing } from '../../aws/channel-parameters.js';
 import { channelHolders, moveChannel, rollback } from '../../aws/channels.js';
 import { TAG } from '../../aws/image-tags.js';
 import { newestFirst, ownImages } from '../../aws/own-images.js';
@@ -6,7 +7,7 @@ import type { RegionalImage } from '../../aws/tag-images.js';
 import { InputError } from '../../errors.js';
 import { amiId, optionalConfig, regionsOrDefault } from '../option-parsers.js';
 import type { CommandContext } from '../run-command.js';
-import { ec2PerRegion } from './ami-clients.js';
+import { clientsPerRegion, ec2PerRegion } from './ami-clients.js';
 
 export interface PromoteOptions {
   config?: string;
@@ -44,7 +45,10 @@ export async function amiPromoteCommand(
   const configured = config?.images.find((i) => i.name === options.image);
   const regions = regionsOrDefault(options.region, configured?.regions ?? []);
   const ec2For = ec2PerRegion();
-  if (options.rollback) return rollbackChannel(options, regions, ec2For, { logger, json });
+  const clients = clientsPerRegion();
+  // Publishing follows hephestus.yml, so `ami promote` keeps the SSM parameters as the flows do.
+  const publish = channelPublishing(config?.ssm_parameters, (region) => clients(region).ssm);
+  if (options.rollback) return rollbackChannel(options, regions, ec2For, publish, { logger, json });
   const images = await promotionCandidates(options, channels, regions, ec2For);
   if (options.dryRun) {
     if (json) logger.result({ ok: true, dryRun: true, channel: options.channel, images });
@@ -60,6 +64,7 @@ export async function amiPromoteCommand(
     channels,
     to: options.channel,
     allowUnvalidated: options.allowUnvalidated === true,
+    publish,
   });
   if (json) logger.result({ ok: true, dryRun: false, moves });
   else
@@ -78,6 +83,7 @@ async function rollbackChannel(
   options: PromoteOptions,
   regions: string[],
   ec2For: ReturnType<typeof ec2PerRegion>,
+  publish: ChannelPublishing | undefined,
   { logger, json }: CommandContext,
 ): Promise<void> {
   if (options.dryRun) {
@@ -96,7 +102,12 @@ async function rollbackChannel(
       );
     return;
   }
-  const moves = await rollback(ec2For, { image: options.image, channel: options.channel, regions });
+  const moves = await rollback(ec2For, {
+    image: options.image,
+    channel: options.channel,
+    regions,
+    publish,
+  });
   if (json) logger.result({ ok: true, dryRun: false, rollback: true, moves });
   else
     logger.result(

@@ -1,4 +1,4 @@
-/** `hephestus ami prune`: deregisters old AMIs and deletes their snapshots. */
+/** `hephestus ami prune`: deprecates superseded AMIs, later deregisters them and deletes their snapshots. */
 import { prune } from '../../aws/prune.js';
 import { integer, optionalConfig, regionsOrDefault } from '../option-parsers.js';
 import type { CommandContext } from '../run-command.js';
@@ -10,11 +10,12 @@ export interface PruneCliOptions {
   image?: string;
   region: string[];
   protectDays: string;
+  graceDays?: string;
   skipLaunchTemplates?: boolean;
   dryRun?: boolean;
 }
 
-/** Deregisters images beyond `--keep` per image set and channel, and their snapshots. */
+/** Deprecates images beyond `--keep` per image set and channel; deregisters those deprecated past the grace period. */
 export async function amiPruneCommand(
   options: PruneCliOptions,
   { logger, json }: CommandContext,
@@ -22,6 +23,7 @@ export async function amiPruneCommand(
   const config = await optionalConfig(options.config);
   const keep = integer(options.keep ?? config?.keep ?? 3, '--keep', 1);
   const protectDays = integer(options.protectDays, '--protect-days', 0);
+  const graceDays = integer(options.graceDays ?? config?.deprecation_grace_days ?? 7, '--grace-days', 0);
   const configuredRegions = [
     ...new Set(
       (config?.images ?? [])
@@ -31,13 +33,14 @@ export async function amiPruneCommand(
   ];
   const regions = regionsOrDefault(options.region, configuredRegions);
   logger.info(
-    `pruning ${options.image ?? 'every image set'} in ${regions.join(', ')}, keeping ${keep}${options.dryRun ? ' (dry run)' : ''}`,
+    `pruning ${options.image ?? 'every image set'} in ${regions.join(', ')}, keeping ${keep}, deprecated ${graceDays} days before deregistering${options.dryRun ? ' (dry run)' : ''}`,
   );
   const result = await prune(ec2PerRegion(), {
     regions,
     keep,
     ...(options.image ? { image: options.image } : {}),
     protectDays,
+    graceDays,
     dryRun: options.dryRun === true,
     launchTemplates: options.skipLaunchTemplates ? 'skip' : 'check',
   });
@@ -45,12 +48,12 @@ export async function amiPruneCommand(
     logger.result({ ok: true, ...result });
     return;
   }
-  const verb = options.dryRun ? 'would delete' : 'deleted';
+  const verbs = options.dryRun
+    ? { delete: 'would deregister', deprecate: 'would deprecate', keep: 'keep' }
+    : { delete: 'deregistered', deprecate: 'deprecated', keep: 'keep' };
   logger.result(
     [
-      ...result.decisions.map(
-        (d) => `${d.region} ${d.imageId} ${d.group}: ${d.action === 'delete' ? verb : 'keep'} (${d.reason})`,
-      ),
+      ...result.decisions.map((d) => `${d.region} ${d.imageId} ${d.group}: ${verbs[d.action]} (${d.reason})`),
       ...result.snapshotsLeft.map((s) => `${s.region} ${s.snapshotId}: left (${s.reason})`),
     ].join('\n') || 'no images of Hephestus found',
   );

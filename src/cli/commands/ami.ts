@@ -30,8 +30,8 @@ function latest(ami: Command): void {
     .summary('find the newest base AMI per region')
     .description(
       "Find the newest AMI matching owners and filters in each region, as Packer's amazon-ami data source does\n" +
-        '(owners required; only available images). With --image, owners, filters and regions come from its\n' +
-        'base_ami in the configuration.',
+        '(owners required; only available images), or the AMI a public SSM parameter names in each region.\n' +
+        'With --image, the parameter (or owners and filters) and regions come from its base_ami in the configuration.',
     )
     .addOption(sharedOption('config'))
     .option('--image <name>', "use this configured image's base_ami")
@@ -42,12 +42,14 @@ function latest(ami: Command): void {
       collect,
       [],
     )
+    .option('--ssm-parameter <name>', 'a public SSM parameter naming the AMI, instead of owners and filters')
     .addOption(sharedOption('region'));
   withCommonOptions(command)
     .addHelpText(
       'after',
       examples(
         "hephestus ami latest --owners amazon --filter 'name=Windows_Server-2022-English-Full-Base-*' --region us-east-1",
+        'hephestus ami latest --ssm-parameter /aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base',
         'hephestus ami latest --image win2022 --json',
       ),
     )
@@ -180,19 +182,24 @@ function promote(ami: Command): void {
 function prune(ami: Command): void {
   const command = ami
     .command('prune')
-    .summary('deregister old AMIs and delete their snapshots')
+    .summary('deprecate old AMIs, later deregister them and delete their snapshots')
     .description(
-      'Keep the newest --keep images per image set and channel; deregister the others and delete their snapshots.\n' +
-        'Never removed: an image holding a channel, one created or launched within --protect-days, one an\n' +
-        'instance runs from or a launch template names.',
+      'Keep the newest --keep images per image set and channel; deprecate the others (EC2 deprecation, --grace-days\n' +
+        'ahead) and, on a run after that time, deregister them and delete their snapshots. Never removed: an image\n' +
+        'holding a channel, one created or launched within --protect-days, one an instance runs from or a launch\n' +
+        'template names, one under deregistration protection.',
     )
     .addOption(sharedOption('config'))
     .option('--keep <n>', 'images kept per image set and channel (default: keep, else 3)')
     .option('--image <name>', 'only this image set')
     .addOption(sharedOption('region'))
     .option('--protect-days <n>', 'keep images created or launched this recently', '14')
+    .option(
+      '--grace-days <n>',
+      'days an image stays deprecated before it is deregistered (default: deprecation_grace_days, else 7)',
+    )
     .option('--skip-launch-templates', 'do not read launch templates (only where none can name these images)')
-    .addOption(sharedOption('dryRun', 'list what would go; delete nothing'));
+    .addOption(sharedOption('dryRun', 'list what would be deprecated or deregistered; change nothing'));
   withCommonOptions(command)
     .addHelpText(
       'after',

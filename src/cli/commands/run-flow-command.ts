@@ -40,6 +40,8 @@ export async function runFlow(flow: FlowName, context: FlowContext): Promise<Flo
       return (await import('../../flows/monitor.js')).monitor(context);
     case 'check-lock':
       return (await import('../../flows/check-lock.js')).checkLock(context);
+    case 'revoke':
+      return (await import('../../flows/revoke.js')).revoke(context);
     default:
       throw new InputError(`unknown flow ${JSON.stringify(flow)}`, { setting: 'flow' });
   }

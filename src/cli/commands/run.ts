@@ -15,6 +15,8 @@ Flows:
   monitor         scheduled: report each open update PR (checks, reviews, mergeable, validation); merge the
                   green ones (monitor.auto_merge); one Slack reminder for a PR older than monitor.stale_after_days
   check-lock      on every PR: each AMI the lock file names exists and is tagged validated (else exit 1)
+  revoke          by hand: take --image's AMIs (--ami, else the first channel's) out of service: tag and disable
+                  them, roll their channels back, record it in the lock file, roll consumers back, notify
 
 Exit codes: 0 done (including "nothing to do"), 1 a build or validation failed or the update branch carries
 someone else's commits, 2 bad input or configuration.
@@ -26,9 +28,10 @@ Examples:
   hephestus run bump-consumer --repo acme/vm-manager --images '{"win2022":{"us-east-1":"ami-0123456789abcdef0"}}'
   hephestus run announce --repo acme/vm-manager --sha "$CIRCLE_SHA1" --dry-run
   hephestus run monitor --repo acme/windows-images --json
-  hephestus run check-lock --repo acme/windows-images --branch "$CIRCLE_BRANCH"`;
+  hephestus run check-lock --repo acme/windows-images --branch "$CIRCLE_BRANCH"
+  hephestus run revoke --repo acme/windows-images --image win2022 --reason "KB5034441 breaks RDP" --dry-run`;
 
-/** Adds `run <open-update|build-validate|promote|bump-consumer|announce|monitor|check-lock>` to `program`. */
+/** Adds `run <open-update|build-validate|promote|bump-consumer|announce|monitor|check-lock|revoke>` to `program`. */
 export function register(program: Command): void {
   const run = program
     .command('run')
@@ -75,6 +78,28 @@ export function register(program: Command): void {
       )
         .choices(['clone', 'api'])
         .default('clone'),
+    )
+    .addOption(new Option('--image <name>', 'revoke: the image set to revoke'))
+    .addOption(
+      new Option(
+        '--ami <id>',
+        'revoke: an AMI to revoke (repeat for each region); default: the image set the first channel holding one holds',
+      ).argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .addOption(
+      new Option(
+        '--reason <text>',
+        'revoke: why (at most 256 characters; tags, lock file, notice, consumer PRs)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--rollback-reason <text>',
+        "bump-consumer: revoke's reason; the update is worded as a rollback",
+      ),
+    )
+    .addOption(
+      new Option('--rollback-url <url>', "bump-consumer: with --rollback-reason, the revoke job's URL"),
     );
   withCommonOptions(run)
     .addHelpText('after', HELP_AFTER)

@@ -6,6 +6,7 @@ import type { CommitInfo, FileChange } from './bare-repo.js';
 import type {
   SandboxCheckRun,
   SandboxComment,
+  SandboxIssue,
   SandboxLabel,
   SandboxPull,
   SandboxRepo,
@@ -247,13 +248,18 @@ export function fileJson(base: UrlBase, repo: SandboxRepo, ref: string, change: 
   return json;
 }
 
-/** An `issue-comment`. */
-export function commentJson(base: UrlBase, repo: SandboxRepo, comment: SandboxComment): Json {
+/** An `issue-comment`; `kind` says whether it sits on a pull request or an issue (its page differs). */
+export function commentJson(
+  base: UrlBase,
+  repo: SandboxRepo,
+  comment: SandboxComment,
+  kind: 'pull' | 'issues' = 'pull',
+): Json {
   return {
     id: comment.id,
     node_id: nodeId('IC', comment.id),
     url: `${base.api}/repos/${repo.fullName}/issues/comments/${comment.id}`,
-    html_url: `${base.web}/${repo.fullName}/pull/${comment.issueNumber}#issuecomment-${comment.id}`,
+    html_url: `${base.web}/${repo.fullName}/${kind}/${comment.issueNumber}#issuecomment-${comment.id}`,
     issue_url: `${base.api}/repos/${repo.fullName}/issues/${comment.issueNumber}`,
     body: comment.body,
     user: userJson(base, comment.user),
@@ -261,6 +267,64 @@ export function commentJson(base: UrlBase, repo: SandboxRepo, comment: SandboxCo
     updated_at: comment.updatedAt,
     author_association: 'MEMBER',
   };
+}
+
+/**
+ * An `issue`: an issue of its own, or a pull request as the issues API shows it (marked by `pull_request`, as
+ * GitHub lists pull requests among issues).
+ */
+export function issueJson(
+  base: UrlBase,
+  repo: SandboxRepo,
+  item: { issue: SandboxIssue } | { pull: SandboxPull },
+  comments: number,
+): Json {
+  const fields = 'issue' in item ? item.issue : { ...item.pull, stateReason: null, closedBy: null };
+  const url = `${base.api}/repos/${repo.fullName}/issues/${fields.number}`;
+  const html = `${base.web}/${repo.fullName}/${'issue' in item ? 'issues' : 'pull'}/${fields.number}`;
+  const json: Json = {
+    id: fields.id,
+    node_id: nodeId('issue' in item ? 'I' : 'PR', fields.id),
+    url,
+    repository_url: `${base.api}/repos/${repo.fullName}`,
+    labels_url: `${url}/labels{/name}`,
+    comments_url: `${url}/comments`,
+    events_url: `${url}/events`,
+    html_url: html,
+    number: fields.number,
+    state: fields.state,
+    state_reason: fields.stateReason,
+    title: fields.title,
+    body: fields.body,
+    user: userJson(base, fields.user),
+    labels: fields.labels.flatMap((name) => {
+      const label = repo.labels.find((l) => l.name === name);
+      return label ? [labelJson(base, repo, label)] : [];
+    }),
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    active_lock_reason: null,
+    comments,
+    closed_at: fields.closedAt,
+    closed_by: fields.closedBy ? userJson(base, fields.closedBy) : null,
+    created_at: fields.createdAt,
+    updated_at: fields.updatedAt,
+    author_association: 'MEMBER',
+  };
+  if ('pull' in item) {
+    const pullUrl = `${base.api}/repos/${repo.fullName}/pulls/${fields.number}`;
+    json.draft = item.pull.draft;
+    json.pull_request = {
+      url: pullUrl,
+      html_url: html,
+      diff_url: `${html}.diff`,
+      patch_url: `${html}.patch`,
+      merged_at: item.pull.mergedAt,
+    };
+  }
+  return json;
 }
 
 export interface PullDetails {

@@ -21,6 +21,7 @@ import {
   emptyGitHubState,
   type GitHubState,
   nextId,
+  type SandboxIssue,
   type SandboxPull,
   type SandboxRepo,
   type SandboxReview,
@@ -100,6 +101,10 @@ export function createGitHubService(options: GitHubServiceOptions) {
     /** The pull requests of `owner/name`, oldest first. */
     pulls(fullName: string): SandboxPull[] {
       return state.pulls.filter((p) => p.repo === fullName);
+    },
+    /** The issues of `owner/name` that are not pull requests, oldest first. */
+    issues(fullName: string): SandboxIssue[] {
+      return state.issues.filter((i) => i.repo === fullName);
     },
     /** Comments on `owner/name#number`, oldest first. */
     comments(fullName: string, number: number) {

@@ -60,6 +60,23 @@ export interface SandboxPull {
   mergeCreatedShas: string[];
 }
 
+/** An issue that is not a pull request; both share the repository's number sequence and the comment list. */
+export interface SandboxIssue {
+  id: number;
+  number: number;
+  repo: string;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  stateReason: 'completed' | 'not_planned' | 'duplicate' | 'reopened' | null;
+  labels: string[];
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+}
+
 export interface SandboxComment {
   id: number;
   repo: string;
@@ -112,6 +129,7 @@ export interface SandboxReview {
 export interface GitHubState {
   repos: Map<string, SandboxRepo>;
   pulls: SandboxPull[];
+  issues: SandboxIssue[];
   comments: SandboxComment[];
   statuses: SandboxStatus[];
   checkRuns: SandboxCheckRun[];
@@ -124,12 +142,21 @@ export function emptyGitHubState(): GitHubState {
   return {
     repos: new Map(),
     pulls: [],
+    issues: [],
     comments: [],
     statuses: [],
     checkRuns: [],
     reviews: [],
     nextId: 1000,
   };
+}
+
+/** The number of the next issue or pull request of `repo`: GitHub numbers both in one sequence. */
+export function nextIssueNumber(state: GitHubState, repoFullName: string): number {
+  const numbers = [...state.pulls, ...state.issues]
+    .filter((i) => i.repo === repoFullName)
+    .map((i) => i.number);
+  return Math.max(0, ...numbers) + 1;
 }
 
 /** Allocates an id unique across the sandbox, as GitHub's ids are. */

@@ -2,7 +2,13 @@
 import { diffFiles, mergeTrees } from './bare-repo.js';
 import { timestamp } from './github-api.js';
 import { pullJson, type UrlBase } from './github-json.js';
-import { type GitHubState, nextId, type SandboxPull, type SandboxRepo } from './github-state.js';
+import {
+  type GitHubState,
+  nextId,
+  nextIssueNumber,
+  type SandboxPull,
+  type SandboxRepo,
+} from './github-state.js';
 import { baseTip, mergeBase } from './github-world.js';
 
 /** The `pull-request-simple` of lists and reviewer changes: no git work. */
@@ -52,7 +58,7 @@ export function newPull(
   const now = timestamp();
   return {
     id: nextId(state),
-    number: nextNumber(state, repo),
+    number: nextIssueNumber(state, repo.fullName),
     repo: repo.fullName,
     state: 'open',
     merged: false,
@@ -71,10 +77,4 @@ export function newPull(
     commitShas: opening.commitShas,
     mergeCreatedShas: [],
   };
-}
-
-function nextNumber(state: GitHubState, repo: SandboxRepo): number {
-  return (
-    state.pulls.filter((p) => p.repo === repo.fullName).reduce((max, p) => Math.max(max, p.number), 0) + 1
-  );
 }
