@@ -11,6 +11,7 @@
  * credential chain (web identity, assumed roles) inherit the same handler.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { Inspector2Client } from '@aws-sdk/client-inspector2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity';
 import { readEndpoints } from '../config/secrets.js';
@@ -33,11 +34,13 @@ export interface AwsClientOptions {
   redactor?: Redactor;
 }
 
-/** The EC2 and SSM clients of one region. */
+/** The EC2, SSM and Inspector clients of one region. */
 export interface AwsClients {
   region: string;
   ec2: EC2Client;
   ssm: SSMClient;
+  /** Amazon Inspector, read only when `validation.inspector` is enabled. */
+  inspector2: Inspector2Client;
 }
 
 /** Production-sized: long enough for a slow DescribeImages page, short enough that a dead endpoint ends the run. */
@@ -70,13 +73,17 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
   };
   const ec2 = new EC2Client({ ...common, endpoint: endpoints.ec2 });
   const ssm = new SSMClient({ ...common, endpoint: endpoints.ssm });
+  const inspector2 = new Inspector2Client({ ...common, endpoint: endpoints.inspector2 });
   ec2.middlewareStack.use(
     awsErrorTranslation(endpointOf('EC2', options.region, env), deadlines, options.redactor),
   );
   ssm.middlewareStack.use(
     awsErrorTranslation(endpointOf('SSM', options.region, env), deadlines, options.redactor),
   );
-  return { region: options.region, ec2, ssm };
+  inspector2.middlewareStack.use(
+    awsErrorTranslation(endpointOf('Inspector2', options.region, env), deadlines, options.redactor),
+  );
+  return { region: options.region, ec2, ssm, inspector2 };
 }
 
 /** Clients per region, built once each: flows touch several regions and reuse their connections. */
@@ -95,11 +102,11 @@ export function awsClientsPerRegion(
 }
 
 /** Which URL a service's calls go to and which variable chose it (the same precedence as readEndpoints). */
-export function endpointOf(service: 'EC2' | 'SSM', region: string, env: Env): AwsEndpoint {
+export function endpointOf(service: 'EC2' | 'SSM' | 'Inspector2', region: string, env: Env): AwsEndpoint {
   const protocol = service === 'EC2' ? 'xml' : 'json';
   const credentials = credentialsSource(env, region);
   const common = { service, region, protocol, ...(credentials ? { credentials } : {}) } as const;
-  for (const variable of [`AWS_ENDPOINT_URL_${service}`, 'AWS_ENDPOINT_URL']) {
+  for (const variable of [`AWS_ENDPOINT_URL_${service.toUpperCase()}`, 'AWS_ENDPOINT_URL']) {
     const url = env[variable];
     if (url !== undefined && url !== '') return { ...common, url, variable };
   }

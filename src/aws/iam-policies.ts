@@ -91,6 +91,8 @@ export const VALIDATION_TAG = TAG.validates;
 /** Packer's build instances are recognised by their `Name` (`run_tags`). */
 export const PACKER_INSTANCE_NAME = 'packer-*';
 export const SMOKE_TEST_DOCUMENT = 'AWS-RunPowerShellScript';
+/** The document of the patch compliance gate's scan. */
+export const PATCH_SCAN_DOCUMENT = 'AWS-RunPatchBaseline';
 
 /** Resource ARNs of one account; images and snapshots have no account in their ARN. */
 function arns(accountId: string, parameterPrefix = '/hephestus') {
@@ -107,6 +109,7 @@ function arns(accountId: string, parameterPrefix = '/hephestus') {
     packerKeyPair: ec2('key-pair', 'packer_*'),
     vpc: ec2('vpc'),
     document: `arn:aws:ssm:*::document/${SMOKE_TEST_DOCUMENT}`,
+    patchDocument: `arn:aws:ssm:*::document/${PATCH_SCAN_DOCUMENT}`,
     // AWS's public parameters name no account.
     publicParameters: 'arn:aws:ssm:*::parameter/aws/service/*',
     validationRole: `arn:aws:iam::${accountId}:role/${ROLE_NAMES['validation-instance']}`,
@@ -457,6 +460,24 @@ function validationStatements(settings: IamSettings, a: AccountArns): ExplainedS
       `...and only through \`${SMOKE_TEST_DOCUMENT}\`.`,
     ),
     allow(
+      'PatchScanWithRunPatchBaseline',
+      ['ssm:SendCommand'],
+      [a.patchDocument],
+      `The patch compliance gate scans validation instances through \`${PATCH_SCAN_DOCUMENT}\` (\`Operation=Scan\`: it installs nothing).`,
+    ),
+    allow(
+      'PatchComplianceReads',
+      ['ssm:DescribeInstancePatchStates', 'ssm:DescribeInstancePatches'],
+      ['*'],
+      "The scan's counts and the patches not installed; these calls support no resource-level permissions.",
+    ),
+    allow(
+      'InspectorFindingsReads',
+      ['inspector2:ListFindings'],
+      ['*'],
+      "Inspector's findings for the validation instance, read only when `validation.inspector` is enabled; ListFindings supports no resource-level permissions.",
+    ),
+    allow(
       'PassTheValidationRole',
       ['iam:PassRole'],
       [a.validationRole],
@@ -573,7 +594,7 @@ export function hephestusRoles(settings: IamSettings = EXAMPLE_SETTINGS): IamRol
       key: 'validation-instance',
       name: ROLE_NAMES['validation-instance'],
       usedBy:
-        'The validation instances (`validation.instance_profile`): the SSM agent registers and runs the smoke tests.',
+        'The validation instances (`validation.instance_profile`): the SSM agent registers, runs the smoke tests and the patch scan (the managed policy covers `AWS-RunPatchBaseline`: nothing more is needed).',
       credentials: 'An instance profile of the same name; passed by the release role only.',
       trust: {
         Version: '2012-10-17',

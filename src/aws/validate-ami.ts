@@ -17,6 +17,7 @@ import {
   waitUntilInstanceStatusOk,
   waitUntilSystemStatusOk,
 } from '@aws-sdk/client-ec2';
+import type { Inspector2Client } from '@aws-sdk/client-inspector2';
 import {
   GetCommandInvocationCommand,
   type GetCommandInvocationCommandOutput,
@@ -26,6 +27,19 @@ import {
 } from '@aws-sdk/client-ssm';
 import { FailureError, HephestusError } from '../errors.js';
 import { TAG, type Tag } from './image-tags.js';
+import {
+  describeFinding,
+  evaluateFindings,
+  type InspectorReport,
+  type InspectorSeverity,
+  instanceFindings,
+} from './inspector-findings.js';
+import {
+  checkPatchCompliance,
+  describePatch,
+  type PatchComplianceSettings,
+  type PatchReport,
+} from './patch-compliance.js';
 import {
   AWS_WAIT_DELAYS,
   poll,
@@ -62,6 +76,10 @@ export interface ValidationRequest {
   tags?: Tag[];
   /** On failure, leave the instance running this long (tagged `hephestus:keep-until`) to debug; 0 or absent: never. */
   keepOnFailureMinutes?: number;
+  /** The patch compliance gate after the smoke tests; none when undefined. */
+  patchCompliance?: PatchComplianceSettings & { patchGroup?: string };
+  /** The Inspector gate: fail on active findings of this severity or worse; none when undefined. */
+  inspector?: { failOn: InspectorSeverity };
 }
 
 /** How a termination signal is observed and how the process then ends; injectable for tests. */
@@ -74,6 +92,8 @@ export interface SignalHooks {
 export interface ValidationDeps {
   ec2: EC2Client;
   ssm: SSMClient;
+  /** Needed only when the request has an Inspector gate. */
+  inspector2?: Inspector2Client;
   /** Poll delays; AWS-sized by default, tiny in tests. */
   delays?: { minDelayMs: number; maxDelayMs: number };
   onProgress?: (progress: WaitProgress) => void;
@@ -90,6 +110,8 @@ export type ValidationStep =
   | 'windows-ready'
   | 'ssm-online'
   | 'smoke-tests'
+  | 'patch-compliance'
+  | 'inspector-findings'
   | 'terminate';
 
 export interface SmokeTestResult {
@@ -118,6 +140,10 @@ export interface ValidationResult {
   terminated: boolean;
   /** When the failed validation's instance, kept to debug, is to be terminated (ISO 8601). */
   keptUntil?: string;
+  /** What the patch scan found, when the gate ran. */
+  patches?: PatchReport;
+  /** Inspector's findings, when that gate ran. */
+  findings?: InspectorReport;
 }
 
 /** A validation that failed; `step` says where, `result` holds what was learnt (smoke-test output included). */
@@ -141,6 +167,7 @@ const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIG
 interface ValidationRun {
   ec2: EC2Client;
   ssm: SSMClient;
+  inspector2?: Inspector2Client;
   request: ValidationRequest;
   /** Filled in as the steps go, so a failure still reports what was learnt. */
   result: ValidationResult;
@@ -169,6 +196,14 @@ const STEPS: ReadonlyArray<readonly [ValidationStep, Step]> = [
   ['ssm-online', waitForSsmAgent],
   ['smoke-tests', runSmokeTests],
 ];
+
+/** The gates after the smoke tests, each only when the request asks for it. */
+function gatesFor(request: ValidationRequest): ReadonlyArray<readonly [ValidationStep, Step]> {
+  return [
+    ...(request.patchCompliance ? [['patch-compliance', gatePatchCompliance] as const] : []),
+    ...(request.inspector ? [['inspector-findings', gateInspectorFindings] as const] : []),
+  ];
+}
 
 /** Launches, checks and terminates one validation instance; resolves with the result or throws ValidationError. */
 export async function validateAmi(
@@ -210,6 +245,7 @@ function startRun(request: ValidationRequest, deps: ValidationDeps): ValidationR
   return {
     ec2: deps.ec2,
     ssm: deps.ssm,
+    inspector2: deps.inspector2,
     request,
     result,
     deadline,
@@ -247,7 +283,7 @@ function terminateOnSignal(run: ValidationRun, signals: SignalHooks): () => void
 async function runSteps(run: ValidationRun): Promise<Failure | undefined> {
   let current: ValidationStep = 'image-available';
   try {
-    for (const [name, step] of STEPS) {
+    for (const [name, step] of [...STEPS, ...gatesFor(run.request)]) {
       current = name;
       const began = Date.now();
       await step(run);
@@ -412,10 +448,39 @@ async function runSmokeTests(run: ValidationRun): Promise<void> {
   }
 }
 
+/** Scans the instance's patches; fails on what the thresholds do not allow, listing the patches not in. */
+async function gatePatchCompliance(run: ValidationRun): Promise<void> {
+  const settings = run.request.patchCompliance;
+  if (!settings) return;
+  const report = await checkPatchCompliance(run.ssm, launchedInstance(run), settings, run.waitSettings());
+  run.result.patches = report;
+  if (report.violations.length === 0) return;
+  const listed = report.noncompliant.map(describePatch).join(', ');
+  throw new StepFailure(`${report.violations.join('; ')}${listed ? `; not installed: ${listed}` : ''}`);
+}
+
+/** Reads Inspector's findings for the instance; fails on any at or above the configured severity. */
+async function gateInspectorFindings(run: ValidationRun): Promise<void> {
+  const settings = run.request.inspector;
+  if (!settings) return;
+  if (!run.inspector2) throw new StepFailure('the Inspector gate is on but no Inspector client was given');
+  const findings = await instanceFindings(run.inspector2, launchedInstance(run));
+  const report = evaluateFindings(findings, settings.failOn);
+  run.result.findings = report;
+  if (report.blocking.length === 0) return;
+  throw new StepFailure(
+    `${report.blocking.length} Inspector findings of ${settings.failOn} or worse: ${report.blocking.map(describeFinding).join(', ')}`,
+  );
+}
+
 async function launch(ec2: EC2Client, request: ValidationRequest): Promise<string> {
   const tags: Tag[] = [
     { Key: 'Name', Value: `hephestus-validate-${request.imageId}` },
     ...(request.tags ?? []),
+    // SSM scans against the baseline registered for the instance's patch group.
+    ...(request.patchCompliance?.patchGroup
+      ? [{ Key: 'PatchGroup', Value: request.patchCompliance.patchGroup }]
+      : []),
     { Key: TAG.validates, Value: request.imageId },
     { Key: TAG.timeoutMinutes, Value: String(Math.ceil(request.timeoutMs / 60_000)) },
   ];

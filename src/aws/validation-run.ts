@@ -6,9 +6,17 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
+import {
+  INSPECTOR_DEFAULTS,
+  type InspectorConfig,
+  PATCH_COMPLIANCE_DEFAULTS,
+  type PatchComplianceConfig,
+} from '../config/config-schema.js';
 import { repoPath } from '../config/repo-paths.js';
 import { InputError } from '../errors.js';
+import { describeFinding } from './inspector-findings.js';
 import { casesOfFailedRun, type JunitCase, type JunitSuite, junitXml } from './junit.js';
+import { describePatch } from './patch-compliance.js';
 import {
   type SmokeTest,
   type ValidationDeps,
@@ -49,6 +57,33 @@ export function redactResult(result: ValidationResult, redact: (text: string) =>
       stderr: redact(test.stderr),
       ...(test.message === undefined ? {} : { message: redact(test.message) }),
     })),
+  };
+}
+
+/** The gates after the smoke tests, from `validation.patch_compliance` and `validation.inspector` (or their defaults). */
+export function validationGates(
+  validation: { patch_compliance?: PatchComplianceConfig; inspector?: InspectorConfig } | undefined,
+): Pick<ValidationRequest, 'patchCompliance' | 'inspector'> {
+  const patches = validation?.patch_compliance ?? PATCH_COMPLIANCE_DEFAULTS;
+  const inspector = validation?.inspector ?? INSPECTOR_DEFAULTS;
+  return {
+    ...(patches.enabled
+      ? {
+          patchCompliance: {
+            thresholds: {
+              maxCriticalNonCompliant: patches.max_critical_noncompliant,
+              maxSecurityNonCompliant: patches.max_security_noncompliant,
+              maxFailed: patches.max_failed,
+              ...('max_missing' in patches && patches.max_missing !== undefined
+                ? { maxMissing: patches.max_missing }
+                : {}),
+            },
+            ...('baseline_id' in patches && patches.baseline_id ? { baselineId: patches.baseline_id } : {}),
+            ...('patch_group' in patches && patches.patch_group ? { patchGroup: patches.patch_group } : {}),
+          },
+        }
+      : {}),
+    ...(inspector.enabled ? { inspector: { failOn: inspector.fail_on } } : {}),
   };
 }
 
@@ -105,10 +140,47 @@ function junitSuite({ name, result, failure, timestamp }: ValidationSuite): Juni
     stdout: test.stdout,
     stderr: test.stderr,
   }));
+  if (result) cases.push(...gateCases(result, classname));
   // A failure no case shows (the build, or a step before the tests, which leaves them skipped) gets an error case.
   const shown =
     failure === undefined
       ? cases
       : casesOfFailedRun(cases, { name: result?.failedStep ?? 'build', classname, message: failure });
   return { name, ...(timestamp ? { timestamp } : {}), cases: shown };
+}
+
+/** A case per gate that ran: the patch scan (counts, and the patches not in) and Inspector's findings. */
+function gateCases(result: ValidationResult, classname: string): JunitCase[] {
+  const cases: JunitCase[] = [];
+  const { patches, findings } = result;
+  if (patches) {
+    const { counts } = patches;
+    cases.push({
+      name: 'patch-compliance',
+      classname,
+      durationMs: result.steps.find((s) => s.step === 'patch-compliance')?.durationMs ?? 0,
+      outcome: patches.violations.length === 0 ? 'passed' : 'failed',
+      ...(patches.violations.length === 0 ? {} : { message: patches.violations.join('; ') }),
+      stdout: [
+        `baseline ${patches.baselineId}${patches.scannedAt ? `, scanned ${patches.scannedAt}` : ''}`,
+        `installed ${counts.installed}, pending reboot ${counts.installedPendingReboot}, missing ${counts.missing}, failed ${counts.failed}`,
+        `non-compliant: critical ${counts.criticalNonCompliant}, security ${counts.securityNonCompliant}, other ${counts.otherNonCompliant}`,
+        ...patches.noncompliant.map((p) => `${describePatch(p)} ${p.title}`),
+        '',
+      ].join('\n'),
+    });
+  }
+  if (findings) {
+    cases.push({
+      name: 'inspector-findings',
+      classname,
+      durationMs: result.steps.find((s) => s.step === 'inspector-findings')?.durationMs ?? 0,
+      outcome: findings.blocking.length === 0 ? 'passed' : 'failed',
+      ...(findings.blocking.length === 0
+        ? {}
+        : { message: `${findings.blocking.length} findings at or above the threshold` }),
+      stdout: [...findings.findings.map((f) => `${describeFinding(f)} ${f.title}`), ''].join('\n'),
+    });
+  }
+  return cases;
 }

@@ -181,6 +181,74 @@ const SlackSchema = z.strictObject({
     .describe('Fail notification steps when Slack fails (default: report and go on).'),
 });
 
+/** The patch gate's defaults: what a security audit expects of a month's image, no missing or failed security patch. */
+export const PATCH_COMPLIANCE_DEFAULTS = {
+  enabled: true,
+  max_critical_noncompliant: 0,
+  max_security_noncompliant: 0,
+  max_failed: 0,
+} as const;
+
+const PatchComplianceSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Scan each validation instance with AWS-RunPatchBaseline.'),
+    baseline_id: z
+      .string()
+      .regex(/^(arn:aws[\w-]*:ssm:[\w-]+:\d{12}:patchbaseline\/)?pb-[0-9a-f]{17}$/, {
+        error: 'a patch baseline id is pb- and 17 hex digits (or its ARN)',
+      })
+      .optional()
+      .describe(
+        "The baseline the scan must have used; the gate fails when SSM scanned against another. Omitted: the region's default Windows baseline.",
+      ),
+    patch_group: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Tagged on the instance as `PatchGroup`, so SSM scans against the baseline registered for that group (register `baseline_id` for it once).',
+      ),
+    max_critical_noncompliant: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Patches of Critical compliance level that are missing, failed or await a reboot.'),
+    max_security_noncompliant: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Security updates that are missing, failed or await a reboot.'),
+    max_failed: z.number().int().min(0).default(0).describe('Patches whose installation failed.'),
+    max_missing: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Missing patches of any classification; no limit by default.'),
+  })
+  .describe('The patch compliance gate, run after the smoke tests: an SSM patch scan and its thresholds.');
+
+/** The Inspector gate's defaults: off, since Inspector costs money and must be enabled in the account. */
+export const INSPECTOR_DEFAULTS = { enabled: false, fail_on: 'HIGH' } as const;
+
+const InspectorSchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe("Read Amazon Inspector's findings for the validation instance."),
+    fail_on: z
+      .enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL'])
+      .default('HIGH')
+      .describe('Fail on an active finding of this severity or worse.'),
+  })
+  .describe(
+    'Amazon Inspector findings as a gate (off by default; see docs/setup.md for its cost and delay).',
+  );
+
 const ValidationSchema = z.strictObject({
   instance_type: z.string().default('t3.large'),
   subnet_id: z.string().optional(),
@@ -200,6 +268,8 @@ const ValidationSchema = z.strictObject({
     .string()
     .default('Windows is Ready to use')
     .describe('Console output that means Windows booted.'),
+  patch_compliance: PatchComplianceSchema.default(PATCH_COMPLIANCE_DEFAULTS),
+  inspector: InspectorSchema.default(INSPECTOR_DEFAULTS),
 });
 
 const ConsumerSchema = z.strictObject({
@@ -419,5 +489,7 @@ export type ImageConfig = z.output<typeof ImageSchema>;
 export type FileTarget = z.output<typeof FileTargetSchema>;
 export type MonitorConfig = z.output<typeof MonitorConfigSchema>;
 export type PackerConfig = z.output<typeof PackerConfigSchema>;
+export type PatchComplianceConfig = z.output<typeof PatchComplianceSchema>;
+export type InspectorConfig = z.output<typeof InspectorSchema>;
 export type BaseAmiConfig = z.output<typeof BaseAmiSchema>;
 export type SsmParametersConfig = z.output<typeof SsmParametersSchema>;

@@ -32,6 +32,7 @@ export interface Endpoints {
   circleciHost: string;
   ec2?: string;
   ssm?: string;
+  inspector2?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -109,6 +110,7 @@ export function readEndpoints(env: Env = process.env): Endpoints {
     circleciHost: trimSlash(env.CIRCLECI_HOST ?? 'https://circleci.com'),
     ec2: env.AWS_ENDPOINT_URL_EC2 ?? env.AWS_ENDPOINT_URL,
     ssm: env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL,
+    inspector2: env.AWS_ENDPOINT_URL_INSPECTOR2 ?? env.AWS_ENDPOINT_URL,
   };
 }
 

@@ -27,6 +27,7 @@ export function buildComment(build: BuildOutcome): string {
     ...build.images.flatMap(imageRows),
     ...remarks(build.images),
     ...keptInstances(build.images),
+    ...gateFindings(build.images),
     '',
     record.outcome === 'validated'
       ? 'Merging promotes exactly these images and records them in the lock file; nothing is rebuilt on the default branch.'
@@ -91,6 +92,42 @@ function keptInstances(images: readonly ImageBuildReport[]): string[] {
     '',
     '`hephestus ami sweep` terminates each after that time, and the next validation of the image terminates it at once.',
   ];
+}
+
+/**
+ * For each failed image the gates caught, the patches not in (KB, classification, severity, state, title) and
+ * Inspector's blocking findings: what a reviewer needs to tell a bad base AMI from a broken Windows Update.
+ */
+function gateFindings(images: readonly ImageBuildReport[]): string[] {
+  const lines: string[] = [];
+  for (const image of images.filter((i) => i.status === 'failed' && i.validation)) {
+    const { missingPatches = [], blockingFindings = [] } = image.validation ?? {};
+    if (missingPatches.length > 0) {
+      lines.push(
+        '',
+        `Patches not installed on **${escapeMarkdown(image.image)}**:`,
+        '',
+        '| KB | classification | severity | state | title |',
+        '| --- | --- | --- | --- | --- |',
+        ...missingPatches.map(
+          (p) =>
+            `| ${escapeMarkdown(p.kbId)} | ${escapeMarkdown(p.classification)} | ${escapeMarkdown(p.severity)} | ${escapeMarkdown(p.state)} | ${escapeMarkdown(p.title)} |`,
+        ),
+      );
+    }
+    if (blockingFindings.length > 0) {
+      lines.push(
+        '',
+        `Inspector findings on **${escapeMarkdown(image.image)}**:`,
+        '',
+        ...blockingFindings.map(
+          (f) =>
+            `- ${escapeMarkdown(f.vulnerabilityId)} (${escapeMarkdown(f.severity)}): ${escapeMarkdown(f.title)}`,
+        ),
+      );
+    }
+  }
+  return lines;
 }
 
 /**

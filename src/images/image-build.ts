@@ -2,6 +2,8 @@
  * What build-validate knows of one image as it goes (planned, built or reused, then validated or failed) and
  * of the run as a whole: the shapes the build, tagging, validation and comment modules share.
  */
+import type { InspectorFinding } from '../aws/inspector-findings.js';
+import type { NonCompliantPatch } from '../aws/patch-compliance.js';
 import type { RegionalImage } from '../aws/tag-images.js';
 import type { ImageConfig } from '../config/config-schema.js';
 import type { LockArtifact } from '../lock/lock-file.js';
@@ -30,6 +32,12 @@ export interface ImageBuildReport {
     /** The failed validation's instance is kept to debug until then (ISO 8601). */
     keptUntil?: string;
     tests: Array<{ name: string; outcome: string; exitCode?: number }>;
+    /** The patch scan's counts, when the patch gate ran. */
+    patches?: { installed: number; missing: number; failed: number };
+    /** The patches not (fully) in, when the patch gate ran. */
+    missingPatches?: NonCompliantPatch[];
+    /** Inspector's findings at or above the threshold, when that gate ran. */
+    blockingFindings?: InspectorFinding[];
   };
 }
 

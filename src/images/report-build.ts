@@ -17,7 +17,7 @@ import type { ChannelOutcome } from '../slack/slack-notifier.js';
 import type { Checkout } from '../update/checkout.js';
 import { notify, pullRequestInfo, pullRequestMemory, slackFailed } from '../update/notices.js';
 import { type BuildOutcome, buildComment } from './build-comment.js';
-import { NOT_AN_AMI } from './image-build.js';
+import { type ImageBuildReport, NOT_AN_AMI } from './image-build.js';
 
 /** The parts of a flow's report this step reads and fills in. */
 export interface ReportedBuild extends BuildOutcome {
@@ -79,7 +79,13 @@ export function buildNotice(
     image: failed.map((i) => i.image).join(', '),
     pr,
     jobUrl,
-    log: failed.map((i) => `${i.image}: ${i.failure ?? 'failed'}`).join('\n'),
+    log: failed.map(failureLog).join('\n'),
   });
   return { event: 'failed', message };
+}
+
+/** An image's failure for the Slack notice, with the title of each patch the gate found not installed. */
+function failureLog(image: ImageBuildReport): string {
+  const patches = (image.validation?.missingPatches ?? []).map((p) => `  ${p.kbId}: ${p.title}`);
+  return [`${image.image}: ${image.failure ?? 'failed'}`, ...patches].join('\n');
 }

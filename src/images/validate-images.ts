@@ -7,11 +7,11 @@ import { TAG } from '../aws/image-tags.js';
 import { terminateEarlierKeptInstances } from '../aws/kept-instances.js';
 import { setImageStatus } from '../aws/tag-images.js';
 import type { ValidationResult } from '../aws/validate-ami.js';
-import { readSmokeTests, runValidation } from '../aws/validation-run.js';
+import { readSmokeTests, runValidation, validationGates } from '../aws/validation-run.js';
 import { formatDuration, throttleProgress } from '../aws/waits.js';
 import type { FlowContext } from '../flows/flow-context.js';
 import type { Checkout } from '../update/checkout.js';
-import { type BuildRun, type PlannedBuild, regional } from './image-build.js';
+import { type BuildRun, type ImageBuildReport, type PlannedBuild, regional } from './image-build.js';
 
 const VALIDATION_DEFAULTS = {
   instance_type: 't3.large',
@@ -64,6 +64,7 @@ async function validateImage(
         { Key: TAG.run, Value: run.run },
         { Key: TAG.image, Value: image.name },
       ],
+      ...validationGates(checkout.config.validation),
     },
     {
       ...context.aws(region),
@@ -85,6 +86,7 @@ async function validateImage(
     terminated: result.terminated,
     ...(result.keptUntil ? { keptUntil: result.keptUntil } : {}),
     tests: result.tests.map((t) => ({ name: t.name, outcome: t.outcome, exitCode: t.exitCode })),
+    ...gateReport(result),
   };
   await setImageStatus(context.ec2For, regional(entry.amis), entry.status);
   context.logger.info(`${image.name}: ${entry.status}; tagged ${entry.status}`);
@@ -109,4 +111,21 @@ async function endEarlierKeptInstances(
       `${image}: could not end instances earlier runs kept (${(error as Error).message}); \`hephestus ami sweep\` will`,
     );
   }
+}
+
+/** What the gates found, for the report: patch counts and the patches not in, Inspector's blocking findings. */
+function gateReport(result: ValidationResult): Partial<NonNullable<ImageBuildReport['validation']>> {
+  return {
+    ...(result.patches
+      ? {
+          patches: {
+            installed: result.patches.counts.installed,
+            missing: result.patches.counts.missing,
+            failed: result.patches.counts.failed,
+          },
+          missingPatches: result.patches.noncompliant,
+        }
+      : {}),
+    ...(result.findings ? { blockingFindings: result.findings.blocking } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * Starts the whole sandbox in this process: GitHub (REST and git smart HTTP), Slack, the CircleCI API, EC2 and SSM,
- * each on its own loopback port, with the images and service repositories seeded. Used by `hephestus sandbox up`,
+ * Inspector, each on its own loopback port, with the images and service repositories seeded. Used by `hephestus sandbox up`,
  * `hephestus demo` and the end-to-end tests; never by a production run.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import {
   SANDBOX_PACKER_AWS_CREDENTIALS,
 } from './aws/aws-auth.js';
 import { createEc2Service, type Ec2ServiceOptions } from './aws/ec2.js';
+import { createInspectorService } from './aws/inspector2.js';
 import { createOidcIssuer, SANDBOX_ORG_ID } from './aws/oidc-issuer.js';
 import { createSsmService } from './aws/ssm.js';
 import { createStsService } from './aws/sts.js';
@@ -81,6 +82,10 @@ export async function startSandbox(options: SandboxOptions = {}) {
     },
     ec2,
   );
+  const inspector2 = createInspectorService(
+    { accessKeyIds, ...(options.ec2?.authorize ? { authorize: options.ec2.authorize } : {}) },
+    ec2,
+  );
   const oidc = createOidcIssuer();
   const sts = createStsService({
     issuer: oidc,
@@ -96,14 +101,20 @@ export async function startSandbox(options: SandboxOptions = {}) {
 
   const servers: RunningServer[] = [];
   try {
-    const [githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer] = await Promise.all(
-      [github.router, slack.router, circleci.router, ec2.router, ssm.router, sts.router].map((router) =>
-        listen(router.listener),
-      ),
+    const started = await Promise.all(
+      [
+        github.router,
+        slack.router,
+        circleci.router,
+        ec2.router,
+        ssm.router,
+        sts.router,
+        inspector2.router,
+      ].map((router) => listen(router.listener)),
     );
-    servers.push(
-      ...([githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer] as RunningServer[]),
-    );
+    servers.push(...started);
+    const [githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer, inspectorServer] =
+      started as RunningServer[];
     const urls = {
       github: (githubServer as RunningServer).url,
       slack: `${(slackServer as RunningServer).url}/api/`,
@@ -111,6 +122,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
       ec2: (ec2Server as RunningServer).url,
       ssm: (ssmServer as RunningServer).url,
       sts: (stsServer as RunningServer).url,
+      inspector2: (inspectorServer as RunningServer).url,
     };
     if (options.seed !== false) {
       await github.seedRepo(IMAGES_REPO, seedDirs.imagesRepo);
@@ -129,6 +141,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
       AWS_ENDPOINT_URL_EC2: urls.ec2,
       AWS_ENDPOINT_URL_SSM: urls.ssm,
       AWS_ENDPOINT_URL_STS: urls.sts,
+      AWS_ENDPOINT_URL_INSPECTOR2: urls.inspector2,
       AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: SANDBOX_AWS_CREDENTIALS.secretAccessKey,
       // Packer gets its own credentials (the packer role), as docs/setup.md asks of a real setup.
@@ -152,6 +165,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
       ec2,
       ssm,
       sts,
+      inspector2,
       /** CircleCI's OIDC issuer: `oidc.mint()` is a job's $CIRCLE_OIDC_TOKEN_V2. */
       oidc,
       /** The HTTPS-free clone URL of `owner/name` (credentials go in a header, never here). */

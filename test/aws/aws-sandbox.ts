@@ -3,6 +3,7 @@ import { type AwsClients, createAwsClients } from '../../src/aws/ec2-client.js';
 import { SANDBOX_AWS_CREDENTIALS } from '../../src/sandbox/aws/aws-auth.js';
 import { createEc2Service, type Ec2ServiceOptions } from '../../src/sandbox/aws/ec2.js';
 import { type Ec2Image, newId } from '../../src/sandbox/aws/ec2-state.js';
+import { createInspectorService } from '../../src/sandbox/aws/inspector2.js';
 import { createSsmService, type SsmServiceOptions } from '../../src/sandbox/aws/ssm.js';
 import { listen } from '../../src/sandbox/http.js';
 
@@ -15,7 +16,10 @@ export async function startSandbox(options: Ec2ServiceOptions = {}, ssmOptions: 
   const ssm = createSsmService({ log: (line) => logs.push(line), ...ssmOptions }, ec2);
   const ec2Server = await listen(ec2.router.listener);
   const ssmServer = await listen(ssm.router.listener);
+  const inspector2 = createInspectorService({ accessKeyIds: [SANDBOX_AWS_CREDENTIALS.accessKeyId] }, ec2);
+  const inspectorServer = await listen(inspector2.router.listener);
   const env = {
+    AWS_ENDPOINT_URL_INSPECTOR2: inspectorServer.url,
     AWS_ENDPOINT_URL_EC2: ec2Server.url,
     AWS_ENDPOINT_URL_SSM: ssmServer.url,
     AWS_ACCESS_KEY_ID: SANDBOX_AWS_CREDENTIALS.accessKeyId,
@@ -34,6 +38,7 @@ export async function startSandbox(options: Ec2ServiceOptions = {}, ssmOptions: 
   return {
     ec2,
     ssm,
+    inspector2,
     logs,
     env,
     clients,
@@ -84,9 +89,11 @@ export async function startSandbox(options: Ec2ServiceOptions = {}, ssmOptions: 
       for (const built of cache.values()) {
         built.ec2.destroy();
         built.ssm.destroy();
+        built.inspector2.destroy();
       }
       await ec2Server.close();
       await ssmServer.close();
+      await inspectorServer.close();
     },
   };
 }

@@ -427,7 +427,9 @@ describe('hephestus ami', () => {
     expect(image.tags[TAG.status]).toBe('validated');
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('<testcase name="smoke.ps1"');
-    expect(xml).toContain('tests="1" failures="0"');
+    // The patch compliance gate runs by default, as in build-validate: its own case beside the smoke test.
+    expect(xml).toContain('<testcase name="patch-compliance"');
+    expect(xml).toContain('tests="2" failures="0"');
     const instances = [...sandbox.ec2.state.instances.values()].filter((i) => i.imageId === image.imageId);
     expect(instances.map((i) => i.state).every((s) => s === 'terminated' || s === 'shutting-down')).toBe(
       true,

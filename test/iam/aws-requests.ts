@@ -131,7 +131,12 @@ export function authorizationsFor(call: RecordedCall, accountId: string): Author
     return [{ action, resource: '*', context: {} }];
   if (
     call.service === 'ssm' &&
-    ['DescribeInstanceInformation', 'GetCommandInvocation'].includes(call.action)
+    [
+      'DescribeInstanceInformation',
+      'GetCommandInvocation',
+      'DescribeInstancePatchStates',
+      'DescribeInstancePatches',
+    ].includes(call.action)
   ) {
     return [{ action, resource: '*', context: {} }];
   }

@@ -27,7 +27,7 @@ describe('the IAM documents', () => {
     expect(() => replaceSetupIamSection('# Setup\n')).toThrow(/markers/);
   });
 
-  it("grants the release role every EC2 and SSM action Hephestus's AWS modules call", async () => {
+  it("grants the release role every EC2, SSM and Inspector action Hephestus's AWS modules call", async () => {
     // The replay covers what the flows call; this also covers commands the replay does not run.
     const dir = new URL('../../src/aws/', import.meta.url);
     const release = hephestusRoles().find((role) => role.key === 'release');
@@ -38,7 +38,7 @@ describe('the IAM documents', () => {
     for (const file of files) {
       const text = await readFile(new URL(file, dir), 'utf8');
       for (const [, names, client] of text.matchAll(
-        /import \{([^}]*)\} from '@aws-sdk\/client-(ec2|ssm)'/g,
+        /import \{([^}]*)\} from '@aws-sdk\/client-(ec2|ssm|inspector2)'/g,
       )) {
         for (const raw of (names as string).split(',')) {
           const name = raw.replace(/^\s*type\s+/, '').trim();
@@ -57,7 +57,8 @@ describe('the IAM documents', () => {
       const sids = statements.map((s) => s.Sid);
       expect(new Set(sids).size, role.name).toBe(sids.length);
       for (const statement of statements) {
-        for (const action of statement.Action) expect(action).toMatch(/^(ec2|ssm|kms|iam):[A-Za-z*]+$/);
+        for (const action of statement.Action)
+          expect(action).toMatch(/^(ec2|ssm|kms|iam|inspector2):[A-Za-z*]+$/);
         expect(statement.Resource.length).toBeGreaterThan(0);
       }
     }

@@ -159,3 +159,94 @@ describe('build-validate Slack notice', () => {
     expect(buildNotice(failedRun, pr, run.runUrl)).toMatchSnapshot();
   });
 });
+
+describe('the patch compliance gate in the reports', () => {
+  const missingCu = {
+    kbId: 'KB5044281',
+    title:
+      '2026-10 Cumulative Update for Microsoft server operating system version 21H2 for x64-based Systems',
+    classification: 'SecurityUpdates',
+    severity: 'Critical',
+    state: 'MISSING',
+  };
+  const failedDotnet = {
+    kbId: 'KB5044029',
+    title: '2026-10 Cumulative Update for .NET Framework 3.5, 4.8 and 4.8.1',
+    classification: 'SecurityUpdates',
+    severity: 'Important',
+    state: 'FAILED',
+  };
+  const unpatched: ImageBuildReport = {
+    ...validated,
+    status: 'failed',
+    failure:
+      'validation of ami-0a1b2c3d4e5f60718 in us-east-1 failed at patch-compliance: critical patches not installed: 1 (allowed: 0); security updates not installed: 1 (allowed: 0); patches failed to install: 1 (allowed: 0); not installed: KB5044281 (SecurityUpdates, Critical, MISSING), KB5044029 (SecurityUpdates, Important, FAILED)',
+    validation: {
+      ...(validated.validation as NonNullable<ImageBuildReport['validation']>),
+      passed: false,
+      failedStep: 'patch-compliance',
+      patches: { installed: 2, missing: 1, failed: 1 },
+      missingPatches: [missingCu, failedDotnet],
+      blockingFindings: [
+        {
+          vulnerabilityId: 'CVE-2026-21001',
+          title: 'Windows Kerberos elevation of privilege',
+          severity: 'CRITICAL',
+        },
+      ],
+    },
+  };
+  const gatedRun: BuildOutcome = { ...run, outcome: 'failed', images: [unpatched] };
+  const gatedResult: ValidationResult = {
+    ...result(validated, true),
+    passed: false,
+    failedStep: 'patch-compliance',
+    message: 'critical patches not installed: 1 (allowed: 0)',
+    patches: {
+      baselineId: 'arn:aws:ssm:us-east-1:075727635805:patchbaseline/pb-0c6f0e8d1a2b3c4d5',
+      scannedAt: '2026-10-16T09:41:07.000Z',
+      counts: {
+        installed: 2,
+        installedPendingReboot: 0,
+        missing: 1,
+        failed: 1,
+        criticalNonCompliant: 1,
+        securityNonCompliant: 1,
+        otherNonCompliant: 0,
+      },
+      noncompliant: [missingCu, failedDotnet],
+      violations: [
+        'critical patches not installed: 1 (allowed: 0)',
+        'security updates not installed: 1 (allowed: 0)',
+        'patches failed to install: 1 (allowed: 0)',
+      ],
+    },
+  };
+
+  it('lists the patches not installed in the comment, with classification and severity', () => {
+    const text = buildComment(gatedRun);
+    expect(text).toContain('| KB5044281 | SecurityUpdates | Critical | MISSING |');
+    expect(text).toMatchSnapshot();
+  });
+
+  it('is a failed case of its own in JUnit', () => {
+    const xml = buildJunit(gatedRun.images, new Map([['win2022', gatedResult]]));
+    expect(xml).toContain('<testcase name="patch-compliance"');
+    expect(xml).toMatchSnapshot();
+  });
+
+  it("says in Slack's failed notice what is missing", () => {
+    const notice = buildNotice(
+      gatedRun,
+      {
+        repository: 'acme/windows-images',
+        number: 42,
+        url: 'https://github.com/acme/windows-images/pull/42',
+        title: 'Windows image update: win2022',
+      },
+      run.runUrl,
+    );
+    expect(JSON.stringify(notice.message.blocks)).toContain('KB5044281: 2026-10 Cumulative Update');
+    expect(notice).toMatchSnapshot();
+  });
+});

@@ -9,6 +9,7 @@ import {
   readSmokeTests,
   runValidation,
   type ValidationSuite,
+  validationGates,
   validationJunit,
 } from '../../aws/validation-run.js';
 import type { HephestusConfig } from '../../config/config-schema.js';
@@ -114,6 +115,8 @@ function validationSettings(options: ValidateOptions, config: HephestusConfig | 
     instanceProfile: options.instanceProfile ?? v?.instance_profile,
     readyText: v?.ready_text,
     timeoutMs: timeoutMinutes * 60_000,
+    // The same gates as build-validate: `ami validate` tags what passes `validated` too.
+    ...validationGates(v),
   };
 }
 

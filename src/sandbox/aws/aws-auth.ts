@@ -22,7 +22,7 @@ export const SANDBOX_ACCOUNT_ID = '111122223333';
 
 /** One AWS call as an authorizer sees it: who, what, where, and the resources it names as they were before it. */
 export interface AwsCallView {
-  service: 'ec2' | 'ssm';
+  service: 'ec2' | 'ssm' | 'inspector2';
   action: string;
   region: string;
   accessKeyId: string;

@@ -1,7 +1,8 @@
 /**
  * The sandbox's SSM: the JSON 1.1 protocol (`POST /`, `X-Amz-Target: AmazonSSM.<Action>`) for the
  * three calls an AMI validation makes: DescribeInstanceInformation, SendCommand with
- * `AWS-RunPowerShellScript`, GetCommandInvocation. Managed instances are the EC2 sandbox's
+ * `AWS-RunPowerShellScript` (or `AWS-RunPatchBaseline`, see ssm-patches.ts), GetCommandInvocation, and the
+ * patch states a scan leaves (DescribeInstancePatchStates, DescribeInstancePatches). Managed instances are the EC2 sandbox's
  * instances: one comes online `ssmOnlineMs` after it starts running, if it has an instance profile.
  * Parameter Store (`ssm-parameters.ts`) serves AWS's public Windows AMI parameters and the account's own.
  */
@@ -20,6 +21,13 @@ import { type Ec2Instance, type ResourceSnapshot, referencedResources } from './
 import { SsmError } from './ssm-error.js';
 import { type ParameterStore, publishWindowsLatest } from './ssm-parameter-store.js';
 import { parameterActions } from './ssm-parameters.js';
+import {
+  createPatchManagerState,
+  type PatchManagerState,
+  patchActions,
+  patchBaselineParameters,
+  runPatchBaseline,
+} from './ssm-patches.js';
 
 /** SSM keeps only the first 24,000 characters of standard output and 8,000 of standard error. */
 export const SSM_STDOUT_LIMIT = 24_000;
@@ -27,6 +35,9 @@ export const SSM_STDERR_LIMIT = 8_000;
 
 const RUN_POWERSHELL = 'AWS-RunPowerShellScript';
 const RUN_SHELL = 'AWS-RunShellScript';
+const RUN_PATCH_BASELINE = 'AWS-RunPatchBaseline';
+/** AWS-RunPatchBaseline's steps; on Windows only PatchWindows runs, the others end `Skipped`. */
+const PATCH_STEPS = ['PatchWindows', 'PatchLinux', 'PatchMacOS'];
 
 export type InvocationStatus = 'Pending' | 'InProgress' | 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
 
@@ -53,6 +64,8 @@ export interface SsmCommand {
   region: string;
   documentName: string;
   commands: string[];
+  /** The document's parameters as sent (AWS-RunPatchBaseline's Operation, RebootOption, ...). */
+  parameters: Record<string, unknown>;
   instanceIds: string[];
   comment?: string;
   timeoutSeconds: number;
@@ -64,6 +77,8 @@ export interface SsmState {
   commands: Map<string, SsmCommand>;
   /** Parameter Store, per region; seeded with `/aws/service/ami-windows-latest/...`. */
   parameters: ParameterStore;
+  /** Patch Manager: image patch profiles, patch-group baselines, the instances' last scans. */
+  patches: PatchManagerState;
 }
 
 /** Scripted SSM failures. */
@@ -72,6 +87,8 @@ export interface SsmFaults {
   agentNeverOnline: boolean;
   /** Every command ends `Failed` with exit code 1. */
   commandFails: boolean;
+  /** `AWS-RunPatchBaseline` ends `Failed`: the instance cannot reach Windows Update. */
+  patchScanFails: boolean;
   /** `ThrottlingException` for the next calls of an action (or any). */
   throttle: ThrottleFault[];
 }
@@ -169,9 +186,14 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   const run = options.run ?? ((commands: string[]) => simulatePowerShell(commands));
   const requireProfile = options.requireInstanceProfile ?? true;
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const state: SsmState = { commands: new Map(), parameters: new Map() };
+  const state: SsmState = { commands: new Map(), parameters: new Map(), patches: createPatchManagerState() };
   publishWindowsLatest(state.parameters, ec2.state);
-  const faults: SsmFaults = { agentNeverOnline: false, commandFails: false, throttle: [] };
+  const faults: SsmFaults = {
+    agentNeverOnline: false,
+    commandFails: false,
+    patchScanFails: false,
+    throttle: [],
+  };
   const calls: SsmService['calls'] = [];
 
   /** Online, ConnectionLost, or not registered (undefined). */
@@ -190,9 +212,23 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   }
 
   function finish(command: SsmCommand, invocation: SsmInvocation, instance: Ec2Instance): void {
+    const patching = command.documentName === RUN_PATCH_BASELINE;
     const outcome = faults.commandFails
       ? { exitCode: 1, stdout: '', stderr: 'The command failed (sandbox fault).\n' }
-      : run(command.commands, instance);
+      : patching && faults.patchScanFails
+        ? {
+            exitCode: 1,
+            stdout: 'Operation type: Scan\n',
+            stderr:
+              'Windows Update scan failed: 0x8024402C WU_E_PT_WINHTTP_NAME_NOT_RESOLVED (Windows Update cannot be reached)\n',
+          }
+        : command.documentName === RUN_PATCH_BASELINE
+          ? runPatchBaseline(state.patches, ec2.state, instance, {
+              operation: patchBaselineParameters(command.parameters).operation,
+              startedAt: invocation.startedAt ?? clock.now(),
+              endedAt: clock.now(),
+            })
+          : run(command.commands, instance);
     invocation.endedAt = clock.now();
     invocation.responseCode = outcome.exitCode;
     invocation.status = outcome.exitCode === 0 ? 'Success' : 'Failed';
@@ -202,6 +238,20 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
       outcome.exitCode === 0
         ? outcome.stderr
         : `${outcome.stderr}failed to run commands: exit status ${outcome.exitCode}`;
+  }
+
+  /** The step GetCommandInvocation reports: a multi-step document's step must be named, as SSM requires. */
+  function pluginOf(command: SsmCommand, requested: unknown): string {
+    if (command.documentName === RUN_PATCH_BASELINE) {
+      if (typeof requested !== 'string' || !PATCH_STEPS.includes(requested)) {
+        throw new SsmError(
+          'InvalidPluginName',
+          `PluginName ${typeof requested === 'string' ? requested : '(none)'} is not a step of ${RUN_PATCH_BASELINE}; the document has more than one step, name one of ${PATCH_STEPS.join(', ')}.`,
+        );
+      }
+      return requested;
+    }
+    return command.documentName === RUN_SHELL ? 'aws:runShellScript' : 'aws:runPowerShellScript';
   }
 
   function commandStatus(command: SsmCommand): InvocationStatus {
@@ -220,7 +270,7 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
       DocumentVersion: '$DEFAULT',
       Comment: command.comment ?? '',
       ExpiresAfter: seconds(command.requestedAt + (command.timeoutSeconds + 3600) * 1000),
-      Parameters: { commands: command.commands },
+      Parameters: command.parameters,
       InstanceIds: command.instanceIds,
       Targets: [],
       RequestedDateTime: seconds(command.requestedAt),
@@ -242,15 +292,16 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
   const actions: Record<string, (body: Record<string, unknown>, region: string) => unknown> = {
     SendCommand(body, region) {
       const documentName = String(body.DocumentName ?? '');
-      if (documentName !== RUN_POWERSHELL && documentName !== RUN_SHELL) {
+      if (![RUN_POWERSHELL, RUN_SHELL, RUN_PATCH_BASELINE].includes(documentName)) {
         throw new SsmError('InvalidDocument', `Document with name ${documentName} does not exist.`);
       }
       const parameters = (body.Parameters ?? {}) as Record<string, unknown>;
-      const commands = parameters.commands;
+      const patching = documentName === RUN_PATCH_BASELINE;
+      if (patching) patchBaselineParameters(parameters);
+      const commands = patching ? [] : parameters.commands;
       if (
-        !Array.isArray(commands) ||
-        commands.length === 0 ||
-        !commands.every((c) => typeof c === 'string')
+        !patching &&
+        (!Array.isArray(commands) || commands.length === 0 || !commands.every((c) => typeof c === 'string'))
       ) {
         throw new SsmError('InvalidParameters', 'Parameters.commands is required and must list strings.');
       }
@@ -271,6 +322,7 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
         region,
         documentName,
         commands: commands as string[],
+        parameters,
         instanceIds,
         comment: typeof body.Comment === 'string' ? body.Comment : undefined,
         timeoutSeconds: typeof body.TimeoutSeconds === 'number' ? body.TimeoutSeconds : 3600,
@@ -304,6 +356,7 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
           ? command.invocations.find((i) => i.instanceId === body.InstanceId)
           : undefined;
       if (!command || !invocation) throw new SsmError('InvocationDoesNotExist', '');
+      const pluginName = pluginOf(command, body.PluginName);
       const elapsed =
         invocation.startedAt === undefined ? 0 : (invocation.endedAt ?? clock.now()) - invocation.startedAt;
       return {
@@ -312,7 +365,7 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
         Comment: command.comment ?? '',
         DocumentName: command.documentName,
         DocumentVersion: '$DEFAULT',
-        PluginName: command.documentName === RUN_SHELL ? 'aws:runShellScript' : 'aws:runPowerShellScript',
+        PluginName: pluginName,
         ResponseCode: invocation.responseCode,
         ExecutionStartDateTime:
           invocation.startedAt === undefined ? '' : new Date(invocation.startedAt).toISOString(),
@@ -389,6 +442,7 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
     },
 
     ...parameterActions(state.parameters, ec2.state.accountId, clock),
+    ...patchActions(state.patches, ec2.state, clock),
   };
 
   function takeThrottle(action: string): boolean {
