@@ -4,9 +4,10 @@ import { BUNDLE } from '../cli/run-cli.js';
 
 interface Summary {
   ok: boolean;
-  stages: Array<{ flow: string; repo: string; exitCode: number }>;
-  pullRequests: Array<{ repo: string; title: string; merged: boolean }>;
+  stages: Array<{ flow: string; repo: string; exitCode: number; outcome: unknown }>;
+  pullRequests: Array<{ repo: string; title: string; merged: boolean; state: string }>;
   images: Array<{ image: string; region: string; status: string; channel?: string }>;
+  issues: Array<{ repo: string; number: number; title: string }>;
   slackMessages: number;
   pipelinesTriggered: number;
 }
@@ -29,7 +30,7 @@ function runDemo(): Promise<{ code: number | null; stdout: string; stderr: strin
 }
 
 describe('hephestus demo', () => {
-  it('runs the lifecycle across both repositories, and the re-runs double nothing', async () => {
+  it('runs the lifecycle across both repositories, the re-runs double nothing, and a revoke rolls back', async () => {
     const run = await runDemo();
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
@@ -46,33 +47,51 @@ describe('hephestus demo', () => {
       'promote',
       'bump-consumer',
       'announce',
-      // the on-demand path: a person's PR changing one image
+      // the on-demand path: a person's PR changing one image, rolled out to the consumer
       'build-validate',
       'promote',
+      'bump-consumer',
+      'announce',
+      // on call revokes that image; the consumer's pipeline, triggered by revoke, opens the rollback PR
+      'revoke',
+      'bump-consumer',
+      // the image dashboard
+      'monitor',
     ]);
-    // Every PR merged; the re-runs opened none: the update and the person's PR, a lock-file PR after each
-    // promote, and the one consumer PR.
+    const revoke = summary.stages.findIndex((s) => s.flow === 'revoke');
+    expect(summary.stages[revoke]).toMatchObject({ repo: 'acme/windows-images', outcome: 'revoked' });
+    expect(summary.stages[revoke + 1]).toMatchObject({ repo: 'acme/vm-manager', outcome: 'created' });
+    // Every PR merged but the rollback, left for a person; the re-runs opened none.
     expect(summary.pullRequests.map((p) => [p.repo, p.title, p.merged])).toEqual([
       ['acme/windows-images', 'Windows image update: win2022, win2019', true],
       ['acme/windows-images', 'Record validated images in images.lock.json', true],
       ['acme/windows-images', 'win2022: keep IIS logs on the default site', true],
       ['acme/windows-images', 'Record validated images in images.lock.json', true],
+      ['acme/windows-images', 'Revoke win2022 in images.lock.json', true],
       ['acme/vm-manager', 'Windows image update: win2022, win2019', true],
+      ['acme/vm-manager', 'Windows image update: win2022, win2019', true],
+      ['acme/vm-manager', 'Windows image rollback: win2022', false],
     ]);
-    // Two images in two regions, plus the on-demand win2022 rebuild: win2019 was reused, not rebuilt.
-    expect(summary.images.map((i) => i.image).sort()).toEqual([
-      'win2019',
-      'win2019',
-      'win2022',
-      'win2022',
-      'win2022',
-      'win2022',
+    expect(summary.pullRequests.at(-1)?.state).toBe('open');
+    // Two images in two regions, plus the on-demand win2022 rebuild (win2019 was reused, not rebuilt), which
+    // was revoked in both regions; edge is back on the first win2022 build.
+    const rows = summary.images.map((i) => [i.image, i.region, i.status, i.channel ?? '-']).sort();
+    expect(rows).toEqual([
+      ['win2019', 'us-east-1', 'validated', 'edge'],
+      ['win2019', 'us-west-2', 'validated', 'edge'],
+      ['win2022', 'us-east-1', 'revoked', '-'],
+      ['win2022', 'us-east-1', 'validated', 'edge'],
+      ['win2022', 'us-west-2', 'revoked', '-'],
+      ['win2022', 'us-west-2', 'validated', 'edge'],
     ]);
-    expect(summary.images.every((image) => image.status === 'validated')).toBe(true);
-    // One consumer pipeline per merged change of the images; the re-run of promote triggered none.
-    expect(summary.pipelinesTriggered).toBe(2);
-    // The narration shows the diffs and the Slack messages a person would see.
+    expect(summary.issues).toEqual([
+      { repo: 'acme/windows-images', number: expect.any(Number), title: 'Hephestus image dashboard' },
+    ]);
+    // One consumer pipeline per merged change of the images and one for the revoke; re-runs triggered none.
+    expect(summary.pipelinesTriggered).toBe(3);
+    // The narration shows the diffs, the Slack messages and the dashboard a person would see.
     expect(run.stderr).toMatch(/^\s+\+.*ami-/m);
     expect(run.stderr).toContain('Slack #');
+    expect(run.stderr).toMatch(/Revoked:\s+- `ami-/);
   }, 240_000);
 });
