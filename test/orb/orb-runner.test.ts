@@ -123,7 +123,12 @@ describe('expanding jobs and commands', () => {
 
   it('expands every job of the hephestus orb with its defaults', () => {
     for (const job of Object.keys(orb.jobs as object)) {
-      const given = job === 'bump_consumer' ? { images: 'win2022=ami-0123456789abcdef0' } : {};
+      // The parameters a job requires, having no default.
+      const required: Record<string, Record<string, string>> = {
+        bump_consumer: { images: 'win2022=ami-0123456789abcdef0' },
+        revoke: { image: 'win2022', reason: 'RDP sign-in fails after this build' },
+      };
+      const given = required[job] ?? {};
       const names = expandJob(orb, job, given).steps.map((step) => step.name);
       expect(names.slice(0, 4)).toEqual([
         'Checkout code',
