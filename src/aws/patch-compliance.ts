@@ -6,14 +6,13 @@
  */
 import {
   DescribeInstancePatchStatesCommand,
-  GetCommandInvocationCommand,
-  type GetCommandInvocationCommandOutput,
   type InstancePatchState,
   paginateDescribeInstancePatches,
   SendCommandCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { poll, type WaitSettings } from './waits.js';
+import { finishedInvocation } from './ssm-invocation.js';
+import type { WaitSettings } from './waits.js';
 
 export const PATCH_BASELINE_DOCUMENT = 'AWS-RunPatchBaseline';
 /** The document's Windows step; GetCommandInvocation needs it named, the document having three. */
@@ -125,7 +124,13 @@ export async function checkPatchCompliance(
   settings: PatchComplianceSettings,
   wait: WaitSettings,
 ): Promise<PatchReport> {
-  const scan = await finishedScan(ssm, instanceId, await sendScan(ssm, instanceId, wait), wait);
+  const commandId = await sendScan(ssm, instanceId, wait);
+  const scan = await finishedInvocation(
+    ssm,
+    { instanceId, commandId, pluginName: WINDOWS_STEP },
+    `patch scan on ${instanceId}`,
+    wait,
+  );
   if (scan.Status !== 'Success') {
     // The agent's own "failed to run commands: exit status N" ends standard error; the cause is the line before.
     const stderr = (scan.StandardErrorContent ?? '').replace(
@@ -163,38 +168,6 @@ async function sendScan(ssm: SSMClient, instanceId: string, wait: WaitSettings):
   );
   if (!Command?.CommandId) throw new Error('SendCommand returned no command id');
   return Command.CommandId;
-}
-
-const FINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
-
-function finishedScan(
-  ssm: SSMClient,
-  instanceId: string,
-  commandId: string,
-  wait: WaitSettings,
-): Promise<GetCommandInvocationCommandOutput> {
-  return poll(
-    `patch scan on ${instanceId}`,
-    async () => {
-      try {
-        const answer = await ssm.send(
-          new GetCommandInvocationCommand({
-            CommandId: commandId,
-            InstanceId: instanceId,
-            PluginName: WINDOWS_STEP,
-          }),
-        );
-        return FINAL_STATUSES.has(answer.Status ?? '')
-          ? { done: true, value: answer }
-          : { done: false, seen: answer.Status };
-      } catch (error) {
-        if ((error as Error).name === 'InvocationDoesNotExist')
-          return { done: false, seen: 'not yet delivered' };
-        throw error;
-      }
-    },
-    wait,
-  );
 }
 
 async function patchState(ssm: SSMClient, instanceId: string): Promise<InstancePatchState> {

@@ -19,7 +19,6 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Inspector2Client } from '@aws-sdk/client-inspector2';
 import {
-  GetCommandInvocationCommand,
   type GetCommandInvocationCommandOutput,
   paginateDescribeInstanceInformation,
   SendCommandCommand,
@@ -40,6 +39,7 @@ import {
   type PatchComplianceSettings,
   type PatchReport,
 } from './patch-compliance.js';
+import { finishedInvocation } from './ssm-invocation.js';
 import {
   AWS_WAIT_DELAYS,
   poll,
@@ -539,8 +539,6 @@ async function pingStatus(ssm: SSMClient, instanceId: string): Promise<string | 
   return undefined;
 }
 
-const FINAL_STATUSES = new Set(['Success', 'Failed', 'Cancelled', 'TimedOut', 'Cancelling']);
-
 /** Runs one smoke test through SSM and reads its output; an error of SSM's own is the test's `error` outcome. */
 async function runSmokeTest(
   ssm: SSMClient,
@@ -551,7 +549,12 @@ async function runSmokeTest(
   const began = Date.now();
   try {
     const commandId = await sendSmokeTest(ssm, instanceId, test, settings);
-    const invocation = await finishedInvocation(ssm, instanceId, commandId, test, settings);
+    const invocation = await finishedInvocation(
+      ssm,
+      { instanceId, commandId },
+      `smoke test ${test.name} on ${instanceId}`,
+      settings,
+    );
     return smokeTestResult(test, invocation, Date.now() - began);
   } catch (error) {
     return {
@@ -593,35 +596,6 @@ async function sendSmokeTest(
 }
 
 type Invocation = GetCommandInvocationCommandOutput;
-
-/** Polls the command's invocation until SSM reports a final status. */
-function finishedInvocation(
-  ssm: SSMClient,
-  instanceId: string,
-  commandId: string,
-  test: SmokeTest,
-  settings: WaitSettings,
-): Promise<Invocation> {
-  return poll(
-    `smoke test ${test.name} on ${instanceId}`,
-    async () => {
-      try {
-        const answer = await ssm.send(
-          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }),
-        );
-        return FINAL_STATUSES.has(answer.Status ?? '')
-          ? { done: true, value: answer }
-          : { done: false, seen: answer.Status };
-      } catch (error) {
-        // Right after SendCommand the invocation may not exist yet.
-        if ((error as Error).name === 'InvocationDoesNotExist')
-          return { done: false, seen: 'not yet delivered' };
-        throw error;
-      }
-    },
-    settings,
-  );
-}
 
 /** What a finished invocation says about the test. */
 function smokeTestResult(test: SmokeTest, invocation: Invocation, durationMs: number): SmokeTestResult {
