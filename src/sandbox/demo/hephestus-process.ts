@@ -10,19 +10,42 @@ export interface ProcessResult {
   stderr: string;
 }
 
-/** This same program, whether it runs from the bundle or from source under tsx. */
-function selfCommand(): string[] {
-  return [...process.execArgv, process.argv[1] as string];
+/** This same program, whether it runs from the bundle or from source under tsx; on a clock `clockOffsetMs` ahead. */
+function selfCommand(clockOffsetMs: number): string[] {
+  const clock = clockOffsetMs === 0 ? [] : [`--import=${shiftedClockModule(clockOffsetMs)}`];
+  return [...process.execArgv, ...clock, process.argv[1] as string];
 }
 
-/** Runs `hephestus ARGS --json` with `env`; `onProgress` gets each line it prints on standard error. */
+/**
+ * A module, loaded before the program, that moves `Date.now()` and `new Date()` forward by `offsetMs`: the
+ * sandbox's AWS clock can jump ahead (a kept instance's expiry passing), and a process started after the jump
+ * must read the same time, as libfaketime would make it. Only the demo's own processes run with it.
+ */
+function shiftedClockModule(offsetMs: number): string {
+  const source = [
+    `const offset = ${Math.trunc(offsetMs)};`,
+    'const RealDate = Date;',
+    'const realNow = RealDate.now;',
+    'RealDate.now = () => realNow() + offset;',
+    'globalThis.Date = new Proxy(RealDate, {',
+    '  construct: (target, args, newTarget) => Reflect.construct(target, args.length ? args : [RealDate.now()], newTarget),',
+    '});',
+  ].join('\n');
+  return `data:text/javascript;base64,${Buffer.from(source).toString('base64')}`;
+}
+
+/**
+ * Runs `hephestus ARGS --json` with `env`; `onProgress` gets each line it prints on standard error.
+ * `clockOffsetMs` runs it that far in the future (the sandbox's clock, once the demo has moved it).
+ */
 export function runHephestus(
   args: string[],
   env: Record<string, string>,
   onProgress: (line: string) => void,
+  { clockOffsetMs = 0 }: { clockOffsetMs?: number } = {},
 ): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...selfCommand(), ...args, '--json'], {
+    const child = spawn(process.execPath, [...selfCommand(clockOffsetMs), ...args, '--json'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
