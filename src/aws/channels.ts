@@ -32,6 +32,8 @@ export interface ChannelMoveRequest {
   allowUnvalidated?: boolean;
   /** Publish the channel to SSM Parameter Store too. */
   publish?: ChannelPublishing;
+  /** Turn on deregistration protection for the image taking the channel (default true). */
+  protect?: boolean;
 }
 
 export interface ChannelMove {
@@ -96,7 +98,7 @@ async function promoteInRegion(
       ec2,
       image,
       { region: target.region, image: request.image, channel },
-      request.publish,
+      request,
     );
     return { region: target.region, channel, imageId: image.imageId, outcome: 'unchanged', ...parameter };
   }
@@ -110,7 +112,7 @@ async function promoteInRegion(
   );
   const previous = holders[0]?.imageId;
   const where = { region: target.region, image: request.image, channel };
-  const parameter = await takeChannel(ec2, image, where, request.publish);
+  const parameter = await takeChannel(ec2, image, where, request);
   // The new holder is tagged first: for a moment two images hold the channel (readers take the newest),
   // never none.
   await untagResources(ec2, withSnapshots(image), [TAG.previousChannel, TAG.rolledBackFrom, TAG.replaces]);
@@ -128,9 +130,9 @@ async function takeChannel(
   ec2: EC2Client,
   image: ImageRecord,
   where: { region: string; image: string; channel: string },
-  publish: ChannelPublishing | undefined,
+  { publish, protect = true }: { publish?: ChannelPublishing; protect?: boolean },
 ): Promise<Pick<ChannelMove, 'parameter'>> {
-  await protectChannelHolder(ec2, image);
+  if (protect) await protectChannelHolder(ec2, image);
   if (!publish) return {};
   const outcome = await publishChannel(publish, where, image.imageId);
   return { parameter: { name: channelParameterName(publish.prefix, where.image, where.channel), outcome } };
@@ -142,6 +144,8 @@ export interface RollbackRequest {
   regions: string[];
   /** Publish the channel to SSM Parameter Store too. */
   publish?: ChannelPublishing;
+  /** Turn on deregistration protection for the image taking the channel (default true). */
+  protect?: boolean;
 }
 
 /** Points `channel` back at the image it held before, in every region. */
@@ -174,7 +178,7 @@ async function rollbackInRegion(
     throw new FailureError(
       `no earlier image of ${image} held ${channel} in ${region}; nothing to roll back to`,
     );
-  const parameter = await takeChannel(ec2, previous, { region, image, channel }, request.publish);
+  const parameter = await takeChannel(ec2, previous, { region, image, channel }, request);
   await untagResources(ec2, withSnapshots(previous), [TAG.previousChannel]);
   await tagResources(ec2, withSnapshots(previous), toTags({ channel }));
   await releaseChannelHolder(ec2, holder);

@@ -426,6 +426,12 @@ export const HephestusConfigSchema = z.strictObject({
     .describe(
       'Days prune leaves a superseded image deprecated (EC2 EnableImageDeprecation) before it deregisters it.',
     ),
+  deregistration_protection: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Turn on EC2 deregistration protection for the image holding each channel (off only where EC2 lacks the call).',
+    ),
   ssm_parameters: SsmParametersSchema.default({ publish: false, prefix: '/hephestus' }),
   slack: SlackSchema.optional(),
   validation: ValidationSchema.optional(),

@@ -12,7 +12,7 @@ import { ExternalServiceError, FailureError, HephestusError } from '../errors.js
 import { FlowContext } from '../flows/flow-context.js';
 import { openUpdate } from '../flows/open-update.js';
 import { revoke } from '../flows/revoke.js';
-import { moveToChannel, refuseUnvalidated } from '../images/channel-moves.js';
+import { type ChannelSettings, moveToChannel, refuseUnvalidated } from '../images/channel-moves.js';
 import type { DashboardAction } from './dashboard-boxes.js';
 import type { DashboardImage } from './dashboard-text.js';
 
@@ -22,9 +22,6 @@ export interface ActionOutcome {
   /** What happened, for the issue comment and the report (Markdown-free). */
   message: string;
 }
-
-/** What a channel move needs of the configuration: the channels and where to publish their AMIs. */
-type ChannelSettings = Pick<HephestusConfig, 'channels' | 'ssm_parameters'>;
 
 type Handler<K extends DashboardAction['kind']> = (
   context: FlowContext,

@@ -125,8 +125,10 @@ async function rollBackTheChannels(
   { checkout, report }: RevokeRun,
   targets: readonly RevokeTarget[],
 ): Promise<void> {
-  const publish = publishingOf(context, checkout.config);
-  report.channels = await rollBackChannels(context, report.image, targets, publish);
+  report.channels = await rollBackChannels(context, report.image, targets, {
+    publish: publishingOf(context, checkout.config),
+    protect: checkout.config.deregistration_protection,
+  });
   report.summary.push(...report.channels.map(describeRollback));
 }
 

@@ -12,6 +12,12 @@ import type { FlowContext } from '../flows/flow-context.js';
 import { ANY_REGION, type ImageAmiMap, type RegionalAmis } from './image-set.js';
 
 /** What moving a channel publishes to SSM under `config` (hephestus.yml `ssm_parameters`). */
+/** What a channel move needs of the configuration: the channels, SSM publishing and deregistration protection. */
+export type ChannelSettings = Pick<
+  HephestusConfig,
+  'channels' | 'ssm_parameters' | 'deregistration_protection'
+>;
+
 export function publishingOf(context: FlowContext, config: Pick<HephestusConfig, 'ssm_parameters'>) {
   return channelPublishing(config.ssm_parameters, (region) => context.aws(region).ssm);
 }
@@ -45,6 +51,7 @@ export async function moveToFirstChannel(
       channels: config.channels,
       to: channel,
       publish: publishingOf(context, config),
+      protect: config.deregistration_protection,
     })),
   ];
 }
@@ -52,7 +59,7 @@ export async function moveToFirstChannel(
 /** Moves every AMI of `images` to `channel` unless it is already there or further along. */
 export async function moveToChannel(
   context: FlowContext,
-  config: Pick<HephestusConfig, 'channels' | 'ssm_parameters'>,
+  config: ChannelSettings,
   images: ImageAmiMap,
   channel: string,
 ): Promise<ChannelMove[]> {
@@ -68,7 +75,7 @@ export async function moveToChannel(
 
 async function moveOne(
   context: FlowContext,
-  config: Pick<HephestusConfig, 'channels' | 'ssm_parameters'>,
+  config: ChannelSettings,
   image: string,
   { region, imageId }: { region: string; imageId: string },
   channel: string,
@@ -88,6 +95,7 @@ async function moveOne(
     channels,
     to: channel,
     publish: publishingOf(context, config),
+    protect: config.deregistration_protection,
   });
   return move as ChannelMove;
 }

@@ -15,6 +15,9 @@ import type { ImageConfig } from '../config/config-schema.js';
 import { FailureError, InputError } from '../errors.js';
 import type { FlowContext } from '../flows/flow-context.js';
 
+/** What a rollback does beside moving the tags: publish the channel to SSM, protect the image taking it. */
+type ChannelGuards = { publish?: ChannelPublishing; protect?: boolean };
+
 /** One AMI to revoke, as EC2 described it before the run changed anything. */
 export interface RevokeTarget {
   region: string;
@@ -148,13 +151,14 @@ export interface ChannelRollback {
 
 /**
  * Rolls back every channel a target holds (or held, on a re-run: the rolled-back-from tag says which); with
- * `publish`, the channel's SSM parameter follows, as on every channel move.
+ * `guards.publish`, the channel's SSM parameter follows, and the image taking it is protected (`guards.protect`),
+ * as on every channel move.
  */
 export async function rollBackChannels(
   context: FlowContext,
   image: string,
   targets: readonly RevokeTarget[],
-  publish?: ChannelPublishing,
+  guards: ChannelGuards = {},
 ): Promise<ChannelRollback[]> {
   const rollbacks: ChannelRollback[] = [];
   for (const { region, record } of targets) {
@@ -170,7 +174,7 @@ export async function rollBackChannels(
       context.wouldDo(`roll ${held} back from ${revoked} (${region}) to the image it held before`);
       rollbacks.push({ region, channel: held, revoked, outcome: 'would-roll-back' });
     } else {
-      rollbacks.push(await rollBackOne(context, { image, channel: held, publish }, { region, record }));
+      rollbacks.push(await rollBackOne(context, { image, channel: held, ...guards }, { region, record }));
     }
   }
   return rollbacks;
@@ -178,12 +182,12 @@ export async function rollBackChannels(
 
 async function rollBackOne(
   context: FlowContext,
-  { image, channel, publish }: { image: string; channel: string; publish?: ChannelPublishing },
+  { image, channel, ...guards }: { image: string; channel: string } & ChannelGuards,
   { region, record }: RevokeTarget,
 ): Promise<ChannelRollback> {
   let moves: ChannelMove[];
   try {
-    moves = await rollback(context.ec2For, { image, channel, regions: [region], publish });
+    moves = await rollback(context.ec2For, { image, channel, regions: [region], ...guards });
   } catch (error) {
     if (!(error instanceof FailureError)) throw error;
     // No earlier validated image: the channel is left empty rather than served by a revoked image.

@@ -98,6 +98,16 @@ describe('deregistration protection follows the channel', () => {
     expect(protection(east?.imageId as string)?.state).toBe('enabled');
   });
 
+  it('leaves protection alone with protect: false (deregistration_protection off), and still moves the channel', async () => {
+    const images = validated('cache', 'r1', 40);
+    const moves = await moveChannel(aws.ec2For, { image: 'cache', images, channels, protect: false });
+    expect(moves.map((m) => [m.channel, m.outcome])).toEqual([
+      ['canary', 'moved'],
+      ['canary', 'moved'],
+    ]);
+    for (const { imageId } of images) expect(protection(imageId)).toBeUndefined();
+  });
+
   it('lifts a deprecation set by hand when an image takes a channel', async () => {
     const images = validated('db', 'r1', 20);
     const [east] = images;

@@ -91,9 +91,15 @@ describe.skipIf(!motoInstalled())('AWS commands against moto', () => {
     const ami = await builtImage('hephestus-win2022-promote');
     const tagged = await tagValidated(ami);
     expect(tagged.status, tagged.stderr).toBe(0);
+    // moto 5.2 answers EnableImageDeregistrationProtection with HTTP 500 (it does not implement the call), so
+    // this configuration turns protection off, as a team on an EC2 without it would; the sandbox tests cover it.
+    const config = path.join(scratch, 'no-protection.yml');
+    await writeFile(config, 'version: 1\nderegistration_protection: false\n');
     const run = await cli([
       'ami',
       'promote',
+      '--config',
+      config,
       '--image',
       'win2022',
       '--channel',

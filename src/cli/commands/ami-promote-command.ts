@@ -48,7 +48,9 @@ export async function amiPromoteCommand(
   const clients = clientsPerRegion();
   // Publishing follows hephestus.yml, so `ami promote` keeps the SSM parameters as the flows do.
   const publish = channelPublishing(config?.ssm_parameters, (region) => clients(region).ssm);
-  if (options.rollback) return rollbackChannel(options, regions, ec2For, publish, { logger, json });
+  const protect = config?.deregistration_protection ?? true;
+  if (options.rollback)
+    return rollbackChannel(options, regions, ec2For, { publish, protect }, { logger, json });
   const images = await promotionCandidates(options, channels, regions, ec2For);
   if (options.dryRun) {
     if (json) logger.result({ ok: true, dryRun: true, channel: options.channel, images });
@@ -65,6 +67,7 @@ export async function amiPromoteCommand(
     to: options.channel,
     allowUnvalidated: options.allowUnvalidated === true,
     publish,
+    protect,
   });
   if (json) logger.result({ ok: true, dryRun: false, moves });
   else
@@ -83,7 +86,7 @@ async function rollbackChannel(
   options: PromoteOptions,
   regions: string[],
   ec2For: ReturnType<typeof ec2PerRegion>,
-  publish: ChannelPublishing | undefined,
+  { publish, protect }: { publish: ChannelPublishing | undefined; protect: boolean },
   { logger, json }: CommandContext,
 ): Promise<void> {
   if (options.dryRun) {
@@ -107,6 +110,7 @@ async function rollbackChannel(
     channel: options.channel,
     regions,
     publish,
+    protect,
   });
   if (json) logger.result({ ok: true, dryRun: false, rollback: true, moves });
   else
