@@ -7,7 +7,6 @@
  * is reported there too, and fails the monitor run.
  */
 
-import type { HephestusConfig } from '../config/config-schema.js';
 import { ExternalServiceError, FailureError, HephestusError } from '../errors.js';
 import { FlowContext } from '../flows/flow-context.js';
 import { openUpdate } from '../flows/open-update.js';
