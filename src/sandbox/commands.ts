@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { type CommonOptions, runCommand } from '../cli/run-command.js';
 import { ExitCode } from '../errors.js';
+import type { SandboxUpOptions } from './sandbox-command.js';
 
 /** Adds `sandbox up` and `demo` to `program`. */
 export function register(program: Command): void {
@@ -30,8 +31,18 @@ function registerSandboxUp(sandbox: Command): void {
       'how fast EC2 and SSM states move: 0 at once (so Packer finishes in seconds), 1 as long as on AWS',
       '0',
     )
+    .option(
+      '--latency-ms <ms>',
+      'round-trip time between clients and every service (GitHub REST and git, EC2, SSM, STS, Slack, CircleCI); a new connection pays one more',
+      '0',
+    )
+    .option(
+      '--bandwidth-mbps <mbps>',
+      'bandwidth of each connection, each way, in megabits per second (0: unlimited)',
+      '0',
+    )
     .option('--json', 'print one JSON document with the endpoints and environment on standard output')
-    .action(async (options: CommonOptions & { dir?: string; awsTimeScale?: string }) => {
+    .action(async (options: CommonOptions & SandboxUpOptions) => {
       await runCommand(options, async (context) => {
         const { sandboxUpCommand } = await import('./sandbox-command.js');
         await sandboxUpCommand(options, context);

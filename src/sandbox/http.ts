@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isUnshaped, type Shaping, type ShapingStats, shapedFront } from './shaping.js';
 
 export interface SandboxRequest {
   method: string;
@@ -41,6 +42,18 @@ export interface RecordedCall {
   path: string;
   status: number;
   at: number;
+  /**
+   * When the request reached the service and when its answer was written, in milliseconds on a clock shared by
+   * processes (`performance.timeOrigin + performance.now()`), so calls to several services can be ordered and
+   * their overlap found (critical-path.ts).
+   */
+  start: number;
+  end: number;
+}
+
+/** Now on a clock that processes share, with sub-millisecond resolution. */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** A scripted fault: the next `times` calls matching `route` (a route pattern, or `*`) get `respond` instead. */
@@ -68,6 +81,13 @@ export class Router {
   private readonly routes: Route[] = [];
   private readonly faults: Fault[] = [];
   readonly calls: RecordedCall[] = [];
+  /**
+   * The shaped link clients reach this router through (set by `listen`). Calls are recorded as the client sees
+   * them, half a round trip before the request arrived (and a whole one more for the handshake of a new
+   * connection) and half a round trip after the answer left, so that requests a client made together overlap in
+   * the record however quickly the service answered each.
+   */
+  link: { shaping: Shaping; takeHandshake(remotePort: number | undefined): number } | undefined;
 
   constructor(readonly service: string) {}
 
@@ -114,6 +134,8 @@ export class Router {
     const routeName = route
       ? `${route.method === '*' ? method : route.method} ${route.pattern}`
       : `${method} ${url.pathname}`;
+    const oneWayMs = (this.link?.shaping.latencyMs ?? 0) / 2;
+    const start = sharedNow() - oneWayMs - (this.link?.takeHandshake(req.socket.remotePort) ?? 0);
     const record = (status: number) =>
       this.calls.push({
         service: this.service,
@@ -122,6 +144,8 @@ export class Router {
         path: url.pathname,
         status,
         at: Date.now(),
+        start,
+        end: sharedNow() + oneWayMs,
       });
     try {
       const fault = this.takeFault(routeName);
@@ -160,7 +184,9 @@ export class Router {
         rawResponse: res,
       });
       if (result === HANDLED) {
-        record(res.statusCode);
+        // A streamed answer ends when its last byte is written, not when the handler returns.
+        if (res.writableFinished) record(res.statusCode);
+        else res.once('close', () => record(res.statusCode));
         return;
       }
       record(result.status);
@@ -216,26 +242,62 @@ export interface RunningServer {
   url: string;
   port: number;
   server: Server;
+  /** The link clients reach it through; change its fields to reshape a running service. */
+  shaping: Shaping;
+  /** What the shaping front carried (zeros when the service was started unshaped). */
+  shapingStats: ShapingStats;
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1 on a free port (or `port`). */
-export async function listen(listener: Router['listener'], port = 0): Promise<RunningServer> {
+export interface ListenOptions {
+  /** 0 (default) for a free port. */
+  port?: number;
+  /**
+   * Round-trip latency and bandwidth between clients and this service (shaping.ts). The one place every sandbox
+   * service gets it: when set, clients reach the service through a shaping front on the advertised port.
+   */
+  shaping?: Shaping;
+}
+
+/**
+ * Listens on 127.0.0.1 on a free port (or `port`), shaped as `shaping` asks. Given the router rather than its
+ * listener, its recorded calls carry the link's latency too (see `Router.link`).
+ */
+export async function listen(
+  served: Router | Router['listener'],
+  options: ListenOptions | number = {},
+): Promise<RunningServer> {
+  const { port = 0, shaping: asked } = typeof options === 'number' ? { port: options } : options;
+  const shaping: Shaping = { latencyMs: 0, ...asked };
+  const listener = served instanceof Router ? served.listener : served;
   const server = createServer((req, res) => void listener(req, res));
-  server.keepAliveTimeout = 1000;
+  // Unshaped, clients talk to the service directly (no proxy hop), as they did before shaping existed.
+  const shaped = !isUnshaped(asked);
+  // Shaped, connections stay open as a real service keeps them (a minute): undici reuses a connection only
+  // while the server's Keep-Alive hint, less a second of margin, has not passed, so 1 s meant a new connection
+  // (and one more round trip) for every request, which no client of GitHub or AWS pays.
+  server.keepAliveTimeout = shaped ? 60_000 : 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(shaped ? 0 : port, '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
+  const front = shaped ? await shapedFront(address.port, () => shaping, port) : undefined;
+  const publicPort = front?.port ?? address.port;
+  if (served instanceof Router)
+    served.link = { shaping, takeHandshake: (remotePort) => front?.takeHandshake(remotePort) ?? 0 };
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    url: `http://127.0.0.1:${publicPort}`,
+    port: publicPort,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    shaping,
+    shapingStats: front?.stats ?? { connections: 0, bytesUp: 0, bytesDown: 0 },
+    close: async () => {
+      await front?.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

@@ -21,6 +21,7 @@ import { createCircleCIService } from './circleci/circleci-service.js';
 import { createGitHubService, type GitHubServiceOptions } from './github/github-service.js';
 import { listen, type RunningServer } from './http.js';
 import { seedDirs } from './seed-repos.js';
+import type { Shaping } from './shaping.js';
 import { createSlackService } from './slack/slack-service.js';
 
 export const SANDBOX_OWNER = 'acme';
@@ -39,6 +40,8 @@ export interface SandboxOptions {
   github?: Pick<GitHubServiceOptions, 'observe' | 'login'>;
   /** Slack channels the bot is a member of. */
   slackChannels?: string[];
+  /** Round-trip latency and per-connection bandwidth between clients and every service alike (shaping.ts). */
+  shaping?: Shaping;
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -110,7 +113,10 @@ export async function startSandbox(options: SandboxOptions = {}) {
         ssm.router,
         sts.router,
         inspector2.router,
-      ].map((router) => listen(router.listener)),
+      ].map((router) =>
+        // Each service its own copy: a shaped front reads its shaping live, and reshaping one must not move all.
+        listen(router, options.shaping ? { shaping: { ...options.shaping } } : {}),
+      ),
     );
     servers.push(...started);
     const [githubServer, slackServer, circleciServer, ec2Server, ssmServer, stsServer, inspectorServer] =
@@ -170,6 +176,10 @@ export async function startSandbox(options: SandboxOptions = {}) {
       oidc,
       /** The HTTPS-free clone URL of `owner/name` (credentials go in a header, never here). */
       cloneUrl: (fullName: string) => `${urls.github}${github.clonePath(fullName)}`,
+      /** Every service's listening server (its shaping and what the shaping front carried), by name. */
+      servers: Object.fromEntries(
+        Object.keys(urls).map((name, i) => [name, started[i] as RunningServer]),
+      ) as Record<keyof typeof urls, RunningServer>,
       async stop(): Promise<void> {
         await Promise.all(servers.map((server) => server.close()));
         if (ownDir) await rm(dir, { recursive: true, force: true });
