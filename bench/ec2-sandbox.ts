@@ -11,6 +11,7 @@
 import { SANDBOX_ACCOUNT_ID, SANDBOX_AWS_CREDENTIALS } from '../src/sandbox/aws/aws-auth.js';
 import { createEc2Service, type Ec2Service } from '../src/sandbox/aws/ec2.js';
 import { listen } from '../src/sandbox/http.js';
+import type { Shaping } from '../src/sandbox/shaping.js';
 
 /** The region the seed configuration's `bump.files` entries name. */
 export const BENCH_REGION = 'us-east-1';
@@ -30,14 +31,14 @@ export interface BenchEc2 {
   stop(): Promise<void>;
 }
 
-/** Starts the EC2 service on a free loopback port, with no images but the ones planted. */
-export async function startBenchEc2(): Promise<BenchEc2> {
+/** Starts the EC2 service on a free loopback port (through `shaping`'s link when given), with no images but the ones planted. */
+export async function startBenchEc2(options: { shaping?: Shaping } = {}): Promise<BenchEc2> {
   const service = createEc2Service({
     regions: [BENCH_REGION],
     seedImages: false,
     log: (message) => process.stderr.write(`bench EC2: ${message}\n`),
   });
-  const server = await listen(service.router.listener);
+  const server = await listen(service.router.listener, options.shaping ? { shaping: options.shaping } : {});
   return {
     env: {
       AWS_ENDPOINT_URL_EC2: server.url,

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { GitIdentity } from '../src/git/git-repository.js';
 import { GitHubClient } from '../src/github/github-client.js';
 import type { RecordedCall } from '../src/sandbox/http.js';
+import type { Shaping } from '../src/sandbox/shaping.js';
 import type { ServerOp } from './github-server.js';
 
 export const BENCH_TOKEN = `ghs_bench${'5c1d'.repeat(6)}`;
@@ -31,6 +32,11 @@ export interface BenchGitHub {
   record(): Promise<{ done(): Promise<RecordedCall[]> }>;
   /** CPU seconds the server process and its children (git http-backend and friends) have used so far. */
   serverCpuSeconds(): Promise<number>;
+  /**
+   * The same GitHub (same repositories, pull requests and call record) reached through a shaped link on a port
+   * of its own (src/sandbox/shaping.ts): what a run with that latency and bandwidth to GitHub sees.
+   */
+  shaped(shaping: Shaping): Promise<BenchGitHub>;
   stop(): Promise<void>;
 }
 
@@ -43,10 +49,10 @@ export async function startBenchGitHub(): Promise<BenchGitHub> {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  const url = await ready(child);
+  const readyUrl = ready(child);
   const call = ipcCaller(child);
   const clonePaths = new Map<string, string>();
-  return {
+  const view = (url: string): BenchGitHub => ({
     url,
     tmp,
     async seed(fullName) {
@@ -64,13 +70,15 @@ export async function startBenchGitHub(): Promise<BenchGitHub> {
       return { done: async () => (await call({ op: 'callsSince', index: start })) as RecordedCall[] };
     },
     serverCpuSeconds: async () => (await call({ op: 'cpuSeconds' })) as number,
+    shaped: async (shaping) => view((await call({ op: 'listenShaped', shaping })) as string),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await call({ op: 'stop' });
       await exited;
       await rm(tmp, { recursive: true, force: true });
     },
-  };
+  });
+  return view(await readyUrl);
 }
 
 function ready(child: ChildProcess): Promise<string> {

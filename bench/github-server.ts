@@ -7,7 +7,8 @@
  */
 import { git } from '../src/sandbox/github/bare-repo.js';
 import { createGitHubService } from '../src/sandbox/github/github-service.js';
-import { listen } from '../src/sandbox/http.js';
+import { listen, type RunningServer } from '../src/sandbox/http.js';
+import type { Shaping } from '../src/sandbox/shaping.js';
 import { seedDirs } from '../src/sandbox/seed-repos.js';
 import { cpuSeconds } from './measure.js';
 
@@ -18,6 +19,8 @@ export type ServerOp =
   | { op: 'callCount' }
   | { op: 'callsSince'; index: number }
   | { op: 'cpuSeconds' }
+  /** Serves the same GitHub on one more port, through a shaped link (src/sandbox/shaping.ts); its URL. */
+  | { op: 'listenShaped'; shaping: Shaping }
   | { op: 'stop' };
 
 /** An operation as sent, answered with the same `id`. */
@@ -30,6 +33,7 @@ const send = process.send.bind(process);
 
 const service = createGitHubService({ reposDir, token });
 const server = await listen(service.router.listener);
+const shapedServers: RunningServer[] = [];
 
 async function handle(request: ServerRequest): Promise<unknown> {
   switch (request.op) {
@@ -48,7 +52,13 @@ async function handle(request: ServerRequest): Promise<unknown> {
       return service.router.calls.slice(request.index);
     case 'cpuSeconds':
       return cpuSeconds();
+    case 'listenShaped': {
+      const shaped = await listen(service.router.listener, { shaping: request.shaping });
+      shapedServers.push(shaped);
+      return shaped.url;
+    }
     case 'stop':
+      await Promise.all(shapedServers.map((shaped) => shaped.close()));
       await server.close();
       setImmediate(() => process.exit(0));
       return null;

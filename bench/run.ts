@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { apiCallFigures } from './api-calls.js';
 import { bigRepoFigures } from './big-repo.js';
 import { fanOutFigures } from './fan-out.js';
+import { latencyFigures } from './latency.js';
 import type { Figure } from './figures.js';
 import { orbOverheadFigures } from './orb-overhead.js';
 import { packerParseFigures } from './packer-parse.js';
@@ -26,6 +27,7 @@ const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['api-calls', () => apiCallFigures()],
   ['fan-out', () => fanOutFigures()],
   ['waits', () => waitFigures()],
+  ['latency', () => latencyFigures()],
 ];
 
 const started = performance.now();

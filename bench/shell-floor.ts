@@ -30,6 +30,47 @@ export function shellFloor(url: string, dir: string, branch: string, ami: string
   return bash([...CLONE, ...COMMIT_AND_PUSH], { URL: url, DIR: dir, AMI: ami, BRANCH: branch });
 }
 
+/**
+ * The REST calls no tool can do without, with `curl` as a person's script makes them (a connection each): to
+ * create the pull request, open it then label it (the label call needs its number); to update it, list the
+ * branch's open pull request then edit it.
+ */
+const PULL_REQUEST = {
+  create: [
+    `PR=$(${curl()} -X POST "$API/repos/$REPO/pulls" -d '{"title":"Bump windows-server-2022","head":"'"$BRANCH"'","base":"main"}' | jq -r .number)`,
+    `${curl()} -o /dev/null -X POST "$API/repos/$REPO/issues/$PR/labels" -d '{"labels":["windows-update","automated"]}'`,
+  ],
+  update: [
+    `PR=$(${curl()} "$API/repos/$REPO/pulls?state=open&head=\${REPO%%/*}:$BRANCH" | jq -r '.[0].number')`,
+    `${curl()} -o /dev/null -X PATCH "$API/repos/$REPO/pulls/$PR" -d '{"body":"Bump windows-server-2022 to '"$AMI"'"}'`,
+  ],
+};
+
+/**
+ * The floor with its pull request, as one person's script: clone, `sed`, commit, push, then `curl` the pull
+ * request (`kind` create or update) on `fullName` through the REST API at `api`.
+ */
+export function shellFloorWithPullRequest(
+  target: { api: string; url: string; fullName: string },
+  dir: string,
+  branch: string,
+  ami: string,
+  kind: keyof typeof PULL_REQUEST,
+): Promise<void> {
+  return bash([...CLONE, ...COMMIT_AND_PUSH, ...PULL_REQUEST[kind]], {
+    URL: target.url,
+    API: target.api,
+    REPO: target.fullName,
+    DIR: dir,
+    AMI: ami,
+    BRANCH: branch,
+  });
+}
+
+function curl(): string {
+  return `curl -sSf -H "Authorization: token ${BENCH_TOKEN}" -H 'Accept: application/vnd.github+json'`;
+}
+
 function auth(): string {
   const basic = Buffer.from(`x-access-token:${BENCH_TOKEN}`).toString('base64');
   return `-c http.extraHeader="Authorization: Basic ${basic}"`;

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isUnshaped, type Shaping, type ShapingStats, shapedFront } from './shaping.js';
+import { isUnshaped, type ShapedFront, type Shaping, type ShapingStats, shapedFront } from './shaping.js';
 
 export interface SandboxRequest {
   method: string;
@@ -77,18 +77,16 @@ interface Route {
   handler: Handler;
 }
 
+/** The shaped link each request came through (set by `listen`), read when the router records the call. */
+const requestLinks = new WeakMap<
+  IncomingMessage,
+  { shaping: Shaping; takeHandshake(remotePort: number | undefined): number }
+>();
+
 export class Router {
   private readonly routes: Route[] = [];
   private readonly faults: Fault[] = [];
   readonly calls: RecordedCall[] = [];
-  /**
-   * The shaped link clients reach this router through (set by `listen`). Calls are recorded as the client sees
-   * them, half a round trip before the request arrived (and a whole one more for the handshake of a new
-   * connection) and half a round trip after the answer left, so that requests a client made together overlap in
-   * the record however quickly the service answered each.
-   */
-  link: { shaping: Shaping; takeHandshake(remotePort: number | undefined): number } | undefined;
-
   constructor(readonly service: string) {}
 
   /** Registers `handler` for `method` (or `*`) and a pattern such as `/repos/:owner/:repo/pulls/:number`. A trailing `*` key (`/:rest*`) matches the rest of the path. */
@@ -134,8 +132,12 @@ export class Router {
     const routeName = route
       ? `${route.method === '*' ? method : route.method} ${route.pattern}`
       : `${method} ${url.pathname}`;
-    const oneWayMs = (this.link?.shaping.latencyMs ?? 0) / 2;
-    const start = sharedNow() - oneWayMs - (this.link?.takeHandshake(req.socket.remotePort) ?? 0);
+    // Recorded as the client sees the call: half a round trip before the request arrived (a whole one more for
+    // the handshake of a new connection) and half a round trip after the answer left, so that requests a client
+    // made together overlap in the record however quickly the service answered each.
+    const link = requestLinks.get(req);
+    const oneWayMs = (link?.shaping.latencyMs ?? 0) / 2;
+    const start = sharedNow() - oneWayMs - (link?.takeHandshake(req.socket.remotePort) ?? 0);
     const record = (status: number) =>
       this.calls.push({
         service: this.service,
@@ -260,17 +262,24 @@ export interface ListenOptions {
 }
 
 /**
- * Listens on 127.0.0.1 on a free port (or `port`), shaped as `shaping` asks. Given the router rather than its
- * listener, its recorded calls carry the link's latency too (see `Router.link`).
+ * Listens on 127.0.0.1 on a free port (or `port`), shaped as `shaping` asks. A router may listen more than once,
+ * shaped differently on each port (the benchmarks measure one service over loopback and over a slow link).
  */
 export async function listen(
-  served: Router | Router['listener'],
+  listener: Router['listener'],
   options: ListenOptions | number = {},
 ): Promise<RunningServer> {
   const { port = 0, shaping: asked } = typeof options === 'number' ? { port: options } : options;
   const shaping: Shaping = { latencyMs: 0, ...asked };
-  const listener = served instanceof Router ? served.listener : served;
-  const server = createServer((req, res) => void listener(req, res));
+  let front: ShapedFront | undefined;
+  const link = {
+    shaping,
+    takeHandshake: (remotePort: number | undefined) => front?.takeHandshake(remotePort) ?? 0,
+  };
+  const server = createServer((req, res) => {
+    if (front) requestLinks.set(req, link);
+    void listener(req, res);
+  });
   // Unshaped, clients talk to the service directly (no proxy hop), as they did before shaping existed.
   const shaped = !isUnshaped(asked);
   // Shaped, connections stay open as a real service keeps them (a minute): undici reuses a connection only
@@ -282,10 +291,8 @@ export async function listen(
     server.listen(shaped ? 0 : port, '127.0.0.1', () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const front = shaped ? await shapedFront(address.port, () => shaping, port) : undefined;
+  front = shaped ? await shapedFront(address.port, () => shaping, port) : undefined;
   const publicPort = front?.port ?? address.port;
-  if (served instanceof Router)
-    served.link = { shaping, takeHandshake: (remotePort) => front?.takeHandshake(remotePort) ?? 0 };
   return {
     url: `http://127.0.0.1:${publicPort}`,
     port: publicPort,

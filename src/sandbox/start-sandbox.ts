@@ -115,7 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
         inspector2.router,
       ].map((router) =>
         // Each service its own copy: a shaped front reads its shaping live, and reshaping one must not move all.
-        listen(router, options.shaping ? { shaping: { ...options.shaping } } : {}),
+        listen(router.listener, options.shaping ? { shaping: { ...options.shaping } } : {}),
       ),
     );
     servers.push(...started);
