@@ -8,8 +8,8 @@
 import { git } from '../src/sandbox/github/bare-repo.js';
 import { createGitHubService } from '../src/sandbox/github/github-service.js';
 import { listen, type RunningServer } from '../src/sandbox/http.js';
-import type { Shaping } from '../src/sandbox/shaping.js';
 import { seedDirs } from '../src/sandbox/seed-repos.js';
+import type { Shaping } from '../src/sandbox/shaping.js';
 import { cpuSeconds } from './measure.js';
 
 /** What the benchmark process can ask of the server. */

@@ -67,7 +67,8 @@ export async function latencyFigures(options: { runs?: number; shaping?: Shaping
       const report = await bumpConsumerFlow(context, flowRepo, ami);
       const flowSeconds = (performance.now() - flowStart) / 1000;
       await context.dispose();
-      if (report.outcome !== 'created') throw new Error(`bump-consumer: unexpected outcome ${report.outcome}`);
+      if (report.outcome !== 'created')
+        throw new Error(`bump-consumer: unexpected outcome ${report.outcome}`);
       const flowCalls = [...(await flowRecording.done()), ...ec2.service.router.calls.slice(ec2From)];
       await rm(path.join(github.tmp, 'latency'), { recursive: true, force: true });
       // The first round warms the server's caches and git's, and is not counted.
@@ -130,7 +131,9 @@ export async function latencyFigures(options: { runs?: number; shaping?: Shaping
 /** A recorded call as the critical path lists it: `git GET info/refs`, `ec2 POST /`, `GET /repos/:owner/...`. */
 export function describe(call: RecordedCall): string {
   if (isGitCall(call)) return `git ${call.method} ${call.path.split('.git/')[1] ?? call.path}`;
-  return call.service === 'github' ? `${call.method} ${call.route}` : `${call.service} ${call.method} ${call.route}`;
+  return call.service === 'github'
+    ? `${call.method} ${call.route}`
+    : `${call.service} ${call.method} ${call.route}`;
 }
 
 function round(value: number): number {

@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { apiCallFigures } from './api-calls.js';
 import { bigRepoFigures } from './big-repo.js';
 import { fanOutFigures } from './fan-out.js';
-import { latencyFigures } from './latency.js';
 import type { Figure } from './figures.js';
+import { latencyFigures } from './latency.js';
+import { openUpdateScaleFigures } from './open-update-scale.js';
 import { orbOverheadFigures } from './orb-overhead.js';
 import { packerParseFigures } from './packer-parse.js';
 import { startupFigures } from './startup.js';
@@ -28,6 +29,7 @@ const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['fan-out', () => fanOutFigures()],
   ['waits', () => waitFigures()],
   ['latency', () => latencyFigures()],
+  ['open-update-scale', () => openUpdateScaleFigures()],
 ];
 
 const started = performance.now();
