@@ -8,7 +8,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { apiCallFigures } from './api-calls.js';
 import { bigRepoFigures } from './big-repo.js';
-import { fanOutFigures } from './fan-out.js';
+import { fanOutFigures, latencyFanOutFigures } from './fan-out.js';
 import type { Figure } from './figures.js';
 import { latencyFigures } from './latency.js';
 import { openUpdateScaleFigures } from './open-update-scale.js';
@@ -30,6 +30,7 @@ const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['waits', () => waitFigures()],
   ['latency', () => latencyFigures()],
   ['open-update-scale', () => openUpdateScaleFigures()],
+  ['fan-out-latency', () => latencyFanOutFigures({ consumers: Number(process.env.BENCH_FLEET ?? 100) })],
 ];
 
 const started = performance.now();
