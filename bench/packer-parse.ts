@@ -22,14 +22,19 @@ export function packerParseFigures(root: string, bigMegabytes = 200): Figure[] {
     const oneLiner = `grep 'artifact,0,id' ${big} | cut -d, -f6 | cut -d: -f2 > /dev/null`;
     // Run in turn, a ratio per run (see `interleaved`): both read the same 200 MB from the page cache under the
     // same load. The log holds a failed build, which `packer parse` reports with exit code 1 after the result.
-    const [grepTimes = [], oursTimes = []] = interleaved(
+    // `node -e 0` in the same turn gives the twin's floor: Node's own start, which grep does not pay.
+    const [grepTimes = [], oursTimes = [], nodeTimes = []] = interleaved(
       [
         ['sh', '-c', oneLiner],
         ['sh', '-c', `${ours}; test $? -le 1`],
+        ['node', '-e', '0'],
       ],
       { runs: 15, warmup: 2 },
     );
     const ratio = median(oursTimes.map((t, i) => t / (grepTimes[i] as number)));
+    const floorRatio = median(
+      oursTimes.map((t, i) => t / ((grepTimes[i] as number) + (nodeTimes[i] as number))),
+    );
     const smallPeak = peakMemory(`node ${bundle} packer parse ${small} --json; test $? -le 1`);
     const bigPeak = peakMemory(`node ${bundle} packer parse ${big} --json; test $? -le 1`);
     return [
@@ -44,6 +49,21 @@ export function packerParseFigures(root: string, bigMegabytes = 200): Figure[] {
           oursMedianS: median(oursTimes),
           baselineMedianS: median(grepTimes),
           runs: oursTimes.length,
+        },
+      },
+      {
+        // The twin: on this machine Node's start is a third of grep's whole run, so the figure above measures
+        // Node's start as much as the parse; against grep plus that start, the parse itself is measured.
+        name: `packer parse ${bigMegabytes} MB vs grep + Node's start`,
+        ours: 'hephestus packer parse --json',
+        baseline: 'grep | cut | cut, plus node -e 0',
+        ratio: floorRatio,
+        goal: '<= 1.2x',
+        met: floorRatio <= 1.2,
+        details: {
+          oursMedianS: median(oursTimes),
+          grepMedianS: median(grepTimes),
+          nodeStartMedianS: median(nodeTimes),
         },
       },
       {
