@@ -20,17 +20,29 @@ import { waitFigures } from './waits.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const only = process.argv.slice(2);
 
+/** The inputs' sizes, which the environment may scale down on a slow machine (the output says so). */
+const inputs = {
+  packerLogMb: Number(process.env.BENCH_PACKER_LOG_MB ?? 200),
+  bigRepoMb: Number(process.env.BENCH_BIG_REPO_MB ?? 300),
+  fleet: Number(process.env.BENCH_FLEET ?? 100),
+};
+const scaled = [
+  inputs.packerLogMb < 200 && `packer log ${inputs.packerLogMb} MB of 200`,
+  inputs.bigRepoMb < 300 && `big repository ${inputs.bigRepoMb} MiB of history of 300`,
+  inputs.fleet < 100 && `latency fan-out ${inputs.fleet} consumers of 100`,
+].filter((note): note is string => typeof note === 'string');
+
 const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['startup', () => startupFigures(root)],
-  ['packer-parse', () => packerParseFigures(root, Number(process.env.BENCH_PACKER_LOG_MB ?? 200))],
+  ['packer-parse', () => packerParseFigures(root, inputs.packerLogMb)],
   ['orb-overhead', () => orbOverheadFigures(root)],
-  ['big-repo', () => bigRepoFigures({ historyMb: Number(process.env.BENCH_BIG_REPO_MB ?? 300) })],
+  ['big-repo', () => bigRepoFigures({ historyMb: inputs.bigRepoMb })],
   ['api-calls', () => apiCallFigures()],
   ['fan-out', () => fanOutFigures()],
   ['waits', () => waitFigures()],
   ['latency', () => latencyFigures()],
   ['open-update-scale', () => openUpdateScaleFigures()],
-  ['fan-out-latency', () => latencyFanOutFigures({ consumers: Number(process.env.BENCH_FLEET ?? 100) })],
+  ['fan-out-latency', () => latencyFanOutFigures({ consumers: inputs.fleet })],
 ];
 
 const started = performance.now();
@@ -65,6 +77,11 @@ process.stdout.write(
     .map(([name, s]) => `${name} ${s} s`)
     .join(', ')}), not counting the build\n`,
 );
+process.stdout.write(
+  scaled.length > 0
+    ? `inputs scaled down: ${scaled.join('; ')}\n`
+    : 'inputs at full size (200 MB packer log, 300 MiB of history, 100 consumers); the shaped suites run 3 rounds after a warm-up, the 100-consumer fan-out one round\n',
+);
 
 // results.json is the record the docs cite, so only a complete run writes it: a run of some suites would leave
 // the others' figures from another run (or none) beside its own.
@@ -73,6 +90,6 @@ if (only.length > 0) {
 } else {
   writeFileSync(
     new URL('results.json', import.meta.url),
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds, seconds, figures }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, totalSeconds, seconds, inputs, figures }, null, 2)}\n`,
   );
 }

@@ -163,3 +163,14 @@ describe('hephestus sandbox up --aws-time-scale', () => {
     }
   });
 });
+
+describe('hephestus sandbox up --latency-ms --bandwidth-mbps', () => {
+  it('exits 2 naming the option for a value that is not a number of 0 or more', () => {
+    const latency = runCli(['sandbox', 'up', '--latency-ms', '-20']);
+    expect(latency.status).toBe(2);
+    expect(latency.stderr).toContain('--latency-ms: expected milliseconds (0 or more)');
+    const bandwidth = runCli(['sandbox', 'up', '--bandwidth-mbps', 'fast']);
+    expect(bandwidth.status).toBe(2);
+    expect(bandwidth.stderr).toContain('--bandwidth-mbps: expected megabits per second (0 or more)');
+  });
+});
