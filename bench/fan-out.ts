@@ -225,7 +225,9 @@ export async function latencyFanOutFigures(
     await context.dispose();
     await rm(work, { recursive: true, force: true });
     const created = reports.filter((report) => report.outcome === 'created').length;
-    const writes = (await recording.done()).filter((call) => !isGitCall(call) && isWrite(call)).length;
+    const calls = await recording.done();
+    const rest = calls.filter((call) => !isGitCall(call));
+    const writes = rest.filter(isWrite).length;
     const ratio = flowSeconds / floorSeconds;
     return [
       {
@@ -245,6 +247,11 @@ export async function latencyFanOutFigures(
           restWrites: writes,
           pacedWritesFloorS: Math.max(0, writes - 1),
           serialWritesFloorS: round((writes * shaping.latencyMs) / 1000),
+          // What a platform team asks next: the REST budget. A GitHub App installation may make 5,000 REST
+          // requests an hour (git's smart-HTTP requests do not count against it).
+          restRequestsPerConsumer: round(rest.length / consumers),
+          gitRequestsPerConsumer: round((calls.length - rest.length) / consumers),
+          consumersPerHourWithinRestLimit: Math.floor(5000 / (rest.length / consumers)),
           runs: 1,
         },
       },
