@@ -22,7 +22,8 @@ export async function bumpInClone(
     (list) => ({ list }),
     (error: unknown) => ({ error }),
   );
-  const checkout = await checkOut(context, { repository, commits: true });
+  // Only the configured files are read and edited: a big repository is cloned without the rest (clone-choice.ts).
+  const checkout = await checkOut(context, { repository, commits: true, bySize: true });
   const early = await listed;
   const openPullRequests =
     checkout.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early
