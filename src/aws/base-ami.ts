@@ -98,9 +98,21 @@ export async function compareWithPin(
   latest: BaseAmi,
   pinned: string,
 ): Promise<PinComparison> {
+  if (pinned === latest.imageId) return { region: latest.region, pinned, latest, outcome: 'current' };
+  return pinComparison(latest, pinned, await describePinned(ec2, pinned));
+}
+
+/**
+ * The newest base AMI against the pin, as EC2 described the pin (undefined: deregistered). For a caller that looks
+ * the pin up while the newest AMI is searched for: two calls at once instead of one after the other.
+ */
+export function pinComparison(
+  latest: BaseAmi,
+  pinned: string,
+  found: ImageRecord | undefined,
+): PinComparison {
   const base = { region: latest.region, pinned, latest };
   if (pinned === latest.imageId) return { ...base, outcome: 'current' };
-  const found = await describePinned(ec2, pinned);
   if (!found) return { ...base, outcome: 'newer-available' };
   const pinnedImage = { name: found.name, creationDate: new Date(found.creationTime).toISOString() };
   const outcome =
@@ -108,7 +120,8 @@ export async function compareWithPin(
   return { ...base, outcome, pinnedImage };
 }
 
-async function describePinned(ec2: EC2Client, imageId: string): Promise<ImageRecord | undefined> {
+/** The pinned image as EC2 describes it by id (deprecated ones too), or undefined when it was deregistered. */
+export async function describePinned(ec2: EC2Client, imageId: string): Promise<ImageRecord | undefined> {
   try {
     // By id AWS also shows deprecated images, which is what an old pin usually is.
     const { Images = [] } = await ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }));

@@ -262,19 +262,33 @@ function mergedEvent(
  * `PARAM_GIT_BRANCH` and `PARAM_PIPELINE_PARAMETERS` (a JSON object of the pipeline parameters).
  */
 export function eventInputsFromEnv(env: Record<string, string | undefined>): EventInputs {
-  const inputs: EventInputs = {};
-  const set = <K extends keyof EventInputs>(key: K, value: EventInputs[K] | undefined) => {
-    if (value !== undefined && value !== '') inputs[key] = value;
-  };
-  set('triggerSource', env.PARAM_TRIGGER_SOURCE);
-  set('triggerType', env.PARAM_TRIGGER_TYPE);
-  set('scheduleName', env.PARAM_SCHEDULE_NAME);
-  set('gitBranch', env.PARAM_GIT_BRANCH);
-  set('circleBranch', env.CIRCLE_BRANCH);
-  set('pullRequestUrl', env.CIRCLE_PULL_REQUEST);
-  set('sha', env.CIRCLE_SHA1);
-  set('parameters', parseParameters(env.PARAM_PIPELINE_PARAMETERS));
-  return inputs;
+  return givenInputs({
+    triggerSource: env.PARAM_TRIGGER_SOURCE,
+    triggerType: env.PARAM_TRIGGER_TYPE,
+    scheduleName: env.PARAM_SCHEDULE_NAME,
+    gitBranch: env.PARAM_GIT_BRANCH,
+    circleBranch: env.CIRCLE_BRANCH,
+    pullRequestUrl: env.CIRCLE_PULL_REQUEST,
+    sha: env.CIRCLE_SHA1,
+    parameters: parseParameters(env.PARAM_PIPELINE_PARAMETERS),
+  });
+}
+
+/** The inputs actually given: CircleCI renders an unset pipeline value as an empty string, which counts as none. */
+export function givenInputs(values: EventInputs): EventInputs {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined && value !== ''),
+  ) as EventInputs;
+}
+
+/** The pipeline parameters of a parsed JSON object: its string, number and boolean values. */
+export function scalarParameters(parsed: object): Record<string, string | number | boolean> {
+  const result: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      result[key] = value;
+  }
+  return result;
 }
 
 /** The PR number at the end of a pull request URL (`https://github.com/o/r/pull/12`). */
@@ -325,10 +339,5 @@ function parseParameters(json: string | undefined): EventInputs['parameters'] {
       setting: 'PARAM_PIPELINE_PARAMETERS',
     });
   }
-  const result: Record<string, string | number | boolean> = {};
-  for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-      result[key] = value;
-  }
-  return result;
+  return scalarParameters(parsed);
 }

@@ -16,7 +16,7 @@ import { selectTrackedImages } from '../images/select-images.js';
 import type { PullRequestInfo, SlackMessage } from '../slack/slack-messages.js';
 import { updateStatusMessage } from '../slack/update-status-message.js';
 import { baseAmiCommitMessage, baseAmiPullRequestBody } from '../update/base-ami-update-text.js';
-import { type Checkout, checkOut, repoPath } from '../update/checkout.js';
+import { ASSUMED_DEFAULT_BRANCH, type Checkout, checkOut, repoPath } from '../update/checkout.js';
 import { proposeUpdate, recordProposal } from '../update/propose-update.js';
 import { rebuildMessage, rebuildOf } from '../update/rebuild.js';
 import { commitUpdate, reportedHead, type UpdateCommit } from '../update/update-branch.js';
@@ -42,6 +42,9 @@ type PinBump = { image: ImageConfig; check: BaseAmiCheck };
 /** Runs open-update; see the module comment. */
 export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport> {
   const repository = context.repository();
+  const prs = context.pullRequests(repository);
+  // Listed while the clone runs and the base AMIs are looked up, as bump-consumer does (see listOpenPullRequests).
+  const listed = listOpenEarly(prs);
   const checkout = await checkOut(context, { repository, commits: true });
   const images = selectTrackedImages(checkout.config, context.options.images);
   const names = images.map((image) => image.name);
@@ -60,9 +63,8 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   const bumps = checks.filter(({ check }) => isBump(check, force));
   // `--force` with every pin current asks for a rebuild: a commit without changes carries it to the branch.
   const rebuild = force && bumps.length === 0;
-  const prs = context.pullRequests(repository);
   // One list serves both this run's own PR (its body keeps our markers) and the update below.
-  const openPullRequests = await prs.listOpen(checkout.config.git.default_branch);
+  const openPullRequests = await listedFor(prs, listed, checkout.config.git.default_branch);
   if (bumps.length === 0 && !force) {
     const leaveAlone = await nothingToWrite(context, checkout, prs, openPullRequests, branch);
     if (leaveAlone) return { ...report, summary: [leaveAlone] };
@@ -82,6 +84,24 @@ export async function openUpdate(context: FlowContext): Promise<OpenUpdateReport
   });
   recordProposal(report, proposal);
   return report;
+}
+
+type EarlyList = Promise<{ list: PullRequest[] } | { error: unknown }>;
+
+/** The open PRs into the branch a clone assumes is the default one, asked for before the clone says which it is. */
+function listOpenEarly(prs: PullRequests): EarlyList {
+  return prs.listOpen(ASSUMED_DEFAULT_BRANCH).then(
+    (list) => ({ list }),
+    (error: unknown) => ({ error }),
+  );
+}
+
+/** The early list when it was of `defaultBranch` and succeeded; else the list asked again. */
+async function listedFor(prs: PullRequests, early: EarlyList, defaultBranch: string): Promise<PullRequest[]> {
+  const listed = await early;
+  return defaultBranch === ASSUMED_DEFAULT_BRANCH && 'list' in listed
+    ? listed.list
+    : prs.listOpen(defaultBranch);
 }
 
 /** The pin moves: to a newer base AMI, or with `--force` to the newest one whatever its age. */

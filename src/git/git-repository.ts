@@ -38,6 +38,14 @@ export interface CloneOptions {
    * a bounded depth, so the cost of a clone does not grow with the history.
    */
   history?: 'commits' | 'tip';
+  /**
+   * Check out only these paths (files or directories, from the repository's root): the clone fetches no file
+   * contents (`--filter=blob:none`), and checking out fetches those of these paths alone, in one request. For a
+   * big repository whose flow edits a few files; {@link GitRepository.sparseCheckout} adds paths later.
+   */
+  sparse?: readonly string[];
+  /** Aborts the clone (a caller that learnt meanwhile that it wants another kind of clone). */
+  signal?: AbortSignal;
   /** The token is added to it; pass the logger's so both hide the same secrets. */
   redactor?: Redactor;
   /** Kills a git command that stays silent this long. Default five minutes. */
@@ -78,6 +86,8 @@ interface Settings {
   timeoutMs: number;
   stallSeconds: number;
   shallow: boolean;
+  /** File contents are fetched as commands need them: every command may talk to the remote. */
+  partial: boolean;
 }
 
 /**
@@ -124,35 +134,71 @@ export class GitRepository {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       stallSeconds: options.stallSeconds ?? stallSecondsFrom(process.env),
       shallow: options.history === 'tip',
+      partial: options.history !== 'tip' || options.sparse !== undefined,
     };
     const dir = resolve(options.dir);
     await mkdir(dirname(dir), { recursive: true });
     const repo = new GitRepository(dir, options.branch, settings);
-    const history = options.history === 'tip' ? ['--depth', '1'] : ['--filter=blob:none'];
+    const history = [
+      ...(options.history === 'tip' ? ['--depth', '1'] : []),
+      ...(settings.partial ? ['--filter=blob:none'] : []),
+      ...(options.sparse ? ['--no-checkout'] : []),
+    ];
     // A clone that meets a passing 5xx or 429 from the git host is tried again (a few seconds apart); a wrong
     // token, a missing repository or a bad branch fails at once.
     for (let attempt = 1; ; attempt++) {
       try {
-        await repo.run(dirname(dir), 'remote', `clone of ${options.url} (${options.branch})`, (git) =>
-          git.clone(options.url, dir, [
-            ...history,
-            '--single-branch',
-            '--branch',
-            options.branch,
-            '--no-tags',
-            '--origin',
-            REMOTE,
-          ]),
+        await repo.run(
+          dirname(dir),
+          'remote',
+          `clone of ${options.url} (${options.branch})`,
+          (git) =>
+            git.clone(options.url, dir, [
+              ...history,
+              '--single-branch',
+              '--branch',
+              options.branch,
+              '--no-tags',
+              '--origin',
+              REMOTE,
+            ]),
+          {},
+          options.signal,
         );
         break;
       } catch (error) {
         // A branch the remote does not have is an answer, not a passing failure.
-        if (attempt >= CLONE_ATTEMPTS || !isTransient(error) || isMissingBranch(error)) throw error;
+        if (
+          attempt >= CLONE_ATTEMPTS ||
+          !isTransient(error) ||
+          isMissingBranch(error) ||
+          options.signal?.aborted
+        )
+          throw error;
         await rm(dir, { recursive: true, force: true });
         await new Promise((resolveDelay) => setTimeout(resolveDelay, CLONE_RETRY_DELAY_MS * attempt));
       }
     }
+    if (options.sparse) {
+      await repo.sparseCheckout(options.sparse);
+      // The clone checked nothing out: this fetches the listed paths' contents and writes them.
+      await repo.git('local', `checkout of ${options.branch}`, (git) =>
+        git.raw(['checkout', '--force', options.branch]),
+      );
+    }
     return repo;
+  }
+
+  /**
+   * Checks out only `paths` (and what was checked out before stays only if listed again), fetching the contents
+   * it lacks in one request. Paths are matched literally from the repository's root (`--no-cone` patterns with
+   * any wildcard escaped), so a file named in configuration cannot widen the checkout.
+   */
+  async sparseCheckout(paths: readonly string[]): Promise<void> {
+    const patterns = [...new Set(paths)].map(sparsePattern);
+    await this.git('local', 'sparse checkout', (git) =>
+      git.raw(['sparse-checkout', 'set', '--no-cone', ...patterns]),
+    );
   }
 
   /**
@@ -368,17 +414,19 @@ export class GitRepository {
     what: string,
     task: (git: SimpleGit) => Promise<T>,
     env: Record<string, string> = {},
+    signal?: AbortSignal,
   ): Promise<T> {
     const { token, origin, redactor, timeoutMs, stallSeconds } = this.settings;
     const deadlines = ['http.lowSpeedLimit=1000', `http.lowSpeedTime=${stallSeconds}`];
     // Only commands that talk to the remote get the token. In a blobless clone any command may fetch a missing
     // file's contents, so there every command gets it.
-    const credentials = kind === 'remote' || !this.settings.shallow ? credentialEntries(token, origin) : [];
+    const credentials = kind === 'remote' || this.settings.partial ? credentialEntries(token, origin) : [];
     const git = simpleGit({
       baseDir,
       config: deadlines,
       timeout: { block: timeoutMs },
       unsafe: GIT_UNSAFE_ALLOWED,
+      ...(signal ? { abort: signal } : {}),
     }).env(commandEnvironment(origin, credentials, env));
     try {
       return await task(git);
@@ -400,6 +448,16 @@ function stallSecondsFrom(env: NodeJS.ProcessEnv): number {
     });
   }
   return value;
+}
+
+/** A `--no-cone` sparse-checkout pattern matching `path` (a file or directory from the root) and nothing else. */
+export function sparsePattern(path: string): string {
+  const clean = path
+    .replace(/\\/g, '/')
+    .replace(/^\.?\//, '')
+    .replace(/\/+$/, '');
+  // gitignore syntax: `*`, `?`, `[` and `\` are wildcards or escapes, a leading `!` or `#` negates or comments.
+  return `/${clean.replace(/[*?[\\!#]/g, (c) => `\\${c}`)}`;
 }
 
 /** The remote-tracking ref a fetched branch is kept in. */

@@ -6,6 +6,8 @@
  * Retries are bounded: 5xx answers, timeouts and dropped connections by @octokit/plugin-retry (waits of 1, 4,
  * 9 s); primary and secondary rate limits by @octokit/plugin-throttling, honouring `retry-after` and
  * `x-ratelimit-reset`, at most `rateLimitRetries` times and never for longer than `maxRateLimitWaitSeconds`.
+ * GitHub's secondary limits hold whatever the pacing: at most 10 requests in flight (GitHub allows 100), and
+ * writes one at a time (see request-limits.ts).
  */
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
@@ -24,6 +26,7 @@ import {
   networkFailure,
 } from '../errors.js';
 import { Redactor } from '../log/redact.js';
+import { serializeWrites } from './request-limits.js';
 import { ErrorBodySchema } from './schema.js';
 
 const SERVICE = 'GitHub';
@@ -127,6 +130,7 @@ export class GitHubClient {
         ...unpaced,
       },
     });
+    serializeWrites(this.octokit);
   }
 
   /**

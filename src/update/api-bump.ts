@@ -16,7 +16,7 @@ import { lockedImages } from '../lock/locked-images.js';
 import { commitUpdateViaApi } from './api-update-branch.js';
 import { targetIn } from './checkout.js';
 import { configFileOf, noAuthorError, readConfigAt } from './config-file.js';
-import { type CommittedBump, type PlannedBump, planBumps, planOf, verifyAmis } from './consumer-bump.js';
+import { type CommittedBump, type PlannedBump, planBumps, planOf, startAmiCheck } from './consumer-bump.js';
 import { consumerCommitMessage } from './consumer-bump-text.js';
 
 /** Plans, checks and commits the bump of `repository` to `given` (else the lock file's images) on its update branch. */
@@ -32,7 +32,9 @@ export async function bumpViaApi(
   if (!author) throw noAuthorError(context);
   const images = given ?? (await lockedImages(context, config));
   const files = new ConsumerFiles(data, base.sha);
-  // The files and the open PRs are independent reads: made at once, a bump costs one round trip for them.
+  // The files, the open PRs and EC2's check of the AMIs are independent: made at once, they cost one round trip.
+  // The check is awaited before the first write.
+  const checked = startAmiCheck(context, config, images);
   const [openPullRequests] = await Promise.all([
     prs.listOpen(config.git.default_branch),
     ...[...(config.bump?.files ?? []).entries()]
@@ -42,7 +44,7 @@ export async function bumpViaApi(
   const bumps = await planBumps(config, images, async (entry, setting) =>
     targetIn(await files.read(entry, setting), entry, setting),
   );
-  await verifyAmis(context, config, bumps);
+  await checked;
   const changed = editInMemory(config.bump?.files ?? [], bumps, files.texts);
   const plan = planOf(config, bumps, images);
   const commit = await commitUpdateViaApi(context, {

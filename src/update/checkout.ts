@@ -2,7 +2,7 @@
  * A flow's own clone of its repository, over HTTPS from GITHUB_SERVER_URL with the token, and the
  * `hephestus.yml` read from it: the same in CircleCI and against the sandbox, whatever the job checked out.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertRepositoryMatches } from '../config/check-repository.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
@@ -14,7 +14,15 @@ import { maskTemplateActions } from '../edit/formats/go-template.js';
 import { updaterFor, updaterForFormat } from '../edit/updaters.js';
 import { InputError } from '../errors.js';
 import type { FlowContext, RepositoryName } from '../flows/flow-context.js';
-import { type GitIdentity, GitRepository, isMissingBranch, trackingRef } from '../git/git-repository.js';
+import {
+  type CloneOptions,
+  type GitIdentity,
+  GitRepository,
+  isMissingBranch,
+  trackingRef,
+} from '../git/git-repository.js';
+import { GitData } from '../github/git-data.js';
+import { chooseClone, filesToCheckOut } from './clone-choice.js';
 import { configFileOf, noAuthorError } from './config-file.js';
 
 export interface Checkout {
@@ -42,6 +50,11 @@ export interface CheckoutOptions {
   branch?: string;
   /** The flow commits: the clone must carry the configured author. */
   commits?: boolean;
+  /**
+   * Clone the cheapest way by the repository's size (see clone-choice.ts): for a flow that reads and edits only
+   * the files its configuration names.
+   */
+  bySize?: boolean;
 }
 
 /** Clones `repository` at `branch` and reads its configuration (`--config`, relative to the clone). */
@@ -84,19 +97,21 @@ async function cloneAndRead(
 ): Promise<Omit<Checkout, 'author'>> {
   const dir = join(await context.workDir('clone'), 'repo');
   const branch = options.branch ?? ASSUMED_DEFAULT_BRANCH;
-  const url = `${context.endpoints.githubServer}/${options.repository.fullName}.git`;
-  context.logger.info(`cloning ${options.repository.fullName} (${branch})`);
-  const git = await GitRepository.clone({
-    url,
+  const clone = {
+    url: `${context.endpoints.githubServer}/${options.repository.fullName}.git`,
     token: context.githubToken(),
     dir,
     branch,
     author: identity,
     // The newest commit only: a bump costs the same at 2,000 and 20,000 commits. The update branch is fetched
     // to a bounded depth, which its foreign-commit check needs (see update-branch.ts).
-    history: 'tip',
+    history: 'tip' as const,
     redactor: context.logger.redactor,
-  }).catch(async (error: unknown) => {
+  };
+  const { git, sparse } = await (options.bySize
+    ? cloneBySize(context, options.repository, clone)
+    : cloneWhole(context, options.repository, clone)
+  ).catch(async (error: unknown) => {
     if (options.branch !== undefined && isMissingBranch(error))
       throw await missingBranch(context, options.repository, options.branch);
     throw error;
@@ -105,9 +120,57 @@ async function cloneAndRead(
     loadConfig(repoPath(dir, configFileOf(context), '--config')),
     git.revParse('HEAD'),
   ]);
+  if (sparse) await git.sparseCheckout(filesToCheckOut(config, configFileOf(context)));
   // A template, pin or build name that is not there stops the flow here (exit 2), before it builds or writes.
   await assertRepositoryMatches(config, dir, configFileOf(context));
   return { repository: options.repository, git, dir, config, branch, sha };
+}
+
+type Clone = { git: GitRepository; sparse: boolean };
+
+function cloneWhole(context: FlowContext, repository: RepositoryName, clone: CloneOptions): Promise<Clone> {
+  context.logger.info(`cloning ${repository.fullName} (${clone.branch})`);
+  return GitRepository.clone(clone).then((git) => ({ git, sparse: false }));
+}
+
+/**
+ * Clones the tip whole while GitHub says how big the repository is; when it is big (see chooseClone), that clone
+ * is stopped and a blobless one made that checks out the configuration only (the files it names come after it is
+ * read). The size costs no round trip before a small repository's clone; a big one's starts a round trip late.
+ */
+async function cloneBySize(
+  context: FlowContext,
+  repository: RepositoryName,
+  clone: CloneOptions,
+): Promise<Clone> {
+  const stop = new AbortController();
+  const whole: { state: 'cloning' | 'done' | 'stopped' } = { state: 'cloning' };
+  const choice = new GitData(context.github(), { owner: repository.owner, repo: repository.repo })
+    .sizeKb()
+    .then(chooseClone, () => chooseClone(undefined))
+    .then((chosen) => {
+      if (chosen.way === 'sparse' && whole.state === 'cloning') {
+        whole.state = 'stopped';
+        stop.abort();
+      }
+      return chosen;
+    });
+  try {
+    const git = await GitRepository.clone({ ...clone, signal: stop.signal });
+    whole.state = 'done';
+    const chosen = await choice;
+    // A clone that finished before the size came is kept: its cost is paid.
+    const reason = chosen.way === 'shallow' ? chosen.reason : 'its tip was cloned before its size came';
+    context.logger.info(`cloned ${repository.fullName} (${clone.branch}) shallow: ${reason}`);
+    return { git, sparse: false };
+  } catch (error) {
+    if (whole.state !== 'stopped') throw error;
+  }
+  const chosen = await choice;
+  context.logger.info(`cloning ${repository.fullName} (${clone.branch}) sparse: ${chosen.reason}`);
+  await rm(clone.dir, { recursive: true, force: true });
+  const git = await GitRepository.clone({ ...clone, sparse: [configFileOf(context)] });
+  return { git, sparse: true };
 }
 
 /** The branch a flow was asked for does not exist: exit 2 naming where it came from, with a did-you-mean. */

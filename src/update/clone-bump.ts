@@ -5,7 +5,7 @@ import type { PullRequests } from '../github/pull-requests.js';
 import type { ImageAmiMap } from '../images/image-set.js';
 import { lockedImages } from '../lock/locked-images.js';
 import { ASSUMED_DEFAULT_BRANCH, type Checkout, checkOut, readTarget, repoPath } from './checkout.js';
-import { type CommittedBump, type PlannedBump, planBumps, planOf, verifyAmis } from './consumer-bump.js';
+import { type CommittedBump, type PlannedBump, planBumps, planOf, startAmiCheck } from './consumer-bump.js';
 import { consumerCommitMessage } from './consumer-bump-text.js';
 import { commitUpdate, reportedHead } from './update-branch.js';
 
@@ -22,17 +22,20 @@ export async function bumpInClone(
     (list) => ({ list }),
     (error: unknown) => ({ error }),
   );
-  const checkout = await checkOut(context, { repository, commits: true });
+  // Only the configured files are read and edited: a big repository is cloned without the rest (clone-choice.ts).
+  const checkout = await checkOut(context, { repository, commits: true, bySize: true });
   const early = await listed;
   const openPullRequests =
     checkout.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early
       ? early.list
       : await prs.listOpen(checkout.config.git.default_branch);
   const images = given ?? (await lockedImages(context, checkout.config));
+  // EC2's answer is awaited before anything leaves the clone (see commitUpdate's `checked`): the files are edited
+  // and committed meanwhile, a round trip off the way to the push.
+  const checked = startAmiCheck(context, checkout.config, images);
   const bumps = await planBumps(checkout.config, images, (entry, setting) =>
     readTarget(checkout.dir, entry, setting),
   );
-  await verifyAmis(context, checkout.config, bumps);
   const plan = planOf(checkout.config, bumps, images);
   const commit = await commitUpdate(
     context,
@@ -41,6 +44,7 @@ export async function bumpInClone(
     consumerCommitMessage(bumps),
     () => editFiles(checkout, bumps),
     reportedHead(openPullRequests, repository, plan.branch),
+    { checked },
   );
   return { target: checkout, plan, openPullRequests, commit };
 }

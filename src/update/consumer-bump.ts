@@ -102,44 +102,73 @@ export async function planBumps(
   return bumps;
 }
 
+/** An AMI a bump writes: the `bump.files` entry (its index) and the image it is of. */
+export type AmiToWrite = Pick<PlannedBump, 'index' | 'image' | 'after'>;
+
 /**
- * Checks every AMI a bump would write with EC2 before any edit: it must exist, be owned by a configured
+ * The AMIs a bump to `images` writes, from the configuration alone (no file read): what {@link verifyAmis} checks,
+ * so the check can start before the files are read. Entries {@link planBumps} refuses are left to it.
+ */
+export function amisToWrite(config: HephestusConfig, images: ImageAmiMap): AmiToWrite[] {
+  return (config.bump?.files ?? []).flatMap((entry, index) => {
+    const amis = images[entry.image];
+    const after = amis && entry.value !== 'name' ? amiFor(amis, entry.region) : undefined;
+    return after ? [{ index, image: entry.image, after }] : [];
+  });
+}
+
+/**
+ * {@link verifyAmis} of the AMIs `images` writes, started now and awaited by the caller before its first write.
+ * Marked handled, so a run that stops for another reason first (a file that does not parse) leaves no
+ * unhandled rejection behind.
+ */
+export function startAmiCheck(
+  context: FlowContext,
+  config: HephestusConfig,
+  images: ImageAmiMap,
+): Promise<void> {
+  const check = verifyAmis(context, config, amisToWrite(config, images));
+  check.catch(() => undefined);
+  return check;
+}
+
+/**
+ * Checks every AMI a bump would write with EC2 before any write: it must exist, be owned by a configured
  * account (`bump.accounts`, else the credentials' own), be available, tagged validated for its image, and have
  * reached `bump.channel` (else the first channel) or a later one. Any other id fails the run (exit 1) naming it:
- * no branch, no pull request.
+ * no branch, no pull request. The AMIs are looked up at once (one round trip, not one per AMI), each
+ * region/AMI/image once.
  */
 export async function verifyAmis(
   context: FlowContext,
   config: HephestusConfig,
-  bumps: readonly PlannedBump[],
+  bumps: readonly AmiToWrite[],
 ): Promise<void> {
   const files = config.bump?.files ?? [];
   const channel = config.bump?.channel ?? (config.channels[0] as string);
   const checked = new Map<string, Promise<string | undefined>>();
-  const problems: string[] = [];
-  for (const bump of bumps) {
+  const results = bumps.map((bump) => {
     const region = files[bump.index]?.region ?? context.env.AWS_REGION ?? context.env.AWS_DEFAULT_REGION;
     if (!region) {
-      problems.push(
-        `${bump.after} (${bump.image}): no region to look it up in (set bump.files[${bump.index}].region)`,
-      );
-      continue;
+      return `${bump.after} (${bump.image}): no region to look it up in (set bump.files[${bump.index}].region)`;
     }
     const key = `${region}/${bump.after}/${bump.image}`;
-    let check = checked.get(key);
-    if (!check) {
-      check = whyNotValidated(context.ec2For(region), bump.after, {
-        owners: config.bump?.accounts ?? [],
-        channels: config.channels,
-        // A dry run of promote moves nothing, so its images are not in the channel yet.
-        channel: context.dryRun ? (config.channels[0] as string) : channel,
-        image: bump.image,
-      }).then((why) => (why && !(context.dryRun && /channel/.test(why)) ? why : undefined));
-      checked.set(key, check);
-      const why = await check;
-      if (why) problems.push(`${bump.after} (${bump.image}, ${region}) ${why}`);
-    }
-  }
+    if (checked.has(key)) return undefined;
+    const check = whyNotValidated(context.ec2For(region), bump.after, {
+      owners: config.bump?.accounts ?? [],
+      channels: config.channels,
+      // A dry run of promote moves nothing, so its images are not in the channel yet.
+      channel: context.dryRun ? (config.channels[0] as string) : channel,
+      image: bump.image,
+    }).then((why) =>
+      why && !(context.dryRun && /channel/.test(why))
+        ? `${bump.after} (${bump.image}, ${region}) ${why}`
+        : undefined,
+    );
+    checked.set(key, check);
+    return check;
+  });
+  const problems = (await Promise.all(results)).filter((problem) => problem !== undefined);
   if (problems.length)
     throw new FailureError(
       `refusing to bump: ${problems.join('; ')}. Only AMIs Hephestus validated are written; nothing was changed`,

@@ -30,7 +30,13 @@ export interface UpdateCommit {
  * anyway). When that commit is our own, it is all the remote branch needs to tell: nothing sits on top of it,
  * and its tree says whether the update is already there. One REST read of the commit then replaces a fetch of
  * the branch, the costliest step after the clone (see docs/performance.md); the push's lease still refuses
- * the push if the branch moved since. Without it, or when the head is someone else's, the branch is fetched.
+ * the push if the branch moved since. Without a reported head, one REST read of the branch's ref (made while
+ * the update is rebuilt) says whether the branch exists at all: a branch that does not (the usual case, the first
+ * update of an image set) needs no fetch, and the push's lease (the branch must not exist) covers one created
+ * meanwhile. A branch that exists, or a head that is someone else's, is fetched and looked through.
+ *
+ * `options.checked` is a check the caller runs meanwhile (the EC2 check of the AMIs written): the edits are made
+ * and committed in the clone while it runs, but nothing is pushed, and no branch read, until it passed.
  */
 export async function commitUpdate(
   context: FlowContext,
@@ -40,7 +46,7 @@ export async function commitUpdate(
   apply: () => Promise<void>,
   reportedHead?: string,
   /** `rebuild`: commit even when the edits change nothing (a rebuild asked for by hand, `--force`). */
-  options: { rebuild?: boolean } = {},
+  options: { rebuild?: boolean; checked?: Promise<unknown> } = {},
 ): Promise<UpdateCommit> {
   const { git } = checkout;
   const base = trackingRef(checkout.config.git.default_branch);
@@ -49,12 +55,14 @@ export async function commitUpdate(
     await apply();
     return git.commitAll(message, { allowEmpty: options.rebuild === true });
   };
-  // The reported head's owner is asked while the update is rebuilt: neither needs the other.
-  const [ownHead, sha] = await settleBoth(
-    reportedHead === undefined ? Promise.resolve(undefined) : ownCommit(context, checkout, reportedHead),
+  // The branch's head is asked about while the update is rebuilt and the caller's check runs: none needs another.
+  const [probe, sha] = await settleAll(
+    probeBranch(context, checkout, branch, reportedHead),
     rebuild(),
+    options.checked ?? Promise.resolve(),
   );
-  const remote = ownHead ? ownHead.sha : await git.fetchBranch(branch);
+  const ownHead = probe.own;
+  const remote = ownHead ? ownHead.sha : probe.absent ? undefined : await git.fetchBranch(branch);
   if (!sha) {
     // The default branch holds the update. A branch with someone's work on it is theirs to close; ours goes.
     const foreign =
@@ -150,9 +158,30 @@ async function holdsUpdate(checkout: Checkout, branch: string, apply: () => Prom
   return (await local(checkout.dir, ['status', '--porcelain'])).trim() === '';
 }
 
-/** Both results once both have finished (so no git command outlives a failure), or the first failure. */
-async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
+/**
+ * What one REST read tells of the remote branch: our own reported head (its tree too), or that the branch does not
+ * exist; neither means the branch is to be fetched.
+ */
+async function probeBranch(
+  context: FlowContext,
+  checkout: Checkout,
+  branch: string,
+  reportedHead: string | undefined,
+): Promise<{ own?: Awaited<ReturnType<typeof ownCommit>>; absent: boolean }> {
+  if (reportedHead !== undefined)
+    return { own: await ownCommit(context, checkout, reportedHead), absent: false };
+  const { owner, repo } = checkout.repository;
+  const data = new GitData(context.github(), { owner, repo });
+  return { absent: (await data.branchSha(branch)) === undefined };
+}
+
+/**
+ * The results once all have finished (so no git command outlives a failure), or the first failure: the caller's
+ * check before the others, as when it ran before the edits (an AMI refused is the news, not an edit that failed).
+ */
+async function settleAll<A, B>(a: Promise<A>, b: Promise<B>, check: Promise<unknown>): Promise<[A, B]> {
+  const [ra, rb, rc] = await Promise.allSettled([a, b, check]);
+  if (rc.status === 'rejected') throw rc.reason;
   if (ra.status === 'rejected') throw ra.reason;
   if (rb.status === 'rejected') throw rb.reason;
   return [ra.value, rb.value];

@@ -4,6 +4,8 @@ import {
   classifyEvent,
   type EventInputs,
   eventInputsFromEnv,
+  givenInputs,
+  scalarParameters,
 } from '../../circleci/classify-event.js';
 import { InputError } from '../../errors.js';
 import { circleRepository, jsonObject, optionalConfig } from '../option-parsers.js';
@@ -54,29 +56,21 @@ export async function eventCommand(options: EventOptions, { logger, json }: Comm
   else logger.result([event.kind, ...event.reasons.map((reason) => `  ${reason}`)].join('\n'));
 }
 
-/** The flags given, empty ones left out: CircleCI renders an unset pipeline value as an empty string. */
+/** The flags given, empty ones left out (see givenInputs). */
 function flagInputs(options: EventOptions): EventInputs {
-  const inputs: EventInputs = {};
-  const set = <K extends keyof EventInputs>(key: K, value: EventInputs[K] | undefined) => {
-    if (value !== undefined && value !== '') inputs[key] = value;
-  };
-  set('triggerSource', options.triggerSource);
-  set('triggerType', options.triggerType);
-  set('scheduleName', options.scheduleName);
-  set('gitBranch', options.gitBranch);
-  set('circleBranch', options.branch);
-  set('sha', options.sha);
-  set('pullRequestUrl', options.pullRequest);
-  if (options.parameters !== undefined && options.parameters.trim() !== '') {
-    const parsed = jsonObject(options.parameters, '--parameters');
-    const parameters: Record<string, string | number | boolean> = {};
-    for (const [key, value] of Object.entries(parsed)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
-        parameters[key] = value;
-    }
-    inputs.parameters = parameters;
-  }
-  return inputs;
+  const parameters = options.parameters?.trim()
+    ? scalarParameters(jsonObject(options.parameters, '--parameters'))
+    : undefined;
+  return givenInputs({
+    triggerSource: options.triggerSource,
+    triggerType: options.triggerType,
+    scheduleName: options.scheduleName,
+    gitBranch: options.gitBranch,
+    circleBranch: options.branch,
+    sha: options.sha,
+    pullRequestUrl: options.pullRequest,
+    parameters,
+  });
 }
 
 /** `owner/name` from CircleCI's project variables, when the job runs there. */

@@ -108,6 +108,11 @@ function runBackend(
     CONTENT_TYPE: req.headers['content-type'] ?? '',
     REMOTE_USER: 'x-access-token',
     REMOTE_ADDR: req.raw.socket.remoteAddress ?? '127.0.0.1',
+    // GitHub serves partial clones (`--filter=blob:none`); without this upload-pack ignores the filter and sends
+    // every blob.
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'uploadpack.allowFilter',
+    GIT_CONFIG_VALUE_0: 'true',
   });
   if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
   // http-backend inflates gzip bodies itself when told the encoding (git clients gzip large requests).

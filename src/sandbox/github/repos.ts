@@ -1,5 +1,5 @@
 /** Repositories, branches and file contents: what a client reads before it changes anything. */
-import { readCommit } from './bare-repo.js';
+import { git, readCommit } from './bare-repo.js';
 import { contentItemJson } from './git-data-json.js';
 import { entryAt, listTree, readBlob } from './git-objects.js';
 import { ApiError, type ApiRoutes, DOCS, notFound } from './github-api.js';
@@ -7,10 +7,11 @@ import { commitJson, repoJson } from './github-json.js';
 import { type GitHubWorld, repoOf } from './github-world.js';
 
 export function register(api: ApiRoutes, { state }: GitHubWorld): void {
-  api('GET', '/repos/:owner/:repo', ({ req, base }) => ({
-    status: 200,
-    body: repoJson(base, repoOf(state, req), true),
-  }));
+  api('GET', '/repos/:owner/:repo', async ({ req, base }) => {
+    const repo = repoOf(state, req);
+    // As GitHub, the repository's size in KB: what a client can choose its way of cloning by.
+    return { status: 200, body: { ...repoJson(base, repo, true), size: await repositorySizeKb(repo.dir) } };
+  });
 
   api('GET', '/repos/:owner/:repo/branches/:branch*', async ({ req, base }) => {
     const repo = repoOf(state, req);
@@ -68,4 +69,11 @@ export function register(api: ApiRoutes, { state }: GitHubWorld): void {
       },
     };
   });
+}
+
+/** The bare repository's objects in KB, loose and packed (`git count-objects -v`). */
+async function repositorySizeKb(dir: string): Promise<number> {
+  const out = await git(dir, ['count-objects', '-v']);
+  const kb = (key: string) => Number(new RegExp(`^${key}: (\\d+)$`, 'm').exec(out)?.[1] ?? 0);
+  return kb('size') + kb('size-pack');
 }
