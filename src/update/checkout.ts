@@ -22,7 +22,7 @@ import {
   trackingRef,
 } from '../git/git-repository.js';
 import { GitData } from '../github/git-data.js';
-import { chooseClone, filesToCheckOut, sparseCloneAboveKb } from './clone-choice.js';
+import { chooseClone, filesToCheckOut } from './clone-choice.js';
 import { configFileOf, noAuthorError } from './config-file.js';
 
 export interface Checkout {
@@ -147,10 +147,7 @@ async function cloneBySize(
   const whole: { state: 'cloning' | 'done' | 'stopped' } = { state: 'cloning' };
   const choice = new GitData(context.github(), { owner: repository.owner, repo: repository.repo })
     .sizeKb()
-    .then(
-      (sizeKb) => chooseClone(sizeKb, sparseCloneAboveKb(context.env)),
-      () => chooseClone(undefined),
-    )
+    .then(chooseClone, () => chooseClone(undefined))
     .then((chosen) => {
       if (chosen.way === 'sparse' && whole.state === 'cloning') {
         whole.state = 'stopped';

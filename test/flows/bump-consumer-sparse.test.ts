@@ -1,6 +1,6 @@
 /**
  * The cheapest way to change a big repository: bump-consumer asks GitHub how big the consumer is while it starts
- * a shallow clone; above the sparse line (moved down to SPARSE_LINE_KB here) it clones blobless and checks out only the files its
+ * a shallow clone; above SPARSE_CLONE_ABOVE_KB it clones blobless and checks out only the files its
  * configuration names, and says so in the log. The update it pushes is the same as a whole clone's.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,10 +12,8 @@ import { GitRepository } from '../../src/git/git-repository.js';
 import { commitFileOnBranch, git } from '../../src/sandbox/github/bare-repo.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
+import { SPARSE_CLONE_ABOVE_KB } from '../../src/update/clone-choice.js';
 import { runSandboxFlow, validatedAmis } from './flow-harness.js';
-
-/** The sparse line for these tests: 10 MiB, set through HEPHESTUS_SPARSE_CLONE_ABOVE_MB. */
-const SPARSE_LINE_KB = 10 * 1024;
 
 const SMALL = 'acme/consumer-small';
 const BIG = 'acme/consumer-big';
@@ -28,7 +26,7 @@ beforeAll(async () => {
   await sandbox.github.seedRepo(SMALL, seedDirs.serviceRepo);
   await sandbox.github.seedRepo(BIG, seedDirs.serviceRepo);
   // Incompressible history above the limit, in a file the bump never reads.
-  const blob = randomBytes((SPARSE_LINE_KB + 2048) * 1024).toString('base64');
+  const blob = randomBytes((SPARSE_CLONE_ABOVE_KB + 2048) * 1024).toString('base64');
   await commitFileOnBranch(
     sandbox.github.repo(BIG).dir,
     'main',
@@ -44,14 +42,7 @@ afterAll(async () => {
 
 async function bump(repo: string) {
   const images = validatedAmis(sandbox, { win2022: { 'us-east-1': 'ami-0fedcba9876543211' } });
-  // The line moved down to 10 MiB: these repositories are big at the tip, which a default of 1 GB of history
-  // would not notice at this size.
-  return runSandboxFlow<BumpConsumerReport>(
-    sandbox,
-    'bump-consumer',
-    { repo, images },
-    { HEPHESTUS_SPARSE_CLONE_ABOVE_MB: String(SPARSE_LINE_KB / 1024) },
-  );
+  return runSandboxFlow<BumpConsumerReport>(sandbox, 'bump-consumer', { repo, images });
 }
 
 /** What the update branch changes against main: `git diff --raw` (modes and blob ids, per path). */
