@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { collect, collectList, sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { collect, collectList, sharedOption, withCommonOptions } from '../shared-options.js';
 import type { LatestOptions } from './ami-latest-command.js';
 import type { PromoteOptions } from './ami-promote-command.js';
 import type { PruneCliOptions } from './ami-prune-command.js';

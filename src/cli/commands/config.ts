@@ -1,8 +1,8 @@
 /** Registers `hephestus config check|generate`; each handler loads when its command runs. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { withCommonOptions } from '../shared-options.js';
 import type { ConfigGenerateOptions } from './config-generate-command.js';
 
 /** Adds the `config` group to `program`. */

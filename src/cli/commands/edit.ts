@@ -1,8 +1,8 @@
 /** Registers `hephestus edit`; its handler (edit-command.ts, with the format parsers) loads when it runs. */
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { sharedOption, withCommonOptions } from '../shared-options.js';
 import type { EditOptions } from './edit-command.js';
 
 const FORMATS = ['edn', 'yaml', 'json', 'hcl'];

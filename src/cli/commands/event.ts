@@ -1,8 +1,8 @@
 /** Registers `hephestus event`; its handler (event-command.ts) loads when it runs. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { sharedOption, withCommonOptions } from '../shared-options.js';
 import type { EventOptions } from './event-command.js';
 
 /** Adds `event` to `program`. */

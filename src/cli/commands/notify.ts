@@ -1,7 +1,7 @@
 /** Registers `hephestus notify`; its handler (notify-command.ts, with the Slack client) loads when it runs. */
 import { type Command, Option } from 'commander';
+import { collect, sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { collect, sharedOption, withCommonOptions } from '../shared-options.js';
 import type { NotifyOptions } from './notify-command.js';
 
 /** Adds `notify` to `program`. */

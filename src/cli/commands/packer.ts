@@ -1,7 +1,7 @@
 /** Registers `hephestus packer parse|build`; their handler (packer-command.ts) loads when one runs. */
 import type { Command } from 'commander';
+import { collect, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { collect, withCommonOptions } from '../shared-options.js';
 import type { PackerBuildCliOptions } from './packer-command.js';
 
 /** Adds the `packer` group to `program`. */

@@ -1,8 +1,8 @@
 /** Registers `hephestus pr`; its handler (pr-command.ts, with Octokit) loads when it runs. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { sharedOption, withCommonOptions } from '../shared-options.js';
 import type { PrOptions } from './pr-command.js';
 
 /** Adds `pr` to `program`. */

@@ -2,8 +2,8 @@
 import { Argument, type Command, Option } from 'commander';
 import type { FlowOptions } from '../../flows/flow-context.js';
 import { FLOW_NAMES } from '../../flows/flow-report.js';
+import { sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { sharedOption, withCommonOptions } from '../shared-options.js';
 
 const HELP_AFTER = `
 Flows:

@@ -1,8 +1,8 @@
 /** Registers `hephestus trigger`; its handler (trigger-command.ts, with the CircleCI client) loads when it runs. */
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
+import { sharedOption, withCommonOptions } from '../common-options.js';
 import { type CommonOptions, runCommand } from '../run-command.js';
-import { sharedOption, withCommonOptions } from '../shared-options.js';
 import type { TriggerOptions } from './trigger-command.js';
 
 /** Adds `trigger` to `program`. */
