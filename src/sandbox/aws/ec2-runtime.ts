@@ -11,6 +11,22 @@ export interface ThrottleFault {
   after?: number;
 }
 
+/**
+ * Whether a scripted throttle fault answers this call of `action`; spends it (its `after` calls first, then its
+ * `times`), and drops it when used up. EC2 and SSM share the mechanism.
+ */
+export function takeThrottle(throttle: ThrottleFault[], action: string): boolean {
+  const index = throttle.findIndex((fault) => fault.action === undefined || fault.action === action);
+  const fault = throttle[index];
+  if (!fault) return false;
+  if (fault.after && fault.after > 0) {
+    fault.after--;
+    return false;
+  }
+  if (--fault.times <= 0) throttle.splice(index, 1);
+  return true;
+}
+
 /** Scripted EC2 failures; checked when a transition happens, so they can be set at any time. */
 export interface Ec2Faults {
   /** Instances pass the system check but their instance status check ends `impaired`. */

@@ -18,7 +18,7 @@ import { imageActions } from './ec2-images.js';
 import { instanceActions } from './ec2-instances.js';
 import { networkActions } from './ec2-network.js';
 import { Ec2Error, QueryParams } from './ec2-query.js';
-import type { Ec2Action, Ec2Faults, ThrottleFault } from './ec2-runtime.js';
+import { type Ec2Action, type Ec2Faults, type ThrottleFault, takeThrottle } from './ec2-runtime.js';
 import { type Ec2State, type ResourceSnapshot, referencedResources, seedEc2State } from './ec2-state.js';
 import { volumeActions } from './ec2-volumes.js';
 import { renderError, renderResponse } from './ec2-xml.js';
@@ -99,18 +99,6 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
   const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const calls: Ec2Call[] = [];
 
-  function takeThrottle(action: string): boolean {
-    const index = faults.throttle.findIndex((fault) => fault.action === undefined || fault.action === action);
-    const fault = faults.throttle[index];
-    if (!fault) return false;
-    if (fault.after && fault.after > 0) {
-      fault.after--;
-      return false;
-    }
-    if (--fault.times <= 0) faults.throttle.splice(index, 1);
-    return true;
-  }
-
   function answer(request: SandboxRequest): SandboxResponse {
     const requestId = randomUUID();
     const params = QueryParams.parse(request.body.toString('utf8'), request.url.searchParams);
@@ -153,7 +141,7 @@ export function createEc2Service(options: Ec2ServiceOptions = {}): Ec2Service {
         caller.region,
       );
     }
-    if (takeThrottle(action))
+    if (takeThrottle(faults.throttle, action))
       return fail(new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503), caller.region);
     clock.tick();
     seen.resources = referencedResources(state, seen.params ?? {});

@@ -16,7 +16,7 @@ import {
 } from './aws-auth.js';
 import type { AwsClock } from './aws-clock.js';
 import type { Ec2Service } from './ec2.js';
-import type { ThrottleFault } from './ec2-runtime.js';
+import { type ThrottleFault, takeThrottle } from './ec2-runtime.js';
 import { type Ec2Instance, type ResourceSnapshot, referencedResources } from './ec2-state.js';
 import { SsmError } from './ssm-error.js';
 import { type ParameterStore, publishWindowsLatest } from './ssm-parameter-store.js';
@@ -445,18 +445,6 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
     ...patchActions(state.patches, ec2.state, clock),
   };
 
-  function takeThrottle(action: string): boolean {
-    const index = faults.throttle.findIndex((fault) => fault.action === undefined || fault.action === action);
-    const fault = faults.throttle[index];
-    if (!fault) return false;
-    if (fault.after && fault.after > 0) {
-      fault.after--;
-      return false;
-    }
-    if (--fault.times <= 0) faults.throttle.splice(index, 1);
-    return true;
-  }
-
   function answer(request: SandboxRequest): SandboxResponse {
     const requestId = randomUUID();
     const target = String(request.headers['x-amz-target'] ?? '');
@@ -491,7 +479,8 @@ export function createSsmService(options: SsmServiceOptions, ec2: Ec2Service): S
       log(`sandbox ssm: unsupported action ${JSON.stringify(target)}`);
       return fail(new SsmError('UnknownOperationException', ''));
     }
-    if (takeThrottle(action)) return fail(new SsmError('ThrottlingException', 'Rate exceeded'));
+    if (takeThrottle(faults.throttle, action))
+      return fail(new SsmError('ThrottlingException', 'Rate exceeded'));
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(request.body.toString('utf8') || '{}') as Record<string, unknown>;
