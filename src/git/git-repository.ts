@@ -44,8 +44,12 @@ export interface CloneOptions {
    * big repository whose flow edits a few files; {@link GitRepository.sparseCheckout} adds paths later.
    */
   sparse?: readonly string[];
-  /** Aborts the clone (a caller that learnt meanwhile that it wants another kind of clone). */
-  signal?: AbortSignal;
+  /**
+   * Leave every file bigger than this many bytes on the server (`--filter=blob:limit=`): the clone costs the round
+   * trips of any other and moves only the small files of the tip. Only when the tip has such a file does
+   * {@link sparse} apply (nothing the flow reads needs it); when it has none, the whole tip is checked out.
+   */
+  blobLimitBytes?: number;
   /** The token is added to it; pass the logger's so both hide the same secrets. */
   redactor?: Redactor;
   /** Kills a git command that stays silent this long. Default five minutes. */
@@ -88,6 +92,8 @@ interface Settings {
   shallow: boolean;
   /** File contents are fetched as commands need them: every command may talk to the remote. */
   partial: boolean;
+  /** Only some paths are checked out (see {@link GitRepository.sparseCheckout}). */
+  sparse: boolean;
 }
 
 /**
@@ -134,15 +140,17 @@ export class GitRepository {
       timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       stallSeconds: options.stallSeconds ?? stallSecondsFrom(process.env),
       shallow: options.history === 'tip',
-      partial: options.history !== 'tip' || options.sparse !== undefined,
+      partial:
+        options.history !== 'tip' || options.sparse !== undefined || options.blobLimitBytes !== undefined,
+      sparse: false,
     };
     const dir = resolve(options.dir);
     await mkdir(dirname(dir), { recursive: true });
     const repo = new GitRepository(dir, options.branch, settings);
     const history = [
       ...(options.history === 'tip' ? ['--depth', '1'] : []),
-      ...(settings.partial ? ['--filter=blob:none'] : []),
-      ...(options.sparse ? ['--no-checkout'] : []),
+      ...(settings.partial ? [`--filter=${blobFilter(options.blobLimitBytes)}`] : []),
+      ...(options.sparse || options.blobLimitBytes !== undefined ? ['--no-checkout'] : []),
     ];
     // A clone that meets a passing 5xx or 429 from the git host is tried again (a few seconds apart); a wrong
     // token, a missing repository or a bad branch fails at once.
@@ -163,30 +171,41 @@ export class GitRepository {
               REMOTE,
             ]),
           {},
-          options.signal,
         );
         break;
       } catch (error) {
         // A branch the remote does not have is an answer, not a passing failure.
-        if (
-          attempt >= CLONE_ATTEMPTS ||
-          !isTransient(error) ||
-          isMissingBranch(error) ||
-          options.signal?.aborted
-        )
-          throw error;
+        if (attempt >= CLONE_ATTEMPTS || !isTransient(error) || isMissingBranch(error)) throw error;
         await rm(dir, { recursive: true, force: true });
         await new Promise((resolveDelay) => setTimeout(resolveDelay, CLONE_RETRY_DELAY_MS * attempt));
       }
     }
-    if (options.sparse) {
-      await repo.sparseCheckout(options.sparse);
-      // The clone checked nothing out: this fetches the listed paths' contents and writes them.
+    const leftBehind = options.blobLimitBytes === undefined ? 0 : await repo.omittedFiles();
+    const sparse = options.blobLimitBytes === undefined || leftBehind > 0 ? options.sparse : undefined;
+    if (sparse) await repo.sparseCheckout(sparse);
+    if (sparse || options.blobLimitBytes !== undefined) {
+      // The clone checked nothing out: this writes the tip (or the listed paths), fetching contents it lacks.
       await repo.git('local', `checkout of ${options.branch}`, (git) =>
         git.raw(['checkout', '--force', options.branch]),
       );
     }
     return repo;
+  }
+
+  /** True when only some paths are checked out (a sparse clone, or {@link sparseCheckout} called). */
+  get isSparse(): boolean {
+    return this.settings.sparse;
+  }
+
+  /**
+   * How many files of the checked-out commit the clone's filter left on the server. Asks nothing of the remote:
+   * `rev-list --missing=print` lists what is missing instead of fetching it.
+   */
+  async omittedFiles(): Promise<number> {
+    const out = await this.git('local', 'count of omitted files', (git) =>
+      git.raw(['rev-list', '--objects', '--missing=print', '--no-object-names', 'HEAD']),
+    );
+    return out.split('\n').filter((line) => line.startsWith('?')).length;
   }
 
   /**
@@ -199,6 +218,7 @@ export class GitRepository {
     await this.git('local', 'sparse checkout', (git) =>
       git.raw(['sparse-checkout', 'set', '--no-cone', ...patterns]),
     );
+    this.settings.sparse = true;
   }
 
   /**
@@ -414,7 +434,6 @@ export class GitRepository {
     what: string,
     task: (git: SimpleGit) => Promise<T>,
     env: Record<string, string> = {},
-    signal?: AbortSignal,
   ): Promise<T> {
     const { token, origin, redactor, timeoutMs, stallSeconds } = this.settings;
     const deadlines = ['http.lowSpeedLimit=1000', `http.lowSpeedTime=${stallSeconds}`];
@@ -426,7 +445,6 @@ export class GitRepository {
       config: deadlines,
       timeout: { block: timeoutMs },
       unsafe: GIT_UNSAFE_ALLOWED,
-      ...(signal ? { abort: signal } : {}),
     }).env(commandEnvironment(origin, credentials, env));
     try {
       return await task(git);
@@ -448,6 +466,11 @@ function stallSecondsFrom(env: NodeJS.ProcessEnv): number {
     });
   }
   return value;
+}
+
+/** The partial clone's filter: no file contents, or none bigger than `limitBytes`. */
+function blobFilter(limitBytes: number | undefined): string {
+  return limitBytes === undefined ? 'blob:none' : `blob:limit=${limitBytes}`;
 }
 
 /** A `--no-cone` sparse-checkout pattern matching `path` (a file or directory from the root) and nothing else. */

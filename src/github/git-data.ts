@@ -63,7 +63,6 @@ const CompareSchema = z
   }));
 export type Comparison = z.output<typeof CompareSchema>;
 
-const SizeSchema = z.object({ size: z.number() }).transform((repository) => repository.size);
 const ShaSchema = z.object({ sha: z.string() }).transform((object) => object.sha);
 
 const GitPersonSchema = z.object({ name: z.string(), email: z.string() });
@@ -102,13 +101,6 @@ export class GitData {
   /** `owner/name`. */
   get fullName(): string {
     return `${this.repository.owner}/${this.repository.repo}`;
-  }
-
-  /** The repository's size in KB as GitHub reports it (`GET /repos/{owner}/{repo}`). */
-  async sizeKb(): Promise<number> {
-    return this.client.call(`read ${this.fullName}`, SizeSchema, (o) =>
-      o.rest.repos.get({ ...this.repository }),
-    );
   }
 
   /** The commit and tree at the tip of `branch`, or undefined when it does not exist. */

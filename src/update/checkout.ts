@@ -2,7 +2,7 @@
  * A flow's own clone of its repository, over HTTPS from GITHUB_SERVER_URL with the token, and the
  * `hephestus.yml` read from it: the same in CircleCI and against the sandbox, whatever the job checked out.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertRepositoryMatches } from '../config/check-repository.js';
 import type { FileTarget, HephestusConfig } from '../config/config-schema.js';
@@ -21,8 +21,7 @@ import {
   isMissingBranch,
   trackingRef,
 } from '../git/git-repository.js';
-import { GitData } from '../github/git-data.js';
-import { chooseClone, filesToCheckOut } from './clone-choice.js';
+import { describeClone, filesToCheckOut, LARGE_FILE_BYTES } from './clone-choice.js';
 import { configFileOf, noAuthorError } from './config-file.js';
 
 export interface Checkout {
@@ -51,10 +50,10 @@ export interface CheckoutOptions {
   /** The flow commits: the clone must carry the configured author. */
   commits?: boolean;
   /**
-   * Clone the cheapest way by the repository's size (see clone-choice.ts): for a flow that reads and edits only
-   * the files its configuration names.
+   * Leave the tip's big files on the server and check out only the files the configuration names when there are
+   * any (see clone-choice.ts): for a flow that reads and edits only those.
    */
-  bySize?: boolean;
+  smallFilesOnly?: boolean;
 }
 
 /** Clones `repository` at `branch` and reads its configuration (`--config`, relative to the clone). */
@@ -108,8 +107,8 @@ async function cloneAndRead(
     history: 'tip' as const,
     redactor: context.logger.redactor,
   };
-  const { git, sparse } = await (options.bySize
-    ? cloneBySize(context, options.repository, clone)
+  const { git, sparse } = await (options.smallFilesOnly
+    ? cloneSmallFiles(context, options.repository, clone)
     : cloneWhole(context, options.repository, clone)
   ).catch(async (error: unknown) => {
     if (options.branch !== undefined && isMissingBranch(error))
@@ -134,43 +133,23 @@ function cloneWhole(context: FlowContext, repository: RepositoryName, clone: Clo
 }
 
 /**
- * Clones the tip whole while GitHub says how big the repository is; when it is big (see chooseClone), that clone
- * is stopped and a blobless one made that checks out the configuration only (the files it names come after it is
- * read). The size costs no round trip before a small repository's clone; a big one's starts a round trip late.
+ * Clones the tip leaving files above LARGE_FILE_BYTES on the server: as many round trips as a whole clone, and the
+ * bytes of only the small files. When the tip has such files the checkout is sparse: the configuration now, the
+ * files it names once it is read (see clone-choice.ts).
  */
-async function cloneBySize(
+async function cloneSmallFiles(
   context: FlowContext,
   repository: RepositoryName,
   clone: CloneOptions,
 ): Promise<Clone> {
-  const stop = new AbortController();
-  const whole: { state: 'cloning' | 'done' | 'stopped' } = { state: 'cloning' };
-  const choice = new GitData(context.github(), { owner: repository.owner, repo: repository.repo })
-    .sizeKb()
-    .then(chooseClone, () => chooseClone(undefined))
-    .then((chosen) => {
-      if (chosen.way === 'sparse' && whole.state === 'cloning') {
-        whole.state = 'stopped';
-        stop.abort();
-      }
-      return chosen;
-    });
-  try {
-    const git = await GitRepository.clone({ ...clone, signal: stop.signal });
-    whole.state = 'done';
-    const chosen = await choice;
-    // A clone that finished before the size came is kept: its cost is paid.
-    const reason = chosen.way === 'shallow' ? chosen.reason : 'its tip was cloned before its size came';
-    context.logger.info(`cloned ${repository.fullName} (${clone.branch}) shallow: ${reason}`);
-    return { git, sparse: false };
-  } catch (error) {
-    if (whole.state !== 'stopped') throw error;
-  }
-  const chosen = await choice;
-  context.logger.info(`cloning ${repository.fullName} (${clone.branch}) sparse: ${chosen.reason}`);
-  await rm(clone.dir, { recursive: true, force: true });
-  const git = await GitRepository.clone({ ...clone, sparse: [configFileOf(context)] });
-  return { git, sparse: true };
+  const git = await GitRepository.clone({
+    ...clone,
+    blobLimitBytes: LARGE_FILE_BYTES,
+    sparse: [configFileOf(context)],
+  });
+  const choice = describeClone(await git.omittedFiles());
+  context.logger.info(`cloned ${repository.fullName} (${clone.branch}) ${choice.way}: ${choice.reason}`);
+  return { git, sparse: git.isSparse };
 }
 
 /** The branch a flow was asked for does not exist: exit 2 naming where it came from, with a did-you-mean. */

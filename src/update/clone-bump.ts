@@ -23,7 +23,7 @@ export async function bumpInClone(
     (error: unknown) => ({ error }),
   );
   // Only the configured files are read and edited: a big repository is cloned without the rest (clone-choice.ts).
-  const checkout = await checkOut(context, { repository, commits: true, bySize: true });
+  const checkout = await checkOut(context, { repository, commits: true, smallFilesOnly: true });
   const early = await listed;
   const openPullRequests =
     checkout.config.git.default_branch === ASSUMED_DEFAULT_BRANCH && 'list' in early

@@ -1,37 +1,39 @@
 /**
- * The cheapest way to change a repository, from what it reports about itself (GitHub's `size`, in KB, of
- * `GET /repos/{owner}/{repo}`): a shallow clone of the tip, or, for a big one, a blobless clone that checks out
- * only the files the flow reads and edits (`--filter=blob:none`, `git sparse-checkout set --no-cone`).
+ * The cheapest way to change a repository, from what it reports about itself: the clone asks the server for the
+ * tip without any file above LARGE_FILE_BYTES (`--filter=blob:limit=`), and what the server left out decides the
+ * checkout. A tip of small files is checked out whole, as a shallow clone would; a tip with big ones (binaries a
+ * bump never reads) only the files the flow reads and edits.
+ *
+ * Why not by the size GitHub reports (`GET /repos`)? It counts the history, which a clone of the tip never
+ * fetches, and says nothing of the tip: a 300 MiB history may hold a tip of kilobytes. And asking first costs a
+ * round trip before the clone, or a restarted clone; the filter costs neither (measured in bench/big-repo.ts).
  */
 import type { HephestusConfig } from '../config/config-schema.js';
 
 /**
- * Above this a repository is cloned blobless and sparse. The sparse way costs about four round trips more (the
- * contents come after the clone in two fetches of two requests each: the configuration, then the files it names;
- * ~0.4 s at 100 ms, and the stopped shallow clone's first round trip), the shallow way the tip's bytes, which a
- * repository's size bounds but does not tell: at 10 MiB of history a tip of a few MB already takes seconds at
- * 20 Mbit/s, and the round trips are the smaller price.
+ * Files above this stay on the server. A file a flow reads or edits (configuration, Packer templates, a Helm
+ * chart) is text of kilobytes, so a mebibyte leaves room for any of them; one above it is still fetched, on
+ * checkout, at the cost of one more request.
  */
-export const SPARSE_CLONE_ABOVE_KB = 10 * 1024;
+export const LARGE_FILE_BYTES = 1024 * 1024;
+
+const MIB = LARGE_FILE_BYTES / (1024 * 1024);
 
 export interface CloneChoice {
-  way: 'shallow' | 'sparse';
+  way: 'whole' | 'sparse';
   /** Said in the log. */
   reason: string;
 }
 
-/** The way to clone a repository that reports `sizeKb` (undefined: it could not be read). */
-export function chooseClone(sizeKb: number | undefined): CloneChoice {
-  if (sizeKb === undefined)
-    return { way: 'shallow', reason: 'its size could not be read, so the tip is cloned whole' };
-  const size = sizeKb >= 1024 ? `${(sizeKb / 1024).toFixed(1)} MiB` : `${sizeKb} KiB`;
-  const limit = `${SPARSE_CLONE_ABOVE_KB / 1024} MiB`;
-  return sizeKb > SPARSE_CLONE_ABOVE_KB
-    ? {
-        way: 'sparse',
-        reason: `it reports ${size}, above ${limit}: blobless, only the files to read and edit`,
-      }
-    : { way: 'shallow', reason: `it reports ${size}, within ${limit}: the tip cloned whole` };
+/** How a clone that left `omitted` files of its tip on the server is checked out, and why. */
+export function describeClone(omitted: number): CloneChoice {
+  if (omitted === 0)
+    return { way: 'whole', reason: `no file of its tip is above ${MIB} MiB, so all are checked out` };
+  const files = omitted === 1 ? '1 file' : `${omitted} files`;
+  return {
+    way: 'sparse',
+    reason: `${files} of its tip above ${MIB} MiB left on the server; only the files to read and edit are checked out`,
+  };
 }
 
 /**

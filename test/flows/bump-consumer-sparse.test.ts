@@ -1,7 +1,7 @@
 /**
- * The cheapest way to change a big repository: bump-consumer asks GitHub how big the consumer is while it starts
- * a shallow clone; above SPARSE_CLONE_ABOVE_KB it clones blobless and checks out only the files its
- * configuration names, and says so in the log. The update it pushes is the same as a whole clone's.
+ * The cheapest way to change a big repository: bump-consumer clones the tip without any file above
+ * LARGE_FILE_BYTES; when the server left some out it checks out only the files its configuration names, and says
+ * so in the log. The update it pushes is the same as a whole clone's.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { GitRepository } from '../../src/git/git-repository.js';
 import { commitFileOnBranch, git } from '../../src/sandbox/github/bare-repo.js';
 import { seedDirs } from '../../src/sandbox/seed-repos.js';
 import { type Sandbox, startSandbox } from '../../src/sandbox/start-sandbox.js';
-import { SPARSE_CLONE_ABOVE_KB } from '../../src/update/clone-choice.js';
+import { LARGE_FILE_BYTES } from '../../src/update/clone-choice.js';
 import { runSandboxFlow, validatedAmis } from './flow-harness.js';
 
 const SMALL = 'acme/consumer-small';
@@ -25,8 +25,8 @@ beforeAll(async () => {
   sandbox = await startSandbox();
   await sandbox.github.seedRepo(SMALL, seedDirs.serviceRepo);
   await sandbox.github.seedRepo(BIG, seedDirs.serviceRepo);
-  // Incompressible history above the limit, in a file the bump never reads.
-  const blob = randomBytes((SPARSE_CLONE_ABOVE_KB + 2048) * 1024).toString('base64');
+  // An incompressible file above the limit, which the bump never reads.
+  const blob = randomBytes(2 * LARGE_FILE_BYTES).toString('base64');
   await commitFileOnBranch(
     sandbox.github.repo(BIG).dir,
     'main',
@@ -61,17 +61,17 @@ async function workingFiles(dir: string): Promise<string[]> {
 }
 
 describe('bump-consumer on a big repository', () => {
-  it('clones blobless with only the configured files, logs why, and pushes the same update as a whole clone', async () => {
+  it('leaves the big file on the server, checks out the configured files, logs why, and pushes the same update as a whole clone', async () => {
     const small = await bump(SMALL);
     expect(small.report?.outcome, small.log).toBe('created');
-    expect(small.log).toMatch(
-      /cloned acme\/consumer-small \(main\) shallow: it reports \d+ KiB, within 10 MiB/,
+    expect(small.log).toContain(
+      'cloned acme/consumer-small (main) whole: no file of its tip is above 1 MiB, so all are checked out',
     );
 
     const big = await bump(BIG);
     expect(big.report?.outcome, big.log).toBe('created');
-    expect(big.log).toMatch(
-      /cloning acme\/consumer-big \(main\) sparse: it reports 1\d\.\d MiB, above 10 MiB/,
+    expect(big.log).toContain(
+      'cloned acme/consumer-big (main) sparse: 1 file of its tip above 1 MiB left on the server',
     );
     expect(big.report?.diff).toBe(small.report?.diff);
     const diff = await updateDiff(BIG);
@@ -102,6 +102,36 @@ describe('bump-consumer on a big repository', () => {
     ]);
     // The video's contents never came: the clone holds a few KB, not the 16 MB of its history.
     const objects = await git(join(dir, '.git'), ['count-objects', '-v']);
+    expect(Number(/size-pack: (\d+)/.exec(objects)?.[1])).toBeLessThan(100);
+  });
+
+  it('with a size limit fetches the small files and counts the big ones without fetching them', async () => {
+    const clone = (repo: string, dir: string) =>
+      GitRepository.clone({
+        url: `${sandbox.env.GITHUB_SERVER_URL}/${repo}.git`,
+        token: sandbox.env.GITHUB_TOKEN as string,
+        dir: join(sandbox.github.repo(repo).dir, '..', dir),
+        branch: 'main',
+        author: person,
+        history: 'tip',
+        blobLimitBytes: LARGE_FILE_BYTES,
+        sparse: ['hephestus.yml'],
+      });
+    const small = await clone(SMALL, 'limited-small');
+    expect(await small.omittedFiles()).toBe(0);
+    expect(small.isSparse).toBe(false);
+    const everything = (await git(sandbox.github.repo(SMALL).dir, ['ls-tree', '-r', '--name-only', 'main']))
+      .trim()
+      .split('\n')
+      .sort();
+    expect(await workingFiles(small.dir)).toEqual(everything);
+
+    const big = await clone(BIG, 'limited-big');
+    expect(await big.omittedFiles()).toBe(1);
+    expect(big.isSparse).toBe(true);
+    expect(await workingFiles(big.dir)).toEqual(['hephestus.yml']);
+    // Counting the omitted file fetched nothing: the pack holds kilobytes, not the video's 2.7 MB.
+    const objects = await git(join(big.dir, '.git'), ['count-objects', '-v']);
     expect(Number(/size-pack: (\d+)/.exec(objects)?.[1])).toBeLessThan(100);
   });
 });

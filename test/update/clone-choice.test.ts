@@ -1,35 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { sparsePattern } from '../../src/git/git-repository.js';
-import { chooseClone, SPARSE_CLONE_ABOVE_KB } from '../../src/update/clone-choice.js';
+import { describeClone } from '../../src/update/clone-choice.js';
 
-describe('chooseClone', () => {
-  it('clones a small repository whole and a big one blobless and sparse, saying why', () => {
-    expect(
-      [68, SPARSE_CLONE_ABOVE_KB, SPARSE_CLONE_ABOVE_KB + 1, 307_200, undefined].map(chooseClone),
-    ).toMatchInlineSnapshot(`
-        [
-          {
-            "reason": "it reports 68 KiB, within 10 MiB: the tip cloned whole",
-            "way": "shallow",
-          },
-          {
-            "reason": "it reports 10.0 MiB, within 10 MiB: the tip cloned whole",
-            "way": "shallow",
-          },
-          {
-            "reason": "it reports 10.0 MiB, above 10 MiB: blobless, only the files to read and edit",
-            "way": "sparse",
-          },
-          {
-            "reason": "it reports 300.0 MiB, above 10 MiB: blobless, only the files to read and edit",
-            "way": "sparse",
-          },
-          {
-            "reason": "its size could not be read, so the tip is cloned whole",
-            "way": "shallow",
-          },
-        ]
-      `);
+describe('describeClone', () => {
+  it('checks out a tip of small files whole and one with big files sparse, saying why', () => {
+    expect([0, 1, 7].map(describeClone)).toMatchInlineSnapshot(`
+      [
+        {
+          "reason": "no file of its tip is above 1 MiB, so all are checked out",
+          "way": "whole",
+        },
+        {
+          "reason": "1 file of its tip above 1 MiB left on the server; only the files to read and edit are checked out",
+          "way": "sparse",
+        },
+        {
+          "reason": "7 files of its tip above 1 MiB left on the server; only the files to read and edit are checked out",
+          "way": "sparse",
+        },
+      ]
+    `);
   });
 });
 
