@@ -92,6 +92,8 @@ interface Settings {
   shallow: boolean;
   /** File contents are fetched as commands need them: every command may talk to the remote. */
   partial: boolean;
+  /** The partial clone's filter (`--filter=`), while it is one. */
+  filter?: string;
   /** Only some paths are checked out (see {@link GitRepository.sparseCheckout}). */
   sparse: boolean;
 }
@@ -144,12 +146,13 @@ export class GitRepository {
         options.history !== 'tip' || options.sparse !== undefined || options.blobLimitBytes !== undefined,
       sparse: false,
     };
+    if (settings.partial) settings.filter = blobFilter(options.blobLimitBytes);
     const dir = resolve(options.dir);
     await mkdir(dirname(dir), { recursive: true });
     const repo = new GitRepository(dir, options.branch, settings);
     const history = [
       ...(options.history === 'tip' ? ['--depth', '1'] : []),
-      ...(settings.partial ? [`--filter=${blobFilter(options.blobLimitBytes)}`] : []),
+      ...(settings.filter ? [`--filter=${settings.filter}`] : []),
       ...(options.sparse || options.blobLimitBytes !== undefined ? ['--no-checkout'] : []),
     ];
     // A clone that meets a passing 5xx or 429 from the git host is tried again (a few seconds apart); a wrong
@@ -181,6 +184,8 @@ export class GitRepository {
       }
     }
     const leftBehind = options.blobLimitBytes === undefined ? 0 : await repo.omittedFiles();
+    // Nothing was left out: from here the clone is a shallow one like any other, which never fetches lazily.
+    if (options.blobLimitBytes !== undefined && leftBehind === 0) await repo.setLazyFetch(false, 'for good');
     const sparse = options.blobLimitBytes === undefined || leftBehind > 0 ? options.sparse : undefined;
     if (sparse) await repo.sparseCheckout(sparse);
     if (sparse || options.blobLimitBytes !== undefined) {
@@ -340,6 +345,44 @@ export class GitRepository {
   }
 
   /**
+   * Turns a partial clone's lazy fetching off or on again. With it on, git fetches any object it lacks as soon as
+   * a command asks about it; a push asks about the remote's head of the branch (to leave it out of the pack, then
+   * to tell whether the update was forced): two fetches of two requests each, for objects the push never sends
+   * (measured with GIT_TRACE). With it off git takes a missing object as one the remote has, as in any shallow
+   * clone, but `git commit` refuses a tree that names a file it lacks: so it is off only while a push runs, or
+   * for good when nothing was left out. git 2.44 can do this per command (GIT_NO_LAZY_FETCH); Debian's is older,
+   * so the clone's own configuration says it: this run's clone, which nothing else uses meanwhile.
+   */
+  private async setLazyFetch(on: boolean, forGood?: 'for good'): Promise<void> {
+    const config = (args: string[]) =>
+      this.git('local', 'partial clone setting', (git) => git.raw(['config', ...args]));
+    // Any of the three makes git take the remote as one to fetch missing objects from.
+    if (on) {
+      await config(['extensions.partialclone', REMOTE]);
+      await config([`remote.${REMOTE}.promisor`, 'true']);
+      await config([`remote.${REMOTE}.partialclonefilter`, this.settings.filter ?? 'blob:none']);
+    } else {
+      await config(['--unset-all', 'extensions.partialclone']);
+      await config(['--unset-all', `remote.${REMOTE}.promisor`]);
+      await config(['--unset-all', `remote.${REMOTE}.partialclonefilter`]);
+    }
+    this.settings.partial = on;
+    // For good, the clone is a shallow one like any other: a branch fetched later comes whole.
+    if (forGood) delete this.settings.filter;
+  }
+
+  /** Runs `push` (a git push) with lazy fetching off in a partial clone (see {@link setLazyFetch}). */
+  private async withoutLazyFetch<T>(push: () => Promise<T>): Promise<T> {
+    if (!this.settings.partial) return push();
+    await this.setLazyFetch(false);
+    try {
+      return await push();
+    } finally {
+      await this.setLazyFetch(true);
+    }
+  }
+
+  /**
    * Pushes HEAD to `refs/heads/<branch>` only if the remote branch is still at `expectedSha` (undefined: it must
    * not exist). A branch that moved meanwhile is reported, not overwritten; other refusals throw. `head` is
    * HEAD's sha when the caller knows it (saves asking git).
@@ -348,18 +391,20 @@ export class GitRepository {
     assertBranchName(branch);
     const sha = head ?? (await this.revParse('HEAD'));
     try {
-      await this.git('remote', `push to ${branch}`, (git) =>
-        git.raw([
-          // A single-branch clone fetches only its base, so git would leave the update branch's tracking ref
-          // alone; this refspec, for this push only, has the push move it (no second git command for it).
-          '-c',
-          `remote.${REMOTE}.fetch=+refs/heads/${branch}:${trackingRef(branch)}`,
-          'push',
-          '--porcelain',
-          `--force-with-lease=refs/heads/${branch}:${expectedSha ?? ''}`,
-          REMOTE,
-          `HEAD:refs/heads/${branch}`,
-        ]),
+      await this.withoutLazyFetch(() =>
+        this.git('remote', `push to ${branch}`, (git) =>
+          git.raw([
+            // A single-branch clone fetches only its base, so git would leave the update branch's tracking ref
+            // alone; this refspec, for this push only, has the push move it (no second git command for it).
+            '-c',
+            `remote.${REMOTE}.fetch=+refs/heads/${branch}:${trackingRef(branch)}`,
+            'push',
+            '--porcelain',
+            `--force-with-lease=refs/heads/${branch}:${expectedSha ?? ''}`,
+            REMOTE,
+            `HEAD:refs/heads/${branch}`,
+          ]),
+        ),
       );
     } catch (error) {
       if (error instanceof HephestusError && pushRejection(error.message) === 'moved') {
@@ -402,10 +447,12 @@ export class GitRepository {
     assertBranchName(branch);
     const lease = expectedSha === undefined ? [] : [`--force-with-lease=refs/heads/${branch}:${expectedSha}`];
     try {
-      await this.git('remote', `deletion of ${branch}`, (git) =>
-        // A short name is matched against the advertised refs, so a missing branch is reported; a full
-        // `refs/heads/...` (or `:ref`) "deletes" it with only a warning on stderr.
-        git.raw(['push', '--porcelain', ...lease, REMOTE, '--delete', branch]),
+      await this.withoutLazyFetch(() =>
+        this.git('remote', `deletion of ${branch}`, (git) =>
+          // A short name is matched against the advertised refs, so a missing branch is reported; a full
+          // `refs/heads/...` (or `:ref`) "deletes" it with only a warning on stderr.
+          git.raw(['push', '--porcelain', ...lease, REMOTE, '--delete', branch]),
+        ),
       );
     } catch (error) {
       if (error instanceof HephestusError && /remote ref does not exist/.test(error.message)) return 'absent';

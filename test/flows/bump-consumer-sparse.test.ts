@@ -79,6 +79,27 @@ describe('bump-consumer on a big repository', () => {
     expect(diff).toBe(await updateDiff(SMALL));
   });
 
+  it('updates its pull request from the sparse clone with the git requests of a whole one', async () => {
+    // Each repository's pull request is there (made now, or by the test before); a newer AMI updates it, and
+    // git's requests for that are counted.
+    const gitRoutes = async (repo: string) => {
+      const opened = await bump(repo);
+      expect(['created', 'updated', 'unchanged'], opened.log).toContain(opened.report?.outcome);
+      const before = sandbox.github.router.calls.length;
+      const images = validatedAmis(sandbox, { win2022: { 'us-east-1': 'ami-0fedcba9876543299' } });
+      const run = await runSandboxFlow<BumpConsumerReport>(sandbox, 'bump-consumer', { repo, images });
+      expect(run.report?.outcome, run.log).toBe('updated');
+      return sandbox.github.router.calls
+        .slice(before)
+        .filter((call) => call.path.includes('.git/'))
+        .map((call) => `${call.method} ${call.route}`);
+    };
+    const small = await gitRoutes(SMALL);
+    // The push asks nothing about the remote head it replaces: a partial clone would fetch it lazily, twice.
+    expect(await gitRoutes(BIG)).toEqual(small);
+    expect(small.filter((route) => route.includes('upload-pack'))).toHaveLength(2);
+  });
+
   it('checks out only the files asked for, fetching their contents alone', async () => {
     const url = `${sandbox.env.GITHUB_SERVER_URL}/${BIG}.git`;
     const dir = join(await sandbox.github.repo(BIG).dir, '..', 'sparse-clone');
