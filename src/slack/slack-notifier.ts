@@ -13,8 +13,21 @@ import { type Endpoints, readEndpoints, readSecrets } from '../config/secrets.js
 import { describeServiceEndpoint, httpTimeoutFromEnv, InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { Redactor } from '../log/redact.js';
+import {
+  compareTs,
+  earlierTwin,
+  type NoticeCopy,
+  type NoticeKey,
+  noticeMetadata,
+} from './duplicate-notice.js';
 import type { MessageMemory, SlackMessageRef } from './message-memory.js';
-import { PlatformErrorDataSchema, type PostedMessage, PostedMessageSchema } from './schema.js';
+import {
+  DeletedMessageSchema,
+  HistoryPageSchema,
+  PlatformErrorDataSchema,
+  type PostedMessage,
+  PostedMessageSchema,
+} from './schema.js';
 import { messageDigest } from './slack-marker.js';
 import type { SlackEvent, SlackMessage } from './slack-messages.js';
 
@@ -53,6 +66,8 @@ export type ChannelOutcome =
       threadTs?: string;
       /** Set when the message went out but the memory could not store it (a re-run would post again). */
       warning?: string;
+      /** What else happened: this run's copy of a notice a concurrent run posted first was deleted. */
+      note?: string;
     }
   | {
       channel: string;
@@ -76,6 +91,11 @@ export interface NotifyOptions {
    * later steps edited it to (the update's status message).
    */
   keepExisting?: boolean;
+  /**
+   * The notice is posted once for this key: a top-level message gets it as metadata, and a run that finds the
+   * same notice posted earlier by a concurrent run deletes its own copy and remembers that one (duplicate-notice.ts).
+   */
+  once?: NoticeKey;
 }
 
 /** Errors after which the other channels would fail the same way: no point asking Slack again. */
@@ -93,6 +113,11 @@ const POST_INSTEAD = new Set([
   'edit_window_closed',
   'channel_not_found',
 ]);
+
+/** Messages read back, newest first from a run's own, when looking for a concurrent copy of its notice. */
+const HISTORY_PAGE = 100;
+/** Pages read at most: a concurrent copy is seconds older than ours, not hundreds of messages back. */
+const HISTORY_PAGES = 3;
 
 /** No answer from Slack at all: every other channel would wait as long. */
 const UNREACHABLE = new Set(['timeout', 'request_failed']);
@@ -215,12 +240,27 @@ export class SlackNotifier {
       const threadUnder = options.threadUnder === undefined ? 'update_opened' : options.threadUnder;
       const root =
         threadUnder && threadUnder !== event ? await options.memory.get(threadUnder, channel) : undefined;
+      const once = root ? undefined : options.once;
       const posted = await this.call('chat.postMessage', {
         channel,
         text: message.text,
         blocks: message.blocks,
         ...(root ? { thread_ts: root.ts, ...(options.broadcast ? { reply_broadcast: true } : {}) } : {}),
+        ...(once ? { metadata: noticeMetadata(once) } : {}),
       });
+      const earlier = once ? await this.converge(once, posted, remembered?.ts) : undefined;
+      if (earlier) {
+        // Every run remembers the earliest copy, whichever run writes the marker last, with the digest of what
+        // that copy says (the other run's content, which a later change must still replace).
+        const { copy } = earlier;
+        const outcome: ChannelOutcome =
+          earlier.deleted === true
+            ? { channel, status: 'unchanged', id: posted.channel, ts: copy.ts, note: earlier.note }
+            : { channel, status: 'posted', id: posted.channel, ts: posted.ts, warning: earlier.warning };
+        const ref = { event, channel, id: posted.channel, ts: copy.ts, digest: messageDigest(copy) };
+        await this.remember(options.memory, ref, outcome);
+        return outcome;
+      }
       const outcome: ChannelOutcome = {
         channel,
         status: 'posted',
@@ -237,6 +277,69 @@ export class SlackNotifier {
     } catch (error) {
       return { channel, status: 'failed', ...this.describe(error) };
     }
+  }
+
+  /**
+   * After posting the notice `key` as `posted`: the earliest copy a concurrent run posted, if any, and whether
+   * ours was deleted (a failed delete leaves both, with a warning). Undefined when ours is the one to keep, or when the channel cannot be read back
+   * (no `channels:history` scope, an outage): unproven, nothing is deleted. Copies older than `after` (a
+   * remembered message being replaced because it can no longer be edited) are not looked at: they were given up.
+   */
+  private async converge(
+    key: NoticeKey,
+    posted: PostedMessage,
+    after: string | undefined,
+  ): Promise<
+    | { copy: NoticeCopy; deleted: true; note: string }
+    | { copy: NoticeCopy; deleted: false; warning: string }
+    | undefined
+  > {
+    const botId = posted.message?.bot_id;
+    if (!botId) return undefined;
+    let twin: NoticeCopy | undefined;
+    try {
+      let cursor: string | undefined;
+      for (let page = 0; page < HISTORY_PAGES; page++) {
+        const answer = HistoryPageSchema.parse(
+          await this.request('conversations.history', {
+            channel: posted.channel,
+            // Strictly between: `inclusive` would take in both bounds, and neither is a rival.
+            latest: posted.ts,
+            ...(after ? { oldest: after } : {}),
+            include_all_metadata: true,
+            limit: HISTORY_PAGE,
+            ...(cursor ? { cursor } : {}),
+          }),
+        );
+        const found = earlierTwin(key, { ts: posted.ts, botId }, answer.messages);
+        if (found !== undefined && (twin === undefined || compareTs(found.ts, twin.ts) < 0)) twin = found;
+        cursor = answer.has_more ? answer.response_metadata?.next_cursor : undefined;
+        if (!cursor) break;
+      }
+    } catch {
+      // Unreadable history proves nothing: keep ours rather than delete on a guess.
+      return undefined;
+    }
+    if (twin === undefined) return undefined;
+    try {
+      DeletedMessageSchema.parse(
+        await this.request('chat.delete', { channel: posted.channel, ts: posted.ts }),
+      );
+    } catch (error) {
+      if (platformError(error) !== 'message_not_found') {
+        const { error: name } = describeSlackError(error);
+        return {
+          copy: twin,
+          deleted: false,
+          warning: `a concurrent run posted this notice first (${twin.ts}); this copy could not be deleted (${name})`,
+        };
+      }
+    }
+    return {
+      copy: twin,
+      deleted: true,
+      note: `a concurrent run posted this notice first; this run's copy ${posted.ts} was deleted`,
+    };
   }
 
   /** Stores where a message went (and what it said); a failure to store is a warning on the outcome. */
@@ -268,18 +371,22 @@ export class SlackNotifier {
     }
   }
 
-  /** One Web API call, its answer checked; HTTP 429 is waited out and retried, within the configured bounds. */
+  /** A post or an update, its answer checked for the channel and ts. */
   private async call(
     method: 'chat.postMessage' | 'chat.update',
     args: Record<string, unknown>,
   ): Promise<PostedMessage> {
+    const parsed = PostedMessageSchema.safeParse(await this.request(method, args));
+    if (!parsed.success) throw new UnexpectedAnswer(method);
+    return parsed.data;
+  }
+
+  /** One Web API call; HTTP 429 is waited out and retried, within the configured bounds. */
+  private async request(method: string, args: Record<string, unknown>): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
         const client = this.unreachable ? this.singleTry : this.client;
-        const answer = await client.apiCall(method, args);
-        const parsed = PostedMessageSchema.safeParse(answer);
-        if (!parsed.success) throw new UnexpectedAnswer(method);
-        return parsed.data;
+        return await client.apiCall(method, args);
       } catch (error) {
         const retryAfter = rateLimitDelay(error);
         if (
@@ -320,7 +427,7 @@ export function describeOutcomes(outcomes: readonly ChannelOutcome[]): string[] 
   return outcomes.map((o) =>
     o.status === 'failed'
       ? `${o.channel}: failed (${o.error}): ${o.message}`
-      : `${o.channel}: ${o.status} ${o.id}/${o.ts}${o.threadTs ? ` in thread ${o.threadTs}` : ''}${o.warning ? ` (${o.warning})` : ''}`,
+      : `${o.channel}: ${o.status} ${o.id}/${o.ts}${o.threadTs ? ` in thread ${o.threadTs}` : ''}${o.note ? ` (${o.note})` : ''}${o.warning ? ` (${o.warning})` : ''}`,
   );
 }
 

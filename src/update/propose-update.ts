@@ -123,6 +123,8 @@ export async function proposeUpdate(
       memory: await pullRequestMemory(prs, pr),
       threadUnder: null,
       keepExisting: result.outcome === 'unchanged',
+      // Two runs at once may both find no marker yet and both post: the later copy removes itself.
+      once: { event: 'update_opened', repository: prs.fullName, pullRequest: pr.number },
     },
   );
   if (slackFailed(checkout.config, proposal.slack)) proposal.exitCode = ExitCode.failure;

@@ -1,8 +1,8 @@
 /**
  * open-update as a team runs it between the monthly updates, on the sandbox: a manual `--force` run with every pin
  * current opens a rebuild (and the scheduled run leaves it open), a scheduled run closes an update PR whose change
- * the default branch already holds, and an update branch left behind by a merge with a person's commit on it does
- * not stop the next update.
+ * the default branch already holds, an update branch left behind by a merge with a person's commit on it does
+ * not stop the next update, and a run that finds no marker for a notice already posted keeps the first message.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenUpdateReport } from '../../src/flows/open-update.js';
@@ -74,6 +74,38 @@ describe('open-update between the monthly updates', () => {
     expect(scheduled.report?.outcome, scheduled.log).toBe('nothing-newer');
     expect(openHeads()).toEqual([BRANCH]);
     expect(notices()).toHaveLength(2);
+  });
+
+  it('a run that lost the marker of its notice (a racing run wrote the PR body over it) keeps the first message', async () => {
+    expect((await open()).report?.outcome).toBe('created');
+    const [first] = notices();
+    expect(first?.metadata).toEqual({
+      event_type: 'hephestus_notice',
+      event_payload: { event: 'update_opened', repository: IMAGES_REPO, pull_request: expect.anything() },
+    });
+    const pr = sandbox.github.pulls(IMAGES_REPO).find((p) => p.state === 'open');
+    const marker = /<!-- hephestus:slack [^\n]*? -->\n*/g;
+    expect(pr?.body).toMatch(marker);
+    await github.octokit.rest.pulls.update({
+      owner,
+      repo,
+      pull_number: pr?.number as number,
+      body: pr?.body?.replace(marker, ''),
+    });
+
+    const again = await open();
+    expect(again.report?.outcome, again.log).toBe('unchanged');
+    expect(again.report?.slack).toMatchObject([{ status: 'unchanged', ts: first?.ts }]);
+    // It posted (finding no marker), saw the first message of the same PR and deleted its own copy.
+    expect(sandbox.slack.router.count('POST /api/chat.delete')).toBe(1);
+    expect(notices().map((m) => m.ts)).toEqual([first?.ts]);
+    const body = sandbox.github.pulls(IMAGES_REPO).find((p) => p.number === pr?.number)?.body;
+    expect(body).toContain(`"ts":"${first?.ts}"`);
+    // And from then on it is found again: nothing posted, nothing deleted.
+    const posts = sandbox.slack.router.count('POST /api/chat.postMessage');
+    expect((await open()).report?.outcome).toBe('unchanged');
+    expect(sandbox.slack.router.count('POST /api/chat.postMessage')).toBe(posts);
+    expect(notices().map((m) => m.ts)).toEqual([first?.ts]);
   });
 
   it('a scheduled run closes the update PR whose change the default branch already holds', async () => {

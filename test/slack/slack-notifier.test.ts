@@ -10,6 +10,7 @@ import {
   MarkerMessageMemory,
   type MessageMemory,
 } from '../../src/slack/message-memory.js';
+import { decodeSlackMarkers, messageDigest } from '../../src/slack/slack-marker.js';
 import { failedMessage, readyToMergeMessage, updateOpenedMessage } from '../../src/slack/slack-messages.js';
 import {
   type ChannelOutcome,
@@ -68,6 +69,36 @@ async function callsSettled(route: string, count: number): Promise<void> {
   expect(slack.router.count(route)).toBe(count);
 }
 
+/**
+ * A PR body's marker memory shared by `runs` runs, whose first look finds what was there before any of them
+ * posted: each `get` waits until every run has looked. So each run posts before any remembers: the race of two
+ * open-update jobs that both read the PR before either wrote its marker, forced rather than waited for.
+ */
+function racingMemory(runs: number): { memory: MessageMemory; body: () => string } {
+  let body = '';
+  const shared = new MarkerMessageMemory(
+    async () => body,
+    async (text) => {
+      body = text;
+    },
+  );
+  let waiting = runs;
+  let release: () => void = () => {};
+  const everyoneLooked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const memory: MessageMemory = {
+    get: async (event, channel) => {
+      const seen = await shared.get(event, channel);
+      if (waiting > 0 && --waiting === 0) release();
+      await everyoneLooked;
+      return seen;
+    },
+    set: (ref) => shared.set(ref),
+  };
+  return { memory, body: () => body };
+}
+
 const byStatus = (outcomes: ChannelOutcome[]) =>
   outcomes.map((o) => `${o.channel} ${o.status}${o.status === 'failed' ? ` ${o.error}` : ''}`);
 
@@ -86,6 +117,82 @@ afterEach(() => {
   expect(logged).not.toContain(TOKEN);
   expect(new Redactor([TOKEN]).leaks(logged)).toBe(false);
   logged = '';
+});
+
+describe('one notice when runs race (once)', () => {
+  const once = { event: 'update_opened', repository: pr.repository, pullRequest: pr.number } as const;
+  const channel = '#execution-teams';
+  const post = (memory: MessageMemory, options: { keepExisting?: boolean } = {}) =>
+    notifier().notify('update_opened', [channel], opened, { memory, threadUnder: null, once, ...options });
+
+  it('two runs that both post before either remembers end with the earliest message, remembered by both', async () => {
+    const { memory, body } = racingMemory(2);
+    const outcomes = await Promise.all([post(memory), post(memory)]);
+
+    expect(slack.router.count('POST /api/chat.postMessage')).toBe(2);
+    expect(slack.router.count('POST /api/chat.delete')).toBe(1);
+    const left = slack.messages(channel);
+    expect(left).toHaveLength(1);
+    const kept = left[0]?.ts ?? '';
+    expect(outcomes.map((o) => o[0]?.status).sort()).toEqual(['posted', 'unchanged']);
+    expect(outcomes.map((o) => o[0]?.status !== 'failed' && o[0]?.ts)).toEqual([kept, kept]);
+    const loser = outcomes.flat().find((o) => o.status === 'unchanged');
+    expect(loser?.status === 'unchanged' && loser.note).toMatch(
+      /^a concurrent run posted this notice first; this run's copy \d+\.\d+ was deleted$/,
+    );
+    expect(decodeSlackMarkers(body())).toEqual([
+      { event: 'update_opened', channel, id: left[0]?.channel, ts: kept, digest: messageDigest(opened) },
+    ]);
+
+    // Re-runs, as open-update makes them (unchanged keeps the message; updated sends it only if it differs): nothing.
+    const again = [...(await post(memory, { keepExisting: true })), ...(await post(memory))];
+    expect(again.map((o) => o.status)).toEqual(['unchanged', 'unchanged']);
+    expect(slack.router.count('POST /api/chat.postMessage')).toBe(2);
+    expect(slack.messages(channel).map((m) => [m.ts, m.edits.length])).toEqual([[kept, 0]]);
+  });
+
+  it('deletes nothing when it cannot read the channel back: unproven, both copies stay', async () => {
+    slack.router.inject({
+      route: 'POST /api/conversations.history',
+      times: 2,
+      respond: { status: 200, body: { ok: false, error: 'missing_scope', needed: 'channels:history' } },
+    });
+    const { memory } = racingMemory(2);
+    const outcomes = await Promise.all([post(memory), post(memory)]);
+    expect(outcomes.map((o) => o[0]?.status)).toEqual(['posted', 'posted']);
+    expect(slack.router.count('POST /api/chat.delete')).toBe(0);
+    expect(slack.messages(channel)).toHaveLength(2);
+  });
+
+  it('keeps its message beside the same notice of another pull request, or one it replaces on purpose', async () => {
+    const other = await notifier().notify('update_opened', [channel], opened, {
+      memory: new InMemoryMessageMemory(),
+      threadUnder: null,
+      once: { ...once, pullRequest: 8 },
+    });
+    expect(other[0]?.status).toBe('posted');
+    // The remembered copy can no longer be edited, so a new one is posted: the old one is not a rival to it.
+    const memory = new InMemoryMessageMemory();
+    const first = await post(memory);
+    slack.router.inject({
+      route: 'POST /api/chat.update',
+      times: 1,
+      respond: { status: 200, body: { ok: false, error: 'cant_update_message' } },
+    });
+    const revised = updateOpenedMessage({ pr, images, validation: [] });
+    const second = await notifier().notify('update_opened', [channel], revised, {
+      memory,
+      threadUnder: null,
+      once,
+    });
+    expect(second[0]?.status).toBe('posted');
+    expect(slack.router.count('POST /api/chat.delete')).toBe(0);
+    expect(slack.messages(channel)).toHaveLength(3);
+    expect(await memory.get('update_opened', channel)).toMatchObject({
+      ts: second[0]?.status === 'posted' ? second[0].ts : '',
+    });
+    expect(first[0]?.status).toBe('posted');
+  });
 });
 
 describe('SlackNotifier against the sandbox', () => {

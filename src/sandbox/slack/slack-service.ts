@@ -36,6 +36,14 @@ export interface SlackMessage {
   blocks?: unknown[];
   /** Earlier versions, oldest first; `chat.update` pushes the replaced version here. */
   edits: SlackEdit[];
+  /** Message metadata the poster attached (`metadata` of chat.postMessage), for apps to read back. */
+  metadata?: SlackMetadata;
+}
+
+/** Slack's message metadata: an app's event type and a free-form payload. */
+export interface SlackMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
 }
 
 export interface SlackState {
@@ -149,7 +157,7 @@ export function createSlackService(options: SlackServiceOptions) {
     };
   };
 
-  const messageJson = (message: SlackMessage): Result => ({
+  const messageJson = (message: SlackMessage, withMetadata = true): Result => ({
     user: bot.userId,
     type: 'message',
     ...(message.broadcast ? { subtype: 'thread_broadcast' } : {}),
@@ -159,6 +167,7 @@ export function createSlackService(options: SlackServiceOptions) {
     text: message.text,
     team: team.id,
     ...(message.blocks ? { blocks: message.blocks } : {}),
+    ...(message.metadata && withMetadata ? { metadata: message.metadata } : {}),
     ...(message.thread_ts ? { thread_ts: message.thread_ts, parent_user_id: bot.userId } : {}),
     ...threadJson(message),
     ...(message.edits.length > 0
@@ -173,8 +182,9 @@ export function createSlackService(options: SlackServiceOptions) {
     const start = decodeCursor(args.cursor);
     const shown = messages.slice(start, start + Math.min(limit, 1000));
     const more = start + shown.length < messages.length;
+    const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
     return {
-      messages: shown.map(messageJson),
+      messages: shown.map((m) => messageJson(m, withMetadata)),
       has_more: more,
       response_metadata: { next_cursor: more ? encodeCursor(start + shown.length) : '' },
     };
@@ -195,6 +205,7 @@ export function createSlackService(options: SlackServiceOptions) {
       const channel = channelFor(args.channel, true);
       const content = messageContent(args);
       const threadTs = stringArg(args.thread_ts);
+      const metadata = metadataArg(args.metadata);
       const broadcast =
         threadTs !== undefined && (args.reply_broadcast === true || args.reply_broadcast === 'true');
       const message: SlackMessage = {
@@ -204,6 +215,7 @@ export function createSlackService(options: SlackServiceOptions) {
         ...(broadcast ? { broadcast } : {}),
         ...content,
         edits: [],
+        ...(metadata ? { metadata } : {}),
       };
       state.messages.push(message);
       return { channel: channel.id, ts: message.ts, message: messageJson(message) };
@@ -219,9 +231,19 @@ export function createSlackService(options: SlackServiceOptions) {
         edited_ts: nextTs(),
       });
       message.text = content.text;
-      // Slack keeps the old blocks when an update sends only text.
+      // Slack keeps the old blocks (and metadata) when an update sends only text.
       if (content.blocks) message.blocks = content.blocks;
+      const metadata = metadataArg(args.metadata);
+      if (metadata) message.metadata = metadata;
       return { channel: channel.id, ts: message.ts, text: message.text, message: messageJson(message) };
+    },
+
+    // As a bot token may: only the bot's own messages, and every message here is the bot's. Replies stay.
+    'chat.delete': (args) => {
+      const channel = channelFor(args.channel, false);
+      const message = messageFor(channel, args.ts);
+      state.messages.splice(state.messages.indexOf(message), 1);
+      return { channel: channel.id, ts: message.ts };
     },
 
     'chat.getPermalink': (args) => {
@@ -249,11 +271,16 @@ export function createSlackService(options: SlackServiceOptions) {
       return { channels: page.map(channelJson), response_metadata: { next_cursor: next } };
     },
 
-    // Top-level messages (and replies broadcast to the channel), newest first.
+    // Top-level messages (and replies broadcast to the channel), newest first, between `oldest` and `latest`
+    // (exclusive unless `inclusive`); metadata only with `include_all_metadata`.
     'conversations.history': (args) => {
       const channel = channelFor(args.channel, false);
       if (!channel.is_member) throw new SlackError('not_in_channel');
-      const shown = state.messages.filter((m) => m.channel === channel.id && (!m.thread_ts || m.broadcast));
+      const inclusive = args.inclusive === true || args.inclusive === 'true';
+      const within = timeWindow(tsArg(args.oldest, 'oldest'), tsArg(args.latest, 'latest'), inclusive);
+      const shown = state.messages.filter(
+        (m) => m.channel === channel.id && (!m.thread_ts || m.broadcast) && within(m.ts),
+      );
       return { ...page(shown.reverse(), args), pin_count: 0 };
     },
 
@@ -412,6 +439,60 @@ function messageContent(args: Args): { text: string; blocks?: unknown[] } {
     throw new SlackError('no_text');
   if (text.length > maxTextLength) throw new SlackError('msg_too_long');
   return Array.isArray(blocks) && blocks.length > 0 ? { text, blocks } : { text };
+}
+
+/** The `metadata` argument (a JSON string from a form, an object from a JSON body), checked as Slack checks it. */
+function metadataArg(value: unknown): SlackMetadata | undefined {
+  if (value === undefined || value === '') return undefined;
+  let parsed = value;
+  if (typeof parsed === 'string') {
+    try {
+      parsed = JSON.parse(parsed);
+    } catch {
+      throw new SlackError('invalid_metadata_format');
+    }
+  }
+  const candidate = parsed as Partial<SlackMetadata> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.event_type !== 'string' ||
+    candidate.event_type === '' ||
+    typeof candidate.event_payload !== 'object' ||
+    candidate.event_payload === null ||
+    Array.isArray(candidate.event_payload)
+  ) {
+    throw new SlackError('invalid_metadata_schema');
+  }
+  return { event_type: candidate.event_type, event_payload: candidate.event_payload };
+}
+
+/** A history bound: a Slack timestamp, or Slack's `invalid_ts_oldest` / `invalid_ts_latest`. */
+function tsArg(value: unknown, name: 'oldest' | 'latest'): string | undefined {
+  const ts = stringArg(value);
+  if (ts !== undefined && !/^\d+(\.\d+)?$/.test(ts)) throw new SlackError(`invalid_ts_${name}`);
+  return ts;
+}
+
+/** Whether a ts lies between `oldest` and `latest` (either open), as conversations.history bounds it. */
+function timeWindow(
+  oldest: string | undefined,
+  latest: string | undefined,
+  inclusive: boolean,
+): (ts: string) => boolean {
+  const after = (ts: string, bound: string) => compareTs(ts, bound) > 0 || (inclusive && ts === bound);
+  const before = (ts: string, bound: string) => compareTs(ts, bound) < 0 || (inclusive && ts === bound);
+  return (ts) => (oldest === undefined || after(ts, oldest)) && (latest === undefined || before(ts, latest));
+}
+
+/** Orders two Slack timestamps (`seconds.micros`) as numbers, without floating point. */
+function compareTs(a: string, b: string): number {
+  const [as = '0', af = ''] = a.split('.');
+  const [bs = '0', bf = ''] = b.split('.');
+  const width = Math.max(af.length, bf.length);
+  const x = BigInt(as) * 10n ** BigInt(width) + BigInt(af.padEnd(width, '0') || '0');
+  const y = BigInt(bs) * 10n ** BigInt(width) + BigInt(bf.padEnd(width, '0') || '0');
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function channelJson(channel: SlackChannel): Result {

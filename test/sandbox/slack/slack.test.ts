@@ -251,6 +251,42 @@ describe('chat.postMessage', () => {
     });
   });
 
+  it('keeps message metadata, shown by conversations.history with include_all_metadata, within oldest and latest', async () => {
+    slack.addChannel('metadata-check');
+    const web = client();
+    const channel = '#metadata-check';
+    const metadata = {
+      event_type: 'hephestus_notice',
+      event_payload: { pull_request: 7, event: 'update_opened' },
+    };
+    const first = await web.chat.postMessage({ channel, text: 'one', metadata });
+    const second = await web.chat.postMessage({ channel, text: 'two' });
+    const third = await web.chat.postMessage({ channel, text: 'three' });
+    const id = first.channel as string;
+    await web.chat.update({ channel: id, ts: first.ts as string, text: 'one, edited' });
+
+    const all = await web.conversations.history({ channel: id, include_all_metadata: true });
+    expect(all.messages?.map((m) => [m.text, m.metadata])).toEqual([
+      ['three', undefined],
+      ['two', undefined],
+      ['one, edited', metadata],
+    ]);
+    const plain = await web.conversations.history({ channel: id });
+    expect(plain.messages?.some((m) => m.metadata !== undefined)).toBe(false);
+
+    const upTo = (latest: string, inclusive: boolean) =>
+      web.conversations.history({ channel: id, latest, inclusive }).then((r) => r.messages?.map((m) => m.ts));
+    expect(await upTo(second.ts as string, true)).toEqual([second.ts, first.ts]);
+    expect(await upTo(second.ts as string, false)).toEqual([first.ts]);
+    const after = await web.conversations.history({ channel: id, oldest: first.ts as string });
+    expect(after.messages?.map((m) => m.ts)).toEqual([third.ts, second.ts]);
+    expect((await slackError(web.conversations.history({ channel: id, oldest: 'yesterday' }))).error).toBe(
+      'invalid_ts_oldest',
+    );
+    const bad = web.chat.postMessage({ channel, text: 'x', metadata: { event_type: '', event_payload: {} } });
+    expect((await slackError(bad)).error).toBe('invalid_metadata_schema');
+  });
+
   it.each([
     ['channel_not_found', { channel: '#nowhere', text: 'x' }],
     ['channel_not_found', { channel: 'C0NOTHERE', text: 'x' }],
@@ -384,6 +420,23 @@ describe('chat.update and chat.getPermalink', () => {
     expect((await slackError(web.chat.update({ channel: '#gone', ts: '1.000001', text: 'x' }))).error).toBe(
       'channel_not_found',
     );
+  });
+
+  it('deletes a message with chat.delete, answering its channel and ts, then message_not_found', async () => {
+    const web = client();
+    const kept = await web.chat.postMessage({ channel: '#execution-teams', text: 'kept' });
+    const posted = await web.chat.postMessage({ channel: '#execution-teams', text: 'to delete' });
+    const deleted = await web.chat.delete({ channel: posted.channel as string, ts: posted.ts as string });
+    expect(deleted).toMatchObject({ ok: true, channel: posted.channel, ts: posted.ts });
+    expect(slack.state.messages.map((m) => m.ts)).toContain(kept.ts);
+    expect(slack.state.messages.map((m) => m.ts)).not.toContain(posted.ts);
+    const again = web.chat.delete({ channel: posted.channel as string, ts: posted.ts as string });
+    expect(await slackError(again)).toMatchObject({
+      code: 'slack_webapi_platform_error',
+      error: 'message_not_found',
+    });
+    const nowhere = web.chat.delete({ channel: '#gone', ts: kept.ts as string });
+    expect((await slackError(nowhere)).error).toBe('channel_not_found');
   });
 
   it('gives a permalink for a message, with the thread for a reply', async () => {
