@@ -221,9 +221,7 @@ export class GitRepository {
    */
   async sparseCheckout(paths: readonly string[]): Promise<void> {
     const patterns = [...new Set(paths)].map(sparsePattern);
-    await this.git('local', 'sparse checkout', (git) =>
-      git.raw(['sparse-checkout', 'set', '--no-cone', ...patterns]),
-    );
+    await this.quietly('local', 'sparse checkout', ['sparse-checkout', 'set', '--no-cone', ...patterns]);
     this.settings.sparse = true;
   }
 
@@ -356,7 +354,7 @@ export class GitRepository {
    * so the clone's own configuration says it: this run's clone, which nothing else uses meanwhile.
    */
   private async setLazyFetch(on: boolean, forGood?: 'for good'): Promise<void> {
-    const config = (args: string[]) => this.writeConfig(args);
+    const config = (args: string[]) => this.quietly('local', 'partial clone setting', ['config', ...args]);
     // Any of the three makes git take the remote as one to fetch missing objects from.
     if (on) {
       await config(['extensions.partialclone', REMOTE]);
@@ -373,22 +371,24 @@ export class GitRepository {
   }
 
   /**
-   * `git config <args>` in the clone, without simple-git: it waits a fixed 50 ms after any command that printed
-   * nothing (its completion detection's `deferClose`), and a config write prints nothing; measured, 65 ms a write
-   * through it against 4 ms for git itself.
+   * Runs a git command whose output is not needed in the clone, as {@link run} does but without simple-git: it
+   * waits a fixed 50 ms after any command that printed nothing (its completion detection's `deferClose`), and
+   * config writes and `sparse-checkout set` print nothing. Measured: 65 ms a config write through it, 4 ms for
+   * git itself. The arguments are ours (paths as {@link sparsePattern} makes them), never a caller's.
    */
-  private writeConfig(args: readonly string[]): Promise<void> {
+  private quietly(kind: GitCommandKind, what: string, args: readonly string[]): Promise<void> {
+    const { token, origin, redactor, timeoutMs, stallSeconds } = this.settings;
+    const credentials = kind === 'remote' || this.settings.partial ? credentialEntries(token, origin) : [];
+    const deadlines = ['-c', 'http.lowSpeedLimit=1000', '-c', `http.lowSpeedTime=${stallSeconds}`];
     return new Promise((done, fail) => {
       execFile(
         'git',
-        ['config', ...args],
-        { cwd: this.dir, env: commandEnvironment(undefined), timeout: this.settings.timeoutMs },
+        [...deadlines, ...args],
+        { cwd: this.dir, env: commandEnvironment(origin, credentials), timeout: timeoutMs },
         (error, _stdout, stderr) =>
-          // Exit 5: `--unset-all` of a key that is not set, which is what it was asked for.
-          error && !(error.code === 5 && args[0] === '--unset-all')
-            ? fail(
-                new FailureError(`git: config ${args.join(' ')} failed: ${stderr.trim() || error.message}`),
-              )
+          // Exit 5: `config --unset-all` of a key that is not set, which is what it was asked for.
+          error && !(error.code === 5 && args[1] === '--unset-all')
+            ? fail(redactGitError(new Error(stderr || error.message), redactor, what, kind))
             : done(),
       );
     });
