@@ -18,6 +18,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RecordedCall } from '../src/sandbox/http.js';
 import type { Shaping } from '../src/sandbox/shaping.js';
 import { startBenchEc2 } from './ec2-sandbox.js';
 import type { Figure } from './figures.js';
@@ -182,10 +183,13 @@ function round(value: number): number {
 /**
  * The fan-out a platform team runs: `consumers` repositories (100 by default) bumped by one run under a round trip
  * of latency (latency.ts), against the shell floor with its pull request (clone, `sed`, commit, push, `curl` open
- * and label) fanned out the same way through the same link. Both run `LATENCY_CONCURRENCY` at a time; each side
- * creates its pull requests once (the flow on branches of its own, the floor on others). Pacing is off and the
- * floor it would add in production is reported (`pacedWritesFloorS`), as is the least time GitHub's rule of one
- * content-creating request at a time costs at this round trip (`serialWritesFloorS`).
+ * and label) fanned out the same way through the same link: `LATENCY_CONCURRENCY` at a time, and under the same
+ * rule of GitHub's, content-creating requests one at a time (the flow's write queue; the scripts' `flock` on one
+ * file). That rule bounds both: 2 writes a consumer, each a round trip at least (`serialWritesFloorS`). The floor
+ * that breaks the rule (its 16 scripts writing at once) is timed too and reported beside it
+ * (`floorConcurrentWritesS`), as what the rule costs. Each side creates its pull requests once (the flow on
+ * branches of its own, the floors on others). Pacing is off and the floor it would add in production is reported
+ * (`pacedWritesFloorS`).
  */
 export async function latencyFanOutFigures(
   options: { consumers?: number; shaping?: Shaping } = {},
@@ -202,7 +206,7 @@ export async function latencyFanOutFigures(
     ec2.plantValidated(ami);
     // One round each, no warm-up: over a hundred repositories a cold cache weighs little.
     const work = await mkdtemp(path.join(github.tmp, 'fleet-'));
-    const floorRound = (branch: string) =>
+    const floorRound = (branch: string, writeLock?: string) =>
       mapLimit(names, LATENCY_CONCURRENCY, (fullName) =>
         shellFloorWithPullRequest(
           { api: github.url, url: github.cloneUrl(fullName), fullName },
@@ -210,30 +214,33 @@ export async function latencyFanOutFigures(
           branch,
           ami,
           'create',
+          writeLock,
         ),
       );
-    const floorStart = performance.now();
-    await floorRound('floor-fleet');
-    const floorSeconds = (performance.now() - floorStart) / 1000;
+    const floorRecording = await github.record();
+    const floorSeconds = await secondsOf(() => floorRound('floor-fleet', path.join(work, 'writes.lock')));
+    const floorWrites = (await floorRecording.done()).filter((call) => !isGitCall(call) && isWrite(call));
+    const floorConcurrentWritesSeconds = await secondsOf(() => floorRound('floor-fleet-unruled'));
     const context = benchFlowContext(github, ec2);
     const recording = await github.record();
-    const flowStart = performance.now();
-    const reports = await mapLimit(names, LATENCY_CONCURRENCY, (fullName) =>
-      bumpConsumerFlow(context, fullName, ami),
-    );
-    const flowSeconds = (performance.now() - flowStart) / 1000;
+    let reports: Awaited<ReturnType<typeof bumpConsumerFlow>>[] = [];
+    const flowSeconds = await secondsOf(async () => {
+      reports = await mapLimit(names, LATENCY_CONCURRENCY, (fullName) =>
+        bumpConsumerFlow(context, fullName, ami),
+      );
+    });
     await context.dispose();
     await rm(work, { recursive: true, force: true });
     const created = reports.filter((report) => report.outcome === 'created').length;
     const calls = await recording.done();
     const rest = calls.filter((call) => !isGitCall(call));
-    const writes = rest.filter(isWrite).length;
+    const writes = rest.filter(isWrite);
     const ratio = flowSeconds / floorSeconds;
     return [
       {
         name: `fan-out: ${consumers} consumers vs shell floor fanned out`,
-        ours: `bump ${consumers} consumers, ${LATENCY_CONCURRENCY} at a time, pacing off`,
-        baseline: `shell floor + 2 REST, ${LATENCY_CONCURRENCY} at a time`,
+        ours: `bump ${consumers} consumers, ${LATENCY_CONCURRENCY} at a time, writes one at a time, pacing off`,
+        baseline: `shell floor + 2 REST, ${LATENCY_CONCURRENCY} at a time, writes one at a time (flock)`,
         ratio,
         goal: '<= 1.0x',
         met: ratio <= 1 && created === consumers,
@@ -243,10 +250,14 @@ export async function latencyFanOutFigures(
           concurrency: LATENCY_CONCURRENCY,
           flowS: round(flowSeconds),
           floorS: round(floorSeconds),
+          floorConcurrentWritesS: round(floorConcurrentWritesSeconds),
           created,
-          restWrites: writes,
-          pacedWritesFloorS: Math.max(0, writes - 1),
-          serialWritesFloorS: round((writes * shaping.latencyMs) / 1000),
+          restWrites: writes.length,
+          // The writes one after another: how much of the run the rule's queue was busy.
+          writesBusyS: busySeconds(writes),
+          floorWritesBusyS: busySeconds(floorWrites),
+          pacedWritesFloorS: Math.max(0, writes.length - 1),
+          serialWritesFloorS: round((writes.length * shaping.latencyMs) / 1000),
           // What a platform team asks next: the REST budget. A GitHub App installation may make 5,000 REST
           // requests an hour (git's smart-HTTP requests do not count against it).
           restRequestsPerConsumer: round(rest.length / consumers),
@@ -260,4 +271,15 @@ export async function latencyFanOutFigures(
     await ec2.stop();
     await loopback.stop();
   }
+}
+
+/** The time GitHub spent answering `calls`, added up (from each reaching it to its answer). */
+function busySeconds(calls: readonly RecordedCall[]): number {
+  return round(calls.reduce((sum, call) => sum + (call.end - call.start), 0) / 1000);
+}
+
+async function secondsOf(work: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
 }

@@ -33,22 +33,27 @@ export function shellFloor(url: string, dir: string, branch: string, ami: string
 /**
  * The REST calls no tool can do without, with `curl` as a person's script makes them (a connection each): to
  * create the pull request, open it then label it (the label call needs its number); to update it, list the
- * branch's open pull request then edit it.
+ * branch's open pull request then edit it. With WRITE_LOCK set, each write holds `flock` on that file while it
+ * runs: how a script fanned out over many repositories keeps GitHub's rule of one content-creating request at a
+ * time across all of them.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${VAR:+...}, expanded by the script, not here.
+const WRITE = '${WRITE_LOCK:+flock "$WRITE_LOCK"}';
 const PULL_REQUEST = {
   create: [
-    `PR=$(${curl()} -X POST "$API/repos/$REPO/pulls" -d '{"title":"Bump windows-server-2022","head":"'"$BRANCH"'","base":"main"}' | jq -r .number)`,
-    `${curl()} -o /dev/null -X POST "$API/repos/$REPO/issues/$PR/labels" -d '{"labels":["windows-update","automated"]}'`,
+    `PR=$(${WRITE} ${curl()} -X POST "$API/repos/$REPO/pulls" -d '{"title":"Bump windows-server-2022","head":"'"$BRANCH"'","base":"main"}' | jq -r .number)`,
+    `${WRITE} ${curl()} -o /dev/null -X POST "$API/repos/$REPO/issues/$PR/labels" -d '{"labels":["windows-update","automated"]}'`,
   ],
   update: [
     `PR=$(${curl()} "$API/repos/$REPO/pulls?state=open&head=\${REPO%%/*}:$BRANCH" | jq -r '.[0].number')`,
-    `${curl()} -o /dev/null -X PATCH "$API/repos/$REPO/pulls/$PR" -d '{"body":"Bump windows-server-2022 to '"$AMI"'"}'`,
+    `${WRITE} ${curl()} -o /dev/null -X PATCH "$API/repos/$REPO/pulls/$PR" -d '{"body":"Bump windows-server-2022 to '"$AMI"'"}'`,
   ],
 };
 
 /**
  * The floor with its pull request, as one person's script: clone, `sed`, commit, push, then `curl` the pull
- * request (`kind` create or update) on `fullName` through the REST API at `api`.
+ * request (`kind` create or update) on `fullName` through the REST API at `api`; its writes one at a time across
+ * every script holding the same `writeLock` file.
  */
 export function shellFloorWithPullRequest(
   target: { api: string; url: string; fullName: string },
@@ -56,6 +61,7 @@ export function shellFloorWithPullRequest(
   branch: string,
   ami: string,
   kind: keyof typeof PULL_REQUEST,
+  writeLock?: string,
 ): Promise<void> {
   return bash([...CLONE, ...COMMIT_AND_PUSH, ...PULL_REQUEST[kind]], {
     URL: target.url,
@@ -64,6 +70,7 @@ export function shellFloorWithPullRequest(
     DIR: dir,
     AMI: ami,
     BRANCH: branch,
+    ...(writeLock ? { WRITE_LOCK: writeLock } : {}),
   });
 }
 

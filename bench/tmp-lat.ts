@@ -1,3 +1,10 @@
 import { latencyFigures } from './latency.js';
+
 const f = await latencyFigures({ runs: 2 });
-console.log(JSON.stringify(f.map((x) => ({ n: x.name, r: x.ratio, d: x.details })), null, 1));
+console.log(
+  JSON.stringify(
+    f.map((x) => ({ n: x.name, r: x.ratio, d: x.details })),
+    null,
+    1,
+  ),
+);
