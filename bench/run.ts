@@ -42,7 +42,14 @@ const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['waits', () => waitFigures()],
   ['latency', () => latencyFigures()],
   ['open-update-scale', () => openUpdateScaleFigures()],
-  ['fan-out-latency', () => latencyFanOutFigures({ consumers: inputs.fleet })],
+  [
+    'fan-out-latency',
+    () =>
+      latencyFanOutFigures({
+        consumers: inputs.fleet,
+        unruledFloor: process.env.BENCH_UNRULED_FLOOR === '1',
+      }),
+  ],
 ];
 
 const started = performance.now();
