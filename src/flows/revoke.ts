@@ -29,7 +29,7 @@ import { InMemoryMessageMemory } from '../slack/message-memory.js';
 import { revokedMessage } from '../slack/revoked-message.js';
 import { type Checkout, checkOut } from '../update/checkout.js';
 import { notify, slackFailed } from '../update/notices.js';
-import { type ConsumerOutcome, startConsumer } from '../update/start-consumers.js';
+import { type ConsumerOutcome, failWithFirst, startEach } from '../update/start-consumers.js';
 import { bumpRepository } from './bump-consumer.js';
 import { type FlowContext, startReport } from './flow-context.js';
 import type { FlowReportBase } from './flow-report.js';
@@ -215,16 +215,17 @@ async function rollBackConsumers(
   checkPipelineParameters(parameters, 'consumers[].parameters');
   report.parameters = parameters;
   const rollback = { reason: report.reason, url: revoker.jobUrl };
-  for (const consumer of checkout.config.consumers) {
-    const outcome = await startConsumer(
-      context,
-      consumer,
-      { images, parameters, bump: (repository, amis) => bumpRepository(context, repository, amis, rollback) },
-      {},
-    );
+  const { outcomes, failures } = await startEach(
+    context,
+    checkout.config.consumers,
+    { images, parameters, bump: (repository, amis) => bumpRepository(context, repository, amis, rollback) },
+    {},
+  );
+  for (const outcome of outcomes) {
     report.consumers.push(outcome);
     report.summary.push(`consumer ${outcome.repository}: ${outcome.outcome}`);
   }
+  failWithFirst(context, failures);
 }
 
 /** Posts the incident notice and, once everything went out, remembers that on the AMIs. */

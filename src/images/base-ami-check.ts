@@ -7,9 +7,10 @@ import {
   pinComparison,
 } from '../aws/base-ami.js';
 import { findBaseAmisBySsm } from '../aws/base-ami-ssm.js';
-import { AWS_CALLS_AT_ONCE, mapBounded } from '../aws/bounded.js';
+import { AWS_CALLS_AT_ONCE } from '../aws/bounded.js';
 import type { BaseAmiConfig, ImageConfig } from '../config/config-schema.js';
 import type { FlowContext } from '../flows/flow-context.js';
+import { mapBounded } from '../map-bounded.js';
 import { type Checkout, readTarget } from '../update/checkout.js';
 
 export interface BaseAmiCheck {

@@ -10,6 +10,7 @@ import type { PullRequestRef } from '../flows/flow-report.js';
 import type { PullRequests } from '../github/pull-requests.js';
 import type { Outcome } from '../github/update-pull-request.js';
 import type { ImageAmiMap } from '../images/image-set.js';
+import { mapBounded } from '../map-bounded.js';
 import {
   PROMOTE_COMMENT_KEY,
   type PromotedSummary,
@@ -52,7 +53,59 @@ export interface ConsumerStart extends OneConsumerStart {
   prNumber: number;
 }
 
-/** Starts every configured consumer's update; the outcomes in configuration order, and the comment's summary line. */
+/**
+ * Consumers started at once. A start is one CircleCI request (a trigger) or a bump (a clone and a few GitHub
+ * requests, its writes one at a time through the client's queue); one after another, a platform's hundred
+ * consumers cost a hundred round trips or more. 16 keeps that to about seven, far inside GitHub's 100 concurrent
+ * requests, and CircleCI answers a burst it will not take with 429 and Retry-After, which its client honours.
+ */
+export const CONSUMERS_AT_ONCE = 16;
+
+/** A consumer whose start failed, and why. */
+export interface ConsumerFailure {
+  repository: string;
+  error: unknown;
+}
+
+/**
+ * Starts every consumer, {@link CONSUMERS_AT_ONCE} at a time. One that fails does not stop the others: the
+ * outcomes of those that started (in configuration order) and the failures, for the caller to record the first
+ * before it reports the second ({@link failWithFirst}).
+ */
+export async function startEach(
+  context: FlowContext,
+  consumers: readonly ConsumerConfig[],
+  start: OneConsumerStart,
+  triggered: TriggeredPipelines,
+): Promise<{ outcomes: ConsumerOutcome[]; failures: ConsumerFailure[] }> {
+  const settled = await mapBounded(consumers, CONSUMERS_AT_ONCE, (consumer) =>
+    startConsumer(context, consumer, start, triggered).then(
+      (outcome) => ({ outcome }),
+      (error: unknown) => ({ failure: { repository: consumer.repository, error } }),
+    ),
+  );
+  return {
+    outcomes: settled.flatMap((one) => ('outcome' in one ? [one.outcome] : [])),
+    failures: settled.flatMap((one) => ('failure' in one ? [one.failure] : [])),
+  };
+}
+
+/** Logs every failed start, naming its consumer, and throws the first one's error (its exit code). */
+export function failWithFirst(context: FlowContext, failures: readonly ConsumerFailure[]): void {
+  const [first] = failures;
+  if (!first) return;
+  for (const failure of failures) {
+    const why = failure.error instanceof Error ? failure.error.message : String(failure.error);
+    context.logger.error(`consumer ${failure.repository} did not start: ${why}`);
+  }
+  throw first.error;
+}
+
+/**
+ * Starts every configured consumer's update; the outcomes in configuration order, and the comment's summary line.
+ * When some fail, the comment still records the pipelines that were triggered (so a re-run does not trigger them
+ * again) before the first failure is thrown.
+ */
 export async function startConsumers(
   context: FlowContext,
   consumers: readonly ConsumerConfig[],
@@ -64,16 +117,20 @@ export async function startConsumers(
     ? await start.prs.ownComment(start.prNumber, PROMOTE_COMMENT_KEY)
     : undefined;
   const triggered = triggeredPipelines(existing?.body);
-  const outcomes: ConsumerOutcome[] = [];
-  for (const consumer of consumers) outcomes.push(await startConsumer(context, consumer, start, triggered));
-  if (context.dryRun || triggers.length === 0) return { consumers: outcomes, summary: [] };
+  const { outcomes, failures } = await startEach(context, consumers, start, triggered);
+  const newlyTriggered = outcomes.some((outcome) => outcome.outcome === 'triggered');
+  if (context.dryRun || triggers.length === 0 || (failures.length > 0 && !newlyTriggered)) {
+    failWithFirst(context, failures);
+    return { consumers: outcomes, summary: [] };
+  }
   const body = promotedComment({ ...promoted, consumers: outcomes }, triggered);
   const comment = await start.prs.upsertComment(start.prNumber, PROMOTE_COMMENT_KEY, body);
+  failWithFirst(context, failures);
   return { consumers: outcomes, summary: [`comment ${comment.action} on #${start.prNumber}`] };
 }
 
 /** Starts one consumer's update: its pipeline triggered (unless `triggered` has it), or its pull request opened. */
-export function startConsumer(
+function startConsumer(
   context: FlowContext,
   consumer: ConsumerConfig,
   start: OneConsumerStart,
