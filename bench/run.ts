@@ -8,6 +8,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { apiCallFigures } from './api-calls.js';
 import { bigRepoFigures } from './big-repo.js';
+import { consumerStartFigures } from './consumer-starts.js';
 import { fanOutFigures, latencyFanOutFigures } from './fan-out.js';
 import type { Figure } from './figures.js';
 import { latencyFigures } from './latency.js';
@@ -42,6 +43,7 @@ const suites: Array<[string, () => Figure[] | Promise<Figure[]>]> = [
   ['waits', () => waitFigures()],
   ['latency', () => latencyFigures()],
   ['open-update-scale', () => openUpdateScaleFigures()],
+  ['consumer-starts', () => consumerStartFigures()],
   [
     'fan-out-latency',
     () =>
