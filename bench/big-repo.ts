@@ -49,7 +49,7 @@ async function slowLinkMeasurements(
   work: string,
   options: BigRepoOptions,
 ) {
-  const runs = options.linkRuns ?? 3;
+  const runs = options.linkRuns ?? 2;
   const slowLink = options.slowLink ?? { latencyMs: 0, bandwidthMbps: 20 };
   const slow = await github.shaped(slowLink);
   const far = await github.shaped(LATENCY);

@@ -60,7 +60,7 @@ export async function mapLimit<T, R>(
 
 export async function fanOutFigures(options: { consumers?: number; runs?: number } = {}): Promise<Figure[]> {
   const consumers = options.consumers ?? 20;
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 2;
   const github = await startBenchGitHub();
   const ec2 = await startBenchEc2();
   try {

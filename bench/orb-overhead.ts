@@ -49,7 +49,7 @@ export async function orbOverheadFigures(root: string, options: { runs?: number 
     const plainInstall = `${fresh} && npm install -g --prefix '${prefix}' --cache '${cache}' '${tarball}' > /dev/null 2>&1 && ${first}`;
     const fromSource = `npx --no-install tsx src/cli.ts --help > /dev/null`;
     const [ours, plain, source] = hyperfine([orbInstall, plainInstall, fromSource], {
-      runs: options.runs ?? 5,
+      runs: options.runs ?? 4,
       warmup: 1,
       cwd: root,
     });

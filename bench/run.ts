@@ -89,7 +89,7 @@ process.stdout.write(
 process.stdout.write(
   scaled.length > 0
     ? `inputs scaled down: ${scaled.join('; ')}\n`
-    : 'inputs at full size (200 MB packer log, 300 MiB of history, 100 consumers); the shaped suites run 3 rounds after a warm-up, the 100-consumer fan-out one round\n',
+    : 'inputs at full size (200 MB packer log, 300 MiB of history, 100 consumers); the shaped suites run 2 or 3 rounds after a warm-up, the 100-consumer fan-out one round\n',
 );
 
 // results.json is the record the docs cite, so only a complete run writes it: a run of some suites would leave
