@@ -134,7 +134,7 @@ async function slowLinkMeasurements(
 
 export async function bigRepoFigures(options: BigRepoOptions = {}): Promise<Figure[]> {
   const historyMb = options.historyMb ?? 300;
-  const runs = options.runs ?? 5;
+  const runs = options.runs ?? 3;
   const github = await startBenchGitHub();
   const ec2 = await startBenchEc2();
   try {

@@ -68,7 +68,7 @@ export async function imagesRepoFixture(scale: Scale, into: string): Promise<str
 export async function openUpdateScaleFigures(
   options: { runs?: number; shaping?: Shaping; big?: Scale } = {},
 ): Promise<Figure[]> {
-  const runs = options.runs ?? 3;
+  const runs = options.runs ?? 2;
   const shaping = options.shaping ?? LATENCY;
   const big = options.big ?? { images: 20, regions: 4 };
   const small = { images: 1, regions: 1 };

@@ -29,7 +29,7 @@ export function packerParseFigures(root: string, bigMegabytes = 200): Figure[] {
         ['sh', '-c', `${ours}; test $? -le 1`],
         ['node', '-e', '0'],
       ],
-      { runs: 15, warmup: 2 },
+      { runs: 10, warmup: 2 },
     );
     const ratio = median(oursTimes.map((t, i) => t / (grepTimes[i] as number)));
     const floorRatio = median(

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Figure } from './figures.js';
 import { interleaved, median } from './measure.js';
 
-const RUNS = 30;
+const RUNS = 25;
 
 export function startupFigures(root: string): Figure[] {
   const work = mkdtempSync(path.join(tmpdir(), 'hephestus-startup-'));
