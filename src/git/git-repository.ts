@@ -97,6 +97,8 @@ interface Settings {
   filter?: string;
   /** Only some paths are checked out (see {@link GitRepository.sparseCheckout}). */
   sparse: boolean;
+  /** Files of the cloned tip its filter left on the server (see {@link CloneOptions.blobLimitBytes}). */
+  leftOnServer: number;
 }
 
 /**
@@ -146,6 +148,7 @@ export class GitRepository {
       partial:
         options.history !== 'tip' || options.sparse !== undefined || options.blobLimitBytes !== undefined,
       sparse: false,
+      leftOnServer: 0,
     };
     if (settings.partial) settings.filter = blobFilter(options.blobLimitBytes);
     const dir = resolve(options.dir);
@@ -184,7 +187,8 @@ export class GitRepository {
         await new Promise((resolveDelay) => setTimeout(resolveDelay, CLONE_RETRY_DELAY_MS * attempt));
       }
     }
-    const leftBehind = options.blobLimitBytes === undefined ? 0 : await repo.omittedFiles();
+    if (options.blobLimitBytes !== undefined) settings.leftOnServer = await repo.countOmittedFiles();
+    const leftBehind = settings.leftOnServer;
     // Nothing was left out: from here the clone is a shallow one like any other, which never fetches lazily.
     if (options.blobLimitBytes !== undefined && leftBehind === 0) await repo.setLazyFetch(false, 'for good');
     const sparse = options.blobLimitBytes === undefined || leftBehind > 0 ? options.sparse : undefined;
@@ -203,11 +207,16 @@ export class GitRepository {
     return this.settings.sparse;
   }
 
+  /** How many files of the cloned tip its filter left on the server (counted once, when it cloned). */
+  get filesLeftOnServer(): number {
+    return this.settings.leftOnServer;
+  }
+
   /**
    * How many files of the checked-out commit the clone's filter left on the server. Asks nothing of the remote:
    * `rev-list --missing=print` lists what is missing instead of fetching it.
    */
-  async omittedFiles(): Promise<number> {
+  private async countOmittedFiles(): Promise<number> {
     const out = await this.git('local', 'count of omitted files', (git) =>
       git.raw(['rev-list', '--objects', '--missing=print', '--no-object-names', 'HEAD']),
     );

@@ -147,7 +147,7 @@ async function cloneSmallFiles(
     blobLimitBytes: LARGE_FILE_BYTES,
     sparse: [configFileOf(context)],
   });
-  const choice = describeClone(await git.omittedFiles());
+  const choice = describeClone(git.filesLeftOnServer);
   context.logger.info(`cloned ${repository.fullName} (${clone.branch}) ${choice.way}: ${choice.reason}`);
   return { git, sparse: git.isSparse };
 }
